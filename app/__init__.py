@@ -1,0 +1,88 @@
+"""Handvat: the NJi conversation plate "Handvatten voor gesprek" as a working tool."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from .config import PROJECT_ROOT, DefaultConfig, database_url, load_secret_key
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    configure(app, test_config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    prepare_embedded_database(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    app.config.from_object(DefaultConfig)
+    url, is_embedded = database_url(app.instance_path)
+    app.config.update(SQLALCHEMY_DATABASE_URI=url, IS_EMBEDDED_DB=is_embedded)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("HANDVAT")
+    else:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+
+
+def register_extensions(app: Flask) -> None:
+    from .core.database import init_database
+    from .core.security import init_security
+    from .extensions import csrf, db, migrate
+    from .questionnaires.registry import init_questionnaires
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    init_security(app)
+    init_questionnaires(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .actions.routes import bp as actions_bp
+    from .conversations.routes import bp as conversations_bp
+    from .core.routes import bp as core_bp
+    from .exports.routes import bp as exports_bp
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(conversations_bp)
+    app.register_blueprint(actions_bp)
+    app.register_blueprint(exports_bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .core.formatting import register_filters
+
+    register_filters(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .core.errors import register_errorhandlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .demo.commands import demo_command
+    from .regions.commands import region_cli
+
+    app.cli.add_command(demo_command)
+    app.cli.add_command(region_cli)
+
+
+def prepare_embedded_database(app: Flask) -> None:
+    if app.config["IS_EMBEDDED_DB"] and app.config["AUTO_UPGRADE_EMBEDDED_DB"]:
+        from .core.database import upgrade_to_head
+
+        upgrade_to_head(app)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired
+
+from ..core.forms import DutchDateField, MaxCharacters, SubmissionTokenField
+from ..questionnaires.schema import Questionnaire
+from .models import ActionPriority, ActionStatus
+from .operations import DESCRIPTION_MAX_CHARACTERS
+
+
+class ActionForm(FlaskForm):
+    description = TextAreaField(
+        "Wat gaan we doen?",
+        validators=[DataRequired("Beschrijf wat er gedaan wordt."),
+                    MaxCharacters(DESCRIPTION_MAX_CHARACTERS, "De beschrijving")],
+    )
+    question_id = SelectField("Hoort bij vraag", default="")
+    phase_id = SelectField("Fase (als het actiepunt niet bij een vraag hoort)", default="")
+    owner_name = StringField("Trekker: naam", validators=[MaxCharacters(120, "De naam")])
+    owner_organisation = StringField(
+        "Trekker: organisatie", validators=[MaxCharacters(160, "De organisatie")]
+    )
+    due_date = DutchDateField("Klaar op (uiterlijk)")
+    status = SelectField("Status", choices=ActionStatus.choices(),
+                         default=ActionStatus.OPEN.value)
+    priority = SelectField("Prioriteit", choices=ActionPriority.choices(),
+                           default=ActionPriority.NORMAL.value)
+    revision = HiddenField(default="0")
+    creation_token = SubmissionTokenField()
+
+    def set_choices(self, questionnaire: Questionnaire, chosen_question_ids: list[str]) -> None:
+        chosen = set(chosen_question_ids)
+        self.question_id.choices = [("", "Geen: los actiepunt")] + [
+            (question.id, f"{number} {question.text}")
+            for number, _, question in questionnaire.numbered_questions
+            if question.id in chosen
+        ]
+        self.phase_id.choices = [("", "Geen fase")] + [
+            (phase.id, phase.name) for phase in questionnaire.phases
+        ]
+
+
+class MoveForm(FlaskForm):
+    """Move up or down on the list: a plain button per direction, works without JavaScript."""
+
+    direction = HiddenField()
+
+
+class StatusForm(FlaskForm):
+    status = HiddenField()

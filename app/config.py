@@ -1,0 +1,52 @@
+"""Configuration: defaults here, then ``instance/config.py``, then environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DefaultConfig:
+    #: Questionnaire YAML files; the newest version of each key is offered for new conversations.
+    QUESTIONNAIRE_FOLDER = str(PROJECT_ROOT / "questionnaires")
+    QUESTIONNAIRE_KEY = "handvatten-voor-gesprek"
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Forms stay valid for the whole browser session, so a long meeting never loses an answer
+    #: to an expired token.
+    WTF_CSRF_TIME_LIMIT = None
+    #: Requests larger than this are refused with a Dutch message (413).
+    MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    #: HTTPS redirect and HSTS belong to production behind TLS; see README.
+    FORCE_HTTPS = False
+    #: Bring the embedded SQLite database up to date when the app starts. Never on PostgreSQL:
+    #: there ``flask db upgrade`` is a release step, not something every worker does.
+    AUTO_UPGRADE_EMBEDDED_DB = True
+
+
+def database_url(instance_path: str) -> tuple[str, bool]:
+    """The database to use and whether it is the embedded SQLite default."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        if url.startswith("postgres://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+        elif url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+        return url, False
+    return f"sqlite:///{Path(instance_path) / 'handvat.sqlite'}", True
+
+
+def load_secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in ``instance/``."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

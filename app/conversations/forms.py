@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    Form,
+    FormField,
+    FieldList,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
+
+from ..core.forms import DutchDateField, MaxCharacters, MultiCheckboxField, SubmissionTokenField
+from .models import OrganisationType
+from .operations import ANSWER_MAX_CHARACTERS
+
+MIN_PARTICIPANT_ROWS = 4
+MAX_PARTICIPANT_ROWS = 60
+
+
+class ParticipantForm(Form):
+    """One row of the table of participants; an empty row is simply not saved."""
+
+    name = StringField("Naam", validators=[MaxCharacters(120, "De naam")])
+    organisation = StringField("Organisatie", validators=[MaxCharacters(160, "De organisatie")])
+    organisation_type = SelectField(
+        "Soort organisatie", choices=OrganisationType.choices(),
+        default=OrganisationType.MUNICIPALITY.value,
+    )
+    role = StringField("Rol", validators=[MaxCharacters(120, "De rol")])
+
+    def is_empty(self) -> bool:
+        return not any((self.name.data or "").strip() or (f.data or "").strip()
+                       for f in (self.organisation, self.role))
+
+    def validate_name(self, field):
+        if not (field.data or "").strip() and not self.is_empty():
+            raise ValidationError("Vul de naam in, of maak de hele regel leeg.")
+
+    def validate_organisation(self, field):
+        if not (field.data or "").strip() and (self.name.data or "").strip():
+            raise ValidationError("Vul de organisatie in.")
+
+
+class ConversationForm(FlaskForm):
+    title = StringField(
+        "Titel van het gesprek",
+        validators=[DataRequired("Geef het gesprek een titel."), MaxCharacters(200, "De titel")],
+    )
+    region_id = SelectField(
+        "Regio", coerce=int, validators=[InputRequired("Kies een regio.")]
+    )
+    held_on = DutchDateField(
+        "Datum van het gesprek",
+        validators=[InputRequired("Vul de datum van het gesprek in (dd-mm-jjjj).")],
+    )
+    current_phase_id = RadioField(
+        "In welke fase is de samenwerking nu?",
+        validators=[InputRequired("Kies de fase waarin de samenwerking nu is.")],
+    )
+    #: "Nog een deelnemer" adds a row by a round trip, so it works without JavaScript.
+    participants = FieldList(
+        FormField(ParticipantForm), min_entries=MIN_PARTICIPANT_ROWS,
+        max_entries=MAX_PARTICIPANT_ROWS,
+    )
+    creation_token = SubmissionTokenField()
+
+    def set_choices(self, regions, questionnaire) -> None:
+        self.region_id.choices = [(r.id, r.name) for r in regions]
+        self.current_phase_id.choices = [(p.id, p.name) for p in questionnaire.phases]
+
+
+class QuestionSelectionForm(FlaskForm):
+    question_ids = MultiCheckboxField("Vragen")
+
+    def set_choices(self, questionnaire) -> None:
+        self.question_ids.choices = [
+            (q.id, q.text) for p in questionnaire.phases for q in p.questions
+        ]
+
+    def validate_question_ids(self, field):
+        if not field.data:
+            raise ValidationError("Kies minstens één vraag om te bespreken.")
+
+
+class AnswerForm(FlaskForm):
+    text = TextAreaField("Uw antwoord", validators=[MaxCharacters(ANSWER_MAX_CHARACTERS,
+                                                                  "Het antwoord")])
+    assessment_id = RadioField("Hoe staat de samenwerking hier ervoor?", validators=[Optional()])
+    #: The answer revision this form was based on (0 when there was no answer yet).
+    revision = HiddenField(default="0")
+
+    def set_choices(self, questionnaire) -> None:
+        self.assessment_id.choices = [(s.id, s.label) for s in questionnaire.assessment_scale]

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.models import LabelledEnum, TimestampMixin, enum_column
+from ..extensions import db
+from ..questionnaires.models import QuestionnaireSnapshot
+from ..questionnaires.schema import Question, Questionnaire
+from ..regions.models import Region
+
+
+class OrganisationType(LabelledEnum):
+    MUNICIPALITY = ("gemeente", "Gemeente")
+    MBO_INSTITUTION = ("mbo-instelling", "Mbo-instelling")
+    CARE_PROVIDER = ("zorgaanbieder", "Zorgaanbieder")
+    HEALTH_INSURER = ("zorgverzekeraar", "Zorgverzekeraar")
+    REGIONAL_PURCHASING = ("regionale-inkooporganisatie", "Regionale inkooporganisatie")
+    OTHER = ("anders", "Anders")
+
+
+class Conversation(TimestampMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
+    questionnaire_snapshot_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_snapshot.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    held_on: Mapped[date] = mapped_column(Date)
+    #: The phase the collaboration is in now, as the table judged it (a questionnaire phase id).
+    current_phase_id: Mapped[str] = mapped_column(String(80))
+    #: Random token of the start form; a double submit finds the conversation it already made.
+    creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    region: Mapped[Region] = relationship()
+    questionnaire_snapshot: Mapped[QuestionnaireSnapshot] = relationship()
+    participants: Mapped[list[Participant]] = relationship(
+        back_populates="conversation", order_by="Participant.position",
+        cascade="all, delete-orphan",
+    )
+    selected_questions: Mapped[list[SelectedQuestion]] = relationship(
+        back_populates="conversation", order_by="SelectedQuestion.position",
+        cascade="all, delete-orphan",
+    )
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="conversation", cascade="all, delete-orphan"
+    )
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return self.questionnaire_snapshot.questionnaire
+
+    @property
+    def current_phase_name(self) -> str:
+        phase = self.questionnaire.phases_by_id.get(self.current_phase_id)
+        return phase.name if phase else self.current_phase_id
+
+    def selected_question_ids(self) -> list[str]:
+        return [s.question_id for s in self.selected_questions]
+
+    def answers_by_question(self) -> dict[str, Answer]:
+        return {a.question_id: a for a in self.answers}
+
+
+class Participant(db.Model):
+    """Someone at the table. Only what the action list needs: name, organisation, role."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    organisation: Mapped[str] = mapped_column(String(160))
+    organisation_type: Mapped[OrganisationType] = mapped_column(enum_column(OrganisationType))
+    role: Mapped[str] = mapped_column(String(120), default="")
+
+    conversation: Mapped[Conversation] = relationship(back_populates="participants")
+
+
+class SelectedQuestion(db.Model):
+    """A question the table chose to discuss, in the order of the questionnaire."""
+
+    __tablename__ = "selected_question"
+
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="selected_questions")
+
+
+class Answer(TimestampMixin, db.Model):
+    """The table's answer to one question: free text plus a self-assessment step."""
+
+    __table_args__ = (UniqueConstraint("conversation_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversation.id", ondelete="CASCADE"), index=True
+    )
+    question_id: Mapped[str] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text, default="")
+    #: An id from the snapshot's assessment scale, or None when not chosen.
+    assessment_id: Mapped[str | None] = mapped_column(String(80))
+    #: Increases with every save; a form based on an older revision is a concurrent edit.
+    revision: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="answers")
+
+    __mapper_args__ = {"version_id_col": revision}
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.text.strip()) or self.assessment_id is not None
+
+    def question(self) -> Question:
+        return self.conversation.questionnaire.questions_by_id[self.question_id]

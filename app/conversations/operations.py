@@ -1,0 +1,166 @@
+"""Writes on conversations and answers. Operations flush; the request commits once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..extensions import db
+from ..questionnaires.registry import current_questionnaire, snapshot_of
+from ..regions.models import Region
+from .models import Answer, Conversation, OrganisationType, Participant, SelectedQuestion
+
+ANSWER_MAX_CHARACTERS = 10_000
+
+
+@dataclass(frozen=True)
+class ParticipantData:
+    name: str
+    organisation: str
+    organisation_type: OrganisationType
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class ConversationDetails:
+    title: str
+    region: Region
+    held_on: date
+    current_phase_id: str
+
+
+class InvalidChoice(ValueError):
+    """A phase, question or assessment step that is not in the conversation's questionnaire."""
+
+
+class EditConflict(Exception):
+    """The answer changed since the form was opened (another tab, another person)."""
+
+    def __init__(self, current: Answer):
+        super().__init__("answer changed since the form was opened")
+        self.current = current
+
+
+def start_conversation(
+    details: ConversationDetails, participants: list[ParticipantData],
+    creation_token: str | None = None,
+) -> Conversation:
+    """Start a conversation on the current questionnaire version, with the questions of the
+    phase the collaboration is in pre-selected (the plate: pick the questions that fit)."""
+    if creation_token:
+        existing = db.session.scalar(
+            select(Conversation).where(Conversation.creation_token == creation_token)
+        )
+        if existing is not None:
+            return existing
+    snapshot = snapshot_of(current_questionnaire())
+    questionnaire = snapshot.questionnaire
+    if details.current_phase_id not in questionnaire.phases_by_id:
+        raise InvalidChoice(f"unknown phase {details.current_phase_id!r}")
+    conversation = Conversation(
+        region=details.region, questionnaire_snapshot=snapshot, title=details.title.strip(),
+        held_on=details.held_on, current_phase_id=details.current_phase_id,
+        creation_token=creation_token,
+    )
+    db.session.add(conversation)
+    replace_participants(conversation, participants)
+    phase = questionnaire.phases_by_id[details.current_phase_id]
+    select_questions(conversation, [q.id for q in phase.questions])
+    db.session.flush()
+    return conversation
+
+
+def update_details(conversation: Conversation, details: ConversationDetails) -> None:
+    if details.current_phase_id not in conversation.questionnaire.phases_by_id:
+        raise InvalidChoice(f"unknown phase {details.current_phase_id!r}")
+    conversation.title = details.title.strip()
+    conversation.region = details.region
+    conversation.held_on = details.held_on
+    conversation.current_phase_id = details.current_phase_id
+    db.session.flush()
+
+
+def replace_participants(conversation: Conversation, participants: list[ParticipantData]) -> None:
+    conversation.participants = [
+        Participant(
+            position=index, name=p.name.strip(), organisation=p.organisation.strip(),
+            organisation_type=p.organisation_type, role=p.role.strip(),
+        )
+        for index, p in enumerate(participants)
+    ]
+
+
+def select_questions(conversation: Conversation, question_ids: list[str]) -> None:
+    """Set the questions to discuss. Answers to questions left out are kept, not deleted."""
+    order = conversation.questionnaire.question_ids_in_order()
+    unknown = set(question_ids) - set(order)
+    if unknown:
+        raise InvalidChoice(f"unknown questions {sorted(unknown)!r}")
+    chosen = set(question_ids)
+    conversation.selected_questions = [
+        SelectedQuestion(question_id=qid, position=index)
+        for index, qid in enumerate(q for q in order if q in chosen)
+    ]
+    db.session.flush()
+
+
+def save_answer(
+    conversation: Conversation, question_id: str, text: str, assessment_id: str | None,
+    based_on_revision: int,
+) -> Answer:
+    """Save the table's answer to a question.
+
+    ``based_on_revision`` is the revision the form showed. If the answer changed since, the
+    save is refused with ``EditConflict`` so nobody silently overwrites someone else, unless
+    the content is the same (a double submit), which is simply accepted.
+    """
+    questionnaire = conversation.questionnaire
+    if question_id not in questionnaire.questions_by_id:
+        raise InvalidChoice(f"unknown question {question_id!r}")
+    if assessment_id is not None and assessment_id not in questionnaire.assessment_by_id:
+        raise InvalidChoice(f"unknown assessment step {assessment_id!r}")
+    if len(text) > ANSWER_MAX_CHARACTERS:
+        raise ValueError("answer too long")
+    text = text.replace("\r\n", "\n").strip()
+    answer = db.session.scalar(
+        select(Answer).where(
+            Answer.conversation_id == conversation.id, Answer.question_id == question_id
+        )
+    )
+    if answer is None:
+        if not text and assessment_id is None:
+            return Answer(conversation_id=conversation.id, question_id=question_id, text="",
+                          assessment_id=None, revision=0)
+        answer = Answer(conversation=conversation, question_id=question_id, text=text,
+                        assessment_id=assessment_id)
+        try:
+            with db.session.begin_nested():
+                db.session.add(answer)
+        except IntegrityError:
+            # Someone else saved the first answer to this question a moment earlier.
+            raise EditConflict(_reload_answer(conversation.id, question_id)) from None
+        return answer
+    unchanged = answer.text == text and answer.assessment_id == assessment_id
+    if unchanged:
+        return answer
+    if answer.revision != based_on_revision:
+        raise EditConflict(answer)
+    try:
+        with db.session.begin_nested():
+            answer.text = text
+            answer.assessment_id = assessment_id
+    except StaleDataError:
+        raise EditConflict(_reload_answer(conversation.id, question_id)) from None
+    return answer
+
+
+def _reload_answer(conversation_id: int, question_id: str) -> Answer:
+    return db.session.scalars(
+        select(Answer)
+        .where(Answer.conversation_id == conversation_id, Answer.question_id == question_id)
+        .execution_options(populate_existing=True)
+    ).one()

@@ -1,0 +1,125 @@
+"""Reads of conversations, always scoped to the regions the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..questionnaires.schema import Phase, Question
+from ..regions.queries import visible_regions_select
+from .models import Answer, Conversation, SelectedQuestion
+
+
+def get_conversation_or_404(conversation_id: int) -> Conversation:
+    conversation = db.session.scalar(
+        select(Conversation)
+        .where(Conversation.id == conversation_id,
+               Conversation.region_id.in_(visible_regions_select()))
+        .options(selectinload(Conversation.selected_questions),
+                 selectinload(Conversation.answers),
+                 selectinload(Conversation.participants))
+    )
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+@dataclass(frozen=True)
+class ConversationSummary:
+    conversation: Conversation
+    question_count: int
+    answered_count: int
+    action_count: int
+    open_action_count: int
+
+
+def conversations_overview() -> list[ConversationSummary]:
+    from ..actions.models import ActionPoint, ActionStatus
+
+    conversations = list(db.session.scalars(
+        select(Conversation)
+        .where(Conversation.region_id.in_(visible_regions_select()))
+        .options(selectinload(Conversation.region))
+        .order_by(Conversation.held_on.desc(), Conversation.id.desc())
+    ))
+    ids = [c.id for c in conversations]
+    if not ids:
+        return []
+    questions = dict(db.session.execute(
+        select(SelectedQuestion.conversation_id, func.count())
+        .where(SelectedQuestion.conversation_id.in_(ids))
+        .group_by(SelectedQuestion.conversation_id)
+    ).all())
+    answered = dict(db.session.execute(
+        select(Answer.conversation_id, func.count())
+        .join(SelectedQuestion, (SelectedQuestion.conversation_id == Answer.conversation_id)
+              & (SelectedQuestion.question_id == Answer.question_id))
+        .where(Answer.conversation_id.in_(ids))
+        .where((func.length(func.trim(Answer.text)) > 0) | Answer.assessment_id.is_not(None))
+        .group_by(Answer.conversation_id)
+    ).all())
+    actions = {row[0]: (row[1], row[2]) for row in db.session.execute(
+        select(ActionPoint.conversation_id, func.count(),
+               func.sum(ActionPoint.status.in_([ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
+                        .cast(db.Integer)))
+        .where(ActionPoint.conversation_id.in_(ids))
+        .group_by(ActionPoint.conversation_id)
+    ).all()}
+    return [
+        ConversationSummary(
+            c, questions.get(c.id, 0), answered.get(c.id, 0),
+            actions.get(c.id, (0, 0))[0], int(actions.get(c.id, (0, 0))[1] or 0),
+        )
+        for c in conversations
+    ]
+
+
+@dataclass(frozen=True)
+class QuestionStep:
+    """A chosen question as a step of the conversation, with its place and answer state."""
+
+    number: str  #: "1.2": phase number in the questionnaire, question number in that phase
+    phase: Phase
+    question: Question
+    answer: Answer | None
+
+    @property
+    def is_answered(self) -> bool:
+        return self.answer is not None and self.answer.is_answered
+
+
+def question_steps(conversation: Conversation) -> list[QuestionStep]:
+    questionnaire = conversation.questionnaire
+    answers = conversation.answers_by_question()
+    chosen = set(conversation.selected_question_ids())
+    return [
+        QuestionStep(number, phase, question, answers.get(question.id))
+        for number, phase, question in questionnaire.numbered_questions
+        if question.id in chosen
+    ]
+
+
+@dataclass(frozen=True)
+class PhaseProgress:
+    phase: Phase
+    chosen: int
+    answered: int
+
+
+def phase_progress(steps: list[QuestionStep]) -> list[PhaseProgress]:
+    by_phase: dict[str, PhaseProgress] = {}
+    for step in steps:
+        progress = by_phase.get(step.phase.id, PhaseProgress(step.phase, 0, 0))
+        by_phase[step.phase.id] = PhaseProgress(
+            step.phase, progress.chosen + 1, progress.answered + int(step.is_answered)
+        )
+    return list(by_phase.values())
+
+
+def first_open_step(steps: list[QuestionStep]) -> QuestionStep | None:
+    """Where to resume: the first chosen question without an answer, else the first question."""
+    return next((s for s in steps if not s.is_answered), steps[0] if steps else None)

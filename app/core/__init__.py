@@ -1,0 +1,1 @@
+"""Pieces every feature uses: database setup, formatting, errors, security, base routes."""

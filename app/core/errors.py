@@ -1,0 +1,62 @@
+"""Dutch error pages. No stack trace ever reaches a user."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: ("Het verzoek klopt niet", "De gegevens die we kregen zijn niet compleet of niet geldig. "
+          "Ga terug en probeer het opnieuw."),
+    403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
+    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Misschien is het adres niet "
+          "goed, of is het gesprek of actiepunt verwijderd."),
+    405: ("Dit kan hier niet", "Deze pagina kan niet op deze manier worden gebruikt."),
+    413: ("Te veel gegevens", "Wat u verstuurde is te groot (meer dan 1 MB). Maak de tekst "
+          "korter en probeer het opnieuw."),
+    500: ("Er ging iets mis", "Er ging bij ons iets mis. Uw laatste wijziging is misschien niet "
+          "opgeslagen. Ga terug, controleer uw gegevens en probeer het opnieuw."),
+}
+
+
+def submitted_texts() -> list[tuple[str, str]]:
+    """The text a user just submitted, so an error page can give it back instead of losing it."""
+    if request.method != "POST":
+        return []
+    try:
+        form = request.form
+    except Exception:  # an oversized body cannot be read back
+        return []
+    return [(key, value) for key, value in form.items(multi=True)
+            if key != "csrf_token" and value.strip() and len(value) > 2]
+
+
+def render_error(status: int, title: str | None = None, message: str | None = None):
+    default_title, default_message = MESSAGES.get(status, MESSAGES[500])
+    return render_template(
+        "errors/error.html", status=status, title=title or default_title,
+        message=message or default_message, submitted=submitted_texts(),
+    ), status
+
+
+def register_errorhandlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(
+            400, "Het formulier is verlopen",
+            "Het formulier was te oud of kwam niet van deze site, daarom is het niet opgeslagen. "
+            "Uw tekst staat hieronder. Kopieer die, open de pagina opnieuw en plak de tekst terug.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("Unhandled error on %s", request.path)
+        from ..extensions import db
+
+        db.session.rollback()
+        return render_error(500)

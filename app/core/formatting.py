@@ -1,0 +1,55 @@
+"""Dutch formats for dates and numbers, in Python and as Jinja filters."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+from flask import Flask
+
+LOCALE = "nl_NL"
+TIMEZONE = ZoneInfo("Europe/Amsterdam")
+
+
+def date_short(value: date | None) -> str:
+    """05-03-2026, for tables."""
+    return value.strftime("%d-%m-%Y") if value else ""
+
+
+def date_long(value: date | None) -> str:
+    """5 maart 2026, for running text."""
+    return format_date(value, "d MMMM y", locale=LOCALE) if value else ""
+
+
+def datetime_long(value: datetime | None) -> str:
+    """5 maart 2026 om 14:05, in Dutch local time."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return format_datetime(value, "d MMMM y 'om' HH:mm", tzinfo=TIMEZONE, locale=LOCALE)
+
+
+def number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return ""
+    fmt = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=fmt, locale=LOCALE)
+
+
+def percent(fraction: float | None) -> str:
+    """0.256 -> 25,6%."""
+    return "" if fraction is None else format_percent(fraction, "#,##0.#%", locale=LOCALE)
+
+
+def local_now() -> datetime:
+    return datetime.now(TIMEZONE)
+
+
+def register_filters(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date_short=date_short, date_long=date_long, datetime_long=datetime_long,
+        number=number, percent=percent,
+    )

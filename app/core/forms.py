@@ -1,0 +1,92 @@
+"""Form fields that speak Dutch formats."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import date
+
+from wtforms import Field, HiddenField, SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from .formatting import number
+
+_DUTCH_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
+_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+
+DATE_HINT = "Schrijf de datum als dd-mm-jjjj, bijvoorbeeld 05-03-2026."
+
+
+def parse_dutch_date(text: str) -> date:
+    """Parse 05-03-2026, 5-3-2026, 5/3/2026 or 2026-03-05; ValueError with a Dutch message."""
+    match = _DUTCH_DATE.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO_DATE.match(text)
+        if not match:
+            raise ValueError(f"'{text.strip()}' is geen datum. {DATE_HINT}")
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{text.strip()}' bestaat niet als datum. {DATE_HINT}") from None
+
+
+class DutchDateField(Field):
+    """A date typed as dd-mm-jjjj. Keeps what was typed when it is not a date."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.strftime("%d-%m-%Y") if self.data else ""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        try:
+            self.data = parse_dutch_date(valuelist[0])
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SubmissionTokenField(HiddenField):
+    """A random token per rendered form, so a double submit can be recognised."""
+
+    def _value(self) -> str:
+        if not self.data:
+            self.data = secrets.token_urlsafe(24)
+        return self.data
+
+
+class MaxCharacters:
+    """Length check with a Dutch message that says how long the text is and what to do."""
+
+    def __init__(self, limit: int, what: str = "Deze tekst"):
+        self.limit = limit
+        self.what = what
+
+    def __call__(self, form, field):
+        text = field.data or ""
+        if len(text) > self.limit:
+            raise ValidationError(
+                f"{self.what} is te lang: {number(len(text))} tekens. Het mag maximaal "
+                f"{number(self.limit)} tekens zijn. Maak de tekst korter; niets is weggegooid."
+            )
+
+
+def revision_of(field: Field) -> int:
+    """The revision a form was based on; -1 for a tampered value, so it counts as stale."""
+    try:
+        return int(field.data or 0)
+    except (TypeError, ValueError):
+        return -1

@@ -1,0 +1,1 @@
+"""Questionnaires: versioned YAML content, validated on load and snapshotted per conversation."""

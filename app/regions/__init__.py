@@ -1,0 +1,1 @@
+"""Regions and their municipalities. Every conversation and action belongs to one region."""

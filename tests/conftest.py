@@ -1,0 +1,144 @@
+"""Fixtures in the flaskr tradition (app, client, runner) plus factories.
+
+Every test that uses ``app`` runs twice: on SQLite and on PostgreSQL. Both schemas are built by
+the committed migrations, so the migrations are tested too. Without a reachable PostgreSQL
+server the PostgreSQL half is skipped locally and fails in CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import db
+
+POSTGRES_SERVER_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+POSTGRES_TEST_DATABASE = "handvat_test"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+BASE_TEST_CONFIG = {
+    "TESTING": True,
+    "SECRET_KEY": "test-secret",
+    "WTF_CSRF_ENABLED": False,
+    "AUTO_UPGRADE_EMBEDDED_DB": False,
+}
+
+
+def _postgres_database_url() -> str:
+    engine = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DATABASE}" WITH (FORCE)'))
+            conn.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DATABASE}"'))
+    except sa.exc.OperationalError as exc:
+        message = f"PostgreSQL not reachable at {POSTGRES_SERVER_URL}: {exc.orig}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    finally:
+        engine.dispose()
+    return POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{POSTGRES_TEST_DATABASE}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'handvat-test.sqlite'}"
+    else:
+        url = _postgres_database_url()
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    app = create_app({
+        **BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
+    })
+    with app.app_context():
+        yield app
+        db.session.remove()
+        _empty_all_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- factories -------------------------------------------------------------------------------
+
+@pytest.fixture
+def make_region(app):
+    from app.regions.operations import ensure_region
+
+    def make(name="Twente", municipalities=("Almelo", "Enschede", "Hengelo")):
+        region = ensure_region(name, list(municipalities))
+        db.session.commit()
+        return region
+
+    return make
+
+
+@pytest.fixture
+def make_conversation(app, make_region):
+    from app.conversations.models import OrganisationType
+    from app.conversations.operations import (
+        ConversationDetails,
+        ParticipantData,
+        start_conversation,
+    )
+
+    def make(title="Bestuurlijk overleg mbo", region=None, held_on=date(2026, 10, 8),
+             current_phase_id="verkennen", participants=None):
+        region = region or make_region()
+        if participants is None:
+            participants = [ParticipantData("Anna de Vries", "Gemeente Enschede",
+                                            OrganisationType.MUNICIPALITY, "Wethouder")]
+        conversation = start_conversation(
+            ConversationDetails(title, region, held_on, current_phase_id), participants
+        )
+        db.session.commit()
+        return conversation
+
+    return make
+
+
+@pytest.fixture
+def make_action(app):
+    from app.actions.operations import ActionData, add_action
+
+    def make(conversation, description="Bestuurlijk overleg plannen", **fields):
+        action = add_action(conversation, ActionData(description=description, **fields))
+        db.session.commit()
+        return action
+
+    return make
