@@ -34,7 +34,9 @@ def _postgres_database_url() -> str:
     engine = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DATABASE}" WITH (FORCE)'))
+            conn.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DATABASE}" WITH (FORCE)')
+            )
             conn.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DATABASE}"'))
     except sa.exc.OperationalError as exc:
         message = f"PostgreSQL not reachable at {POSTGRES_SERVER_URL}: {exc.orig}"

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired
 
-from ..core.forms import DutchDateField, MaxCharacters, SubmissionTokenField
+from ..core.forms import (
+    DutchDateField,
+    HandvatForm,
+    MaxCharacters,
+    SubmissionTokenField,
+    select_choices,
+)
 from ..questionnaires.schema import Questionnaire
 from .models import ActionPriority, ActionStatus
 from .operations import DESCRIPTION_MAX_CHARACTERS
 
 
-class ActionForm(FlaskForm):
+class ActionForm(HandvatForm):
     description = TextAreaField(
         "Wat gaan we doen?",
         validators=[DataRequired("Beschrijf wat er gedaan wordt."),
@@ -23,30 +28,33 @@ class ActionForm(FlaskForm):
         "Trekker: organisatie", validators=[MaxCharacters(160, "De organisatie")]
     )
     due_date = DutchDateField("Klaar op (uiterlijk)")
-    status = SelectField("Status", choices=ActionStatus.choices(),
+    status = SelectField("Status", choices=select_choices(ActionStatus.choices()),
                          default=ActionStatus.OPEN.value)
-    priority = SelectField("Prioriteit", choices=ActionPriority.choices(),
+    priority = SelectField("Prioriteit", choices=select_choices(ActionPriority.choices()),
                            default=ActionPriority.NORMAL.value)
     revision = HiddenField(default="0")
     creation_token = SubmissionTokenField()
 
     def set_choices(self, questionnaire: Questionnaire, chosen_question_ids: list[str]) -> None:
         chosen = set(chosen_question_ids)
-        self.question_id.choices = [("", "Geen: los actiepunt")] + [
+        self.question_id.choices = select_choices([("", "Geen: los actiepunt")] + [
             (question.id, f"{number} {question.text}")
             for number, _, question in questionnaire.numbered_questions
             if question.id in chosen
-        ]
-        self.phase_id.choices = [("", "Geen fase")] + [
+        ])
+        self.phase_id.choices = select_choices([("", "Geen fase")] + [
             (phase.id, phase.name) for phase in questionnaire.phases
-        ]
+        ])
+
+    def offers_question(self, question_id: str) -> bool:
+        return any(choice.value == question_id for choice in self.question_id.choices)
 
 
-class MoveForm(FlaskForm):
+class MoveForm(HandvatForm):
     """Move up or down on the list: a plain button per direction, works without JavaScript."""
 
     direction = HiddenField()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(HandvatForm):
     status = HiddenField()

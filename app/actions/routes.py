@@ -44,7 +44,7 @@ def add(conversation_id: int):
     form.set_choices(conversation.questionnaire, conversation.selected_question_ids())
     if request.method == "GET":
         form.question_id.data = request.args.get("vraag", "")
-        if form.question_id.data not in dict(form.question_id.choices):
+        if not form.offers_question(form.question_id.data):
             form.question_id.data = ""
     elif form.validate():
         try:
@@ -70,7 +70,7 @@ def edit(conversation_id: int, action_id: int):
     form.set_choices(conversation.questionnaire, conversation.selected_question_ids())
     if request.method == "GET":
         # An action may hang on a question that was deselected later; keep it selectable.
-        if action.question_id and action.question_id not in dict(form.question_id.choices):
+        if action.question_id and not form.offers_question(action.question_id):
             form.set_choices(conversation.questionnaire,
                              conversation.selected_question_ids() + [action.question_id])
         form.question_id.data = action.question_id or ""
@@ -106,7 +106,8 @@ def move(conversation_id: int, action_id: int):
         abort(400)
     operations.move_action(action, form.direction.data)
     db.session.commit()
-    return redirect(url_for(".index", conversation_id=conversation.id, _anchor=f"actie-{action.id}"))
+    return redirect(url_for(".index", conversation_id=conversation.id,
+                            _anchor=f"actie-{action.id}"))
 
 
 @bp.post("/<int:action_id>/status")
@@ -119,7 +120,8 @@ def change_status(conversation_id: int, action_id: int):
     operations.set_status(action, ActionStatus(form.status.data))
     db.session.commit()
     flash(f"Actiepunt {action.position} staat nu op '{action.status.label}'.", "success")
-    return redirect(url_for(".index", conversation_id=conversation.id, _anchor=f"actie-{action.id}"))
+    return redirect(url_for(".index", conversation_id=conversation.id,
+                            _anchor=f"actie-{action.id}"))
 
 
 @bp.route("/<int:action_id>/verwijderen", methods=["GET", "POST"])

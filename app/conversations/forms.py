@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
-    Form,
-    FormField,
     FieldList,
+    FormField,
     HiddenField,
     RadioField,
     SelectField,
@@ -13,7 +11,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
-from ..core.forms import DutchDateField, MaxCharacters, MultiCheckboxField, SubmissionTokenField
+from ..core.forms import (
+    DutchDateField,
+    HandvatForm,
+    HandvatSubform,
+    MaxCharacters,
+    MultiCheckboxField,
+    SubmissionTokenField,
+    select_choices,
+)
 from .models import OrganisationType
 from .operations import ANSWER_MAX_CHARACTERS
 
@@ -21,13 +27,13 @@ MIN_PARTICIPANT_ROWS = 4
 MAX_PARTICIPANT_ROWS = 60
 
 
-class ParticipantForm(Form):
+class ParticipantForm(HandvatSubform):
     """One row of the table of participants; an empty row is simply not saved."""
 
     name = StringField("Naam", validators=[MaxCharacters(120, "De naam")])
     organisation = StringField("Organisatie", validators=[MaxCharacters(160, "De organisatie")])
     organisation_type = SelectField(
-        "Soort organisatie", choices=OrganisationType.choices(),
+        "Soort organisatie", choices=select_choices(OrganisationType.choices()),
         default=OrganisationType.MUNICIPALITY.value,
     )
     role = StringField("Rol", validators=[MaxCharacters(120, "De rol")])
@@ -45,7 +51,7 @@ class ParticipantForm(Form):
             raise ValidationError("Vul de organisatie in.")
 
 
-class ConversationForm(FlaskForm):
+class ConversationForm(HandvatForm):
     title = StringField(
         "Titel van het gesprek",
         validators=[DataRequired("Geef het gesprek een titel."), MaxCharacters(200, "De titel")],
@@ -69,24 +75,26 @@ class ConversationForm(FlaskForm):
     creation_token = SubmissionTokenField()
 
     def set_choices(self, regions, questionnaire) -> None:
-        self.region_id.choices = [(r.id, r.name) for r in regions]
-        self.current_phase_id.choices = [(p.id, p.name) for p in questionnaire.phases]
+        self.region_id.choices = select_choices((r.id, r.name) for r in regions)
+        self.current_phase_id.choices = select_choices(
+            (p.id, p.name) for p in questionnaire.phases
+        )
 
 
-class QuestionSelectionForm(FlaskForm):
+class QuestionSelectionForm(HandvatForm):
     question_ids = MultiCheckboxField("Vragen")
 
     def set_choices(self, questionnaire) -> None:
-        self.question_ids.choices = [
+        self.question_ids.choices = select_choices(
             (q.id, q.text) for p in questionnaire.phases for q in p.questions
-        ]
+        )
 
     def validate_question_ids(self, field):
         if not field.data:
             raise ValidationError("Kies minstens één vraag om te bespreken.")
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(HandvatForm):
     text = TextAreaField("Uw antwoord", validators=[MaxCharacters(ANSWER_MAX_CHARACTERS,
                                                                   "Het antwoord")])
     assessment_id = RadioField("Hoe staat de samenwerking hier ervoor?", validators=[Optional()])
@@ -94,4 +102,6 @@ class AnswerForm(FlaskForm):
     revision = HiddenField(default="0")
 
     def set_choices(self, questionnaire) -> None:
-        self.assessment_id.choices = [(s.id, s.label) for s in questionnaire.assessment_scale]
+        self.assessment_id.choices = select_choices(
+            (s.id, s.label) for s in questionnaire.assessment_scale
+        )

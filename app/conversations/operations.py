@@ -135,11 +135,10 @@ def save_answer(
         if not text and assessment_id is None:
             return Answer(conversation_id=conversation.id, question_id=question_id, text="",
                           assessment_id=None, revision=0)
-        answer = Answer(conversation=conversation, question_id=question_id, text=text,
-                        assessment_id=assessment_id)
+        answer = Answer(question_id=question_id, text=text, assessment_id=assessment_id)
         try:
             with db.session.begin_nested():
-                db.session.add(answer)
+                conversation.answers.append(answer)
         except IntegrityError:
             # Someone else saved the first answer to this question a moment earlier.
             raise EditConflict(_reload_answer(conversation.id, question_id)) from None

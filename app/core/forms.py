@@ -6,11 +6,38 @@ import re
 import secrets
 from datetime import date
 
-from wtforms import Field, HiddenField, SelectMultipleField
+from flask_wtf import FlaskForm
+from wtforms import Field, Form, HiddenField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from .formatting import number
+
+
+class _DutchMeta:
+    """WTForms' own built-in messages ("Ongeldige keuze.") in Dutch, without Flask-Babel."""
+
+    locales = ("nl",)
+
+    def get_translations(self, form):
+        return get_translations(self.locales)
+
+
+class HandvatForm(FlaskForm):
+    """Base for every page form: CSRF from Flask-WTF, built-in messages in Dutch."""
+
+    class Meta(_DutchMeta):
+        pass
+
+
+class HandvatSubform(Form):
+    """Base for rows inside a page form (no CSRF token of their own)."""
+
+    class Meta(_DutchMeta):
+        pass
+
 
 _DUTCH_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
 _ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
@@ -90,3 +117,8 @@ def revision_of(field: Field) -> int:
         return int(field.data or 0)
     except (TypeError, ValueError):
         return -1
+
+
+def select_choices(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the option objects WTForms expects."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]

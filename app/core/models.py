@@ -32,7 +32,7 @@ def enum_column(enum_cls: type[enum.Enum]) -> Enum:
     )
 
 
-class LabelledEnum(str, enum.Enum):
+class LabelledEnum(enum.StrEnum):
     """A string enum whose members carry the Dutch label users see."""
 
     def __new__(cls, value: str, label: str):

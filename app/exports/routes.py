@@ -32,7 +32,8 @@ def action_list(conversation_id: int):
 def action_list_pdf(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     document = action_list_document(conversation, actions_of(conversation))
-    filename = f"actielijst-{slugify(conversation.title)[:60]}-{date_short(conversation.held_on)}.pdf"
+    filename = (f"actielijst-{slugify(conversation.title)[:60]}-"
+                f"{date_short(conversation.held_on)}.pdf")
     return _pdf_response(render_action_list_pdf(document), filename)
 
 
