@@ -24,13 +24,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
-    url, is_embedded = database_url(app.instance_path)
-    app.config.update(SQLALCHEMY_DATABASE_URI=url, IS_EMBEDDED_DB=is_embedded)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
         app.config.from_prefixed_env("HANDVAT")
     else:
         app.config.update(test_config)
+    #: SQLite is only ever the embedded default; production runs on PostgreSQL.
+    app.config["IS_EMBEDDED_DB"] = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 

@@ -28,16 +28,16 @@ class DefaultConfig:
     AUTO_UPGRADE_EMBEDDED_DB = True
 
 
-def database_url(instance_path: str) -> tuple[str, bool]:
-    """The database to use and whether it is the embedded SQLite default."""
+def database_url(instance_path: str) -> str:
+    """``DATABASE_URL`` (PostgreSQL in production), else the embedded SQLite in ``instance/``."""
     url = os.environ.get("DATABASE_URL")
     if url:
         if url.startswith("postgres://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgres://")
         elif url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        return url, False
-    return f"sqlite:///{Path(instance_path) / 'handvat.sqlite'}", True
+        return url
+    return f"sqlite:///{Path(instance_path) / 'handvat.sqlite'}"
 
 
 def load_secret_key(instance_path: str) -> str:

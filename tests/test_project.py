@@ -1,0 +1,59 @@
+"""Checks on the project itself: CI runs the README's command, migrations match the models."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fenced_commands(text: str) -> list[str]:
+    return [line.strip() for block in re.findall(r"```sh\n(.*?)```", text, re.S)
+            for line in block.splitlines() if line.strip()]
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    test_commands = [c for c in _fenced_commands(readme) if "pytest" in c]
+    assert len(test_commands) == 1
+    ci_lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
+    assert test_commands[0] in ci_lines
+
+
+def test_migrations_match_the_models(app):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"render_as_batch": True})
+        differences = compare_metadata(context, db.metadata)
+    assert differences == []
+
+
+def test_demo_command_is_idempotent(runner):
+    from app.actions.models import ActionPoint
+    from app.conversations.models import Answer, Conversation
+
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    assert "Twente" in first.output
+    counts = [db.session.scalar(db.select(db.func.count()).select_from(m))
+              for m in (Conversation, Answer, ActionPoint)]
+    assert counts[0] == 1 and counts[1] >= 3 and 6 <= counts[2] <= 10
+    second = runner.invoke(args=["demo"])
+    assert second.exit_code == 0, second.output
+    assert counts == [db.session.scalar(db.select(db.func.count()).select_from(m))
+                      for m in (Conversation, Answer, ActionPoint)]
+
+
+def test_region_command(runner):
+    from app.regions.models import Region
+
+    result = runner.invoke(args=["region", "add", "Fryslân", "-m", "Leeuwarden", "-m", "Sneek"])
+    assert result.exit_code == 0, result.output
+    region = db.session.scalars(db.select(Region).where(Region.name == "Fryslân")).one()
+    assert region.slug == "fryslan"
+    assert [m.name for m in region.municipalities] == ["Leeuwarden", "Sneek"]
