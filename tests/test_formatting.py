@@ -1,0 +1,41 @@
+"""Dutch formats: dates and numbers as Dutch public-sector users expect them."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from app.core.formatting import date_long, date_short, datetime_long, number, percent
+from app.core.forms import parse_dutch_date
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("05-03-2026", date(2026, 3, 5)),
+    ("5-3-2026", date(2026, 3, 5)),
+    (" 5/3/2026 ", date(2026, 3, 5)),
+    ("05.03.2026", date(2026, 3, 5)),
+    ("2026-03-05", date(2026, 3, 5)),
+])
+def test_parse_dutch_date(text, expected):
+    assert parse_dutch_date(text) == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("morgen", "'morgen' is geen datum. Schrijf de datum als dd-mm-jjjj"),
+    ("03-05-26", "is geen datum"),
+    ("31-02-2026", "'31-02-2026' bestaat niet als datum"),
+    ("2026-13-01", "bestaat niet als datum"),
+])
+def test_parse_dutch_date_explains_in_dutch(text, message):
+    with pytest.raises(ValueError, match=message):
+        parse_dutch_date(text)
+
+
+def test_dutch_formats():
+    assert date_short(date(2026, 3, 5)) == "05-03-2026"
+    assert date_long(date(2026, 3, 5)) == "5 maart 2026"
+    assert datetime_long(datetime(2026, 7, 1, 12, 5, tzinfo=UTC)) == "1 juli 2026 om 14:05"
+    assert number(1234.5, 1) == "1.234,5"
+    assert percent(0.256) == "25,6%"
+    assert date_short(None) == "" and date_long(None) == ""
