@@ -76,9 +76,12 @@ def _empty_all_tables() -> None:
 
 @pytest.fixture
 def app(database_url, tmp_path):
-    app = create_app({
-        **BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": database_url,
-    })
+    app = create_app(
+        {
+            **BASE_TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()
@@ -97,6 +100,7 @@ def runner(app):
 
 
 # --- factories -------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def make_region(app):
@@ -119,12 +123,20 @@ def make_conversation(app, make_region):
         start_conversation,
     )
 
-    def make(title="Bestuurlijk overleg mbo", region=None, held_on=date(2026, 10, 8),
-             current_phase_id="verkennen", participants=None):
+    def make(
+        title="Bestuurlijk overleg mbo",
+        region=None,
+        held_on=date(2026, 10, 8),
+        current_phase_id="verkennen",
+        participants=None,
+    ):
         region = region or make_region()
         if participants is None:
-            participants = [ParticipantData("Anna de Vries", "Gemeente Enschede",
-                                            OrganisationType.MUNICIPALITY, "Wethouder")]
+            participants = [
+                ParticipantData(
+                    "Anna de Vries", "Gemeente Enschede", OrganisationType.MUNICIPALITY, "Wethouder"
+                )
+            ]
         conversation = start_conversation(
             ConversationDetails(title, region, held_on, current_phase_id), participants
         )

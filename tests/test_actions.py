@@ -38,7 +38,10 @@ def test_add_action_from_question(client, make_conversation):
     assert response.status_code == 302
     action = db.session.scalars(db.select(ActionPoint)).one()
     assert (action.phase_id, action.question_id, action.position) == (
-        "verkennen", "verkennen-populatie", 1)
+        "verkennen",
+        "verkennen-populatie",
+        1,
+    )
     assert action.due_date == date(2027, 3, 1)
     assert action.region_id == conversation.region_id
     listing = client.get(f"/gesprekken/{conversation.id}/acties").get_data(as_text=True)
@@ -48,8 +51,10 @@ def test_add_action_from_question(client, make_conversation):
 
 def test_free_standing_action_with_phase(client, make_conversation):
     conversation = make_conversation()
-    client.post(f"/gesprekken/{conversation.id}/acties/nieuw",
-                data=action_form(question_id="", phase_id="verankeren", due_date=""))
+    client.post(
+        f"/gesprekken/{conversation.id}/acties/nieuw",
+        data=action_form(question_id="", phase_id="verankeren", due_date=""),
+    )
     action = db.session.scalars(db.select(ActionPoint)).one()
     assert (action.question_id, action.phase_id, action.due_date) == (None, "verankeren", None)
 
@@ -88,15 +93,19 @@ def test_edit_with_conflict_keeps_both_versions(client, make_conversation, make_
     conversation = make_conversation()
     action = make_action(conversation, "Oorspronkelijk")
     url = f"/gesprekken/{conversation.id}/acties/{action.id}/bewerken"
-    assert client.post(url, data=action_form(description="Eerste wijziging",
-                                             revision="1")).status_code == 302
+    assert (
+        client.post(url, data=action_form(description="Eerste wijziging", revision="1")).status_code
+        == 302
+    )
     response = client.post(url, data=action_form(description="Tweede wijziging", revision="1"))
     page = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Dit actiepunt is intussen gewijzigd" in page
     assert "Eerste wijziging" in page and "Tweede wijziging" in page
-    assert client.post(url, data=action_form(description="Tweede wijziging",
-                                             revision="2")).status_code == 302
+    assert (
+        client.post(url, data=action_form(description="Tweede wijziging", revision="2")).status_code
+        == 302
+    )
     db.session.refresh(action)
     assert action.description == "Tweede wijziging"
 
@@ -117,15 +126,18 @@ def test_close_reopen_and_closed_dt(client, make_conversation, make_action):
 def test_reorder(client, make_conversation, make_action):
     conversation = make_conversation()
     first, second, third = (make_action(conversation, f"Actie {n}") for n in (1, 2, 3))
-    client.post(f"/gesprekken/{conversation.id}/acties/{third.id}/verplaatsen",
-                data={"direction": "up"})
+    client.post(
+        f"/gesprekken/{conversation.id}/acties/{third.id}/verplaatsen", data={"direction": "up"}
+    )
     ordered = db.session.scalars(
-        db.select(ActionPoint.description).order_by(ActionPoint.position)).all()
+        db.select(ActionPoint.description).order_by(ActionPoint.position)
+    ).all()
     assert ordered == ["Actie 1", "Actie 3", "Actie 2"]
     move_action(first, "up")  # already first: nothing changes
     db.session.commit()
     ordered = db.session.scalars(
-        db.select(ActionPoint.description).order_by(ActionPoint.position)).all()
+        db.select(ActionPoint.description).order_by(ActionPoint.position)
+    ).all()
     assert ordered == ["Actie 1", "Actie 3", "Actie 2"]
 
 
@@ -139,11 +151,13 @@ def test_delete_asks_first(client, make_conversation, make_action):
     assert count_actions() == 0
 
 
-def test_action_of_other_conversation_is_not_found(client, make_conversation, make_action,
-                                                   make_region):
+def test_action_of_other_conversation_is_not_found(
+    client, make_conversation, make_action, make_region
+):
     mine = make_conversation()
-    other = make_conversation(title="Ander gesprek",
-                              region=make_region("Friesland", ["Leeuwarden"]))
+    other = make_conversation(
+        title="Ander gesprek", region=make_region("Friesland", ["Leeuwarden"])
+    )
     foreign = make_action(other, "Niet van jou")
     for method, url in (
         ("get", f"/gesprekken/{mine.id}/acties/{foreign.id}/bewerken"),
@@ -161,9 +175,10 @@ def test_csrf_is_required_and_a_refused_form_gives_the_text_back(app, make_conve
     app.config["WTF_CSRF_ENABLED"] = True
     conversation = make_conversation()
     client = app.test_client()
-    response = client.post(f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
-                           data={"text": "Een lang antwoord dat niet verloren mag gaan.",
-                                 "revision": "0"})
+    response = client.post(
+        f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
+        data={"text": "Een lang antwoord dat niet verloren mag gaan.", "revision": "0"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Het formulier is verlopen" in page
@@ -181,7 +196,9 @@ def test_security_headers(client):
 
 def test_oversized_request_gets_dutch_message(client, make_conversation):
     conversation = make_conversation()
-    response = client.post(f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
-                           data={"text": "x" * (2 * 1024 * 1024), "revision": "0"})
+    response = client.post(
+        f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
+        data={"text": "x" * (2 * 1024 * 1024), "revision": "0"},
+    )
     assert response.status_code == 413
     assert "Wat u verstuurde is te groot" in response.get_data(as_text=True)

@@ -42,8 +42,10 @@ def test_start_conversation_preselects_questions_of_current_phase(client, make_r
     assert conversation.held_on == date(2026, 10, 8)
     assert [p.name for p in conversation.participants] == ["Anna de Vries", "Bas Jansen"]
     assert conversation.selected_question_ids() == [
-        "vormgeven-ondersteuningsstructuur", "vormgeven-kwaliteitseisen",
-        "vormgeven-dekkend-aanbod", "vormgeven-professionalisering",
+        "vormgeven-ondersteuningsstructuur",
+        "vormgeven-kwaliteitseisen",
+        "vormgeven-dekkend-aanbod",
+        "vormgeven-professionalisering",
     ]
     page = client.get(response.location).get_data(as_text=True)
     assert re.search(r'value="vormgeven-kwaliteitseisen" id="[^"]+"\s+checked', page)
@@ -59,16 +61,20 @@ def test_double_submit_of_start_form_makes_one_conversation(client, make_region)
     assert db.session.scalar(db.select(db.func.count()).select_from(Conversation)) == 1
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("title", "", "Geef het gesprek een titel."),
-    ("held_on", "", "Vul de datum van het gesprek in"),
-    ("held_on", "morgen", "&#39;morgen&#39; is geen datum. Schrijf de datum als dd-mm-jjjj"),
-    ("held_on", "31-02-2026", "bestaat niet als datum"),
-    ("title", "x" * 201, "De titel is te lang: 201 tekens"),
-    ("participants-1-organisation", "", "Vul de organisatie in."),
-])
-def test_bad_start_input_gets_dutch_message_and_keeps_input(client, make_region, field, value,
-                                                             message):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "Geef het gesprek een titel."),
+        ("held_on", "", "Vul de datum van het gesprek in"),
+        ("held_on", "morgen", "&#39;morgen&#39; is geen datum. Schrijf de datum als dd-mm-jjjj"),
+        ("held_on", "31-02-2026", "bestaat niet als datum"),
+        ("title", "x" * 201, "De titel is te lang: 201 tekens"),
+        ("participants-1-organisation", "", "Vul de organisatie in."),
+    ],
+)
+def test_bad_start_input_gets_dutch_message_and_keeps_input(
+    client, make_region, field, value, message
+):
     region = make_region()
     response = client.post("/gesprekken/nieuw", data=start_form(region.id, **{field: value}))
     page = response.get_data(as_text=True)
@@ -81,8 +87,7 @@ def test_bad_start_input_gets_dutch_message_and_keeps_input(client, make_region,
 
 def test_add_participant_row_without_javascript(client, make_region):
     region = make_region()
-    response = client.post("/gesprekken/nieuw",
-                           data=start_form(region.id, add_participant="1"))
+    response = client.post("/gesprekken/nieuw", data=start_form(region.id, add_participant="1"))
     page = response.get_data(as_text=True)
     assert 'name="participants-4-name"' in page
     assert 'value="Bas Jansen"' in page
@@ -101,8 +106,9 @@ def test_choose_questions_keeps_answers_of_deselected_questions(client, make_con
     conversation = make_conversation(current_phase_id="verkennen")
     operations.save_answer(conversation, "verkennen-regie", "De gemeente voert regie.", None, 0)
     db.session.commit()
-    response = client.post(f"/gesprekken/{conversation.id}/vragen",
-                           data={"question_ids": ["verankeren-opbrengst"]})
+    response = client.post(
+        f"/gesprekken/{conversation.id}/vragen", data={"question_ids": ["verankeren-opbrengst"]}
+    )
     assert response.status_code == 302
     assert conversation.selected_question_ids() == ["verankeren-opbrengst"]
     assert db.session.scalar(db.select(Answer.text)) == "De gemeente voert regie."
@@ -117,19 +123,35 @@ def test_answer_and_navigate(client, make_conversation):
     assert "In hoeverre speelt een centrumgemeente" in page
     assert "Als de rol van de centrumgemeente legitiem is" in page  # the guidance
     assert "vraag 2 van 5" in page
-    response = client.post(url, data={"text": "Enschede is centrumgemeente.",
-                                      "assessment_id": "first_steps", "revision": "0",
-                                      "go": "next"})
+    response = client.post(
+        url,
+        data={
+            "text": "Enschede is centrumgemeente.",
+            "assessment_id": "first_steps",
+            "revision": "0",
+            "go": "next",
+        },
+    )
     assert response.location.endswith("/vragen/verkennen-financiering")
     answer = db.session.scalars(db.select(Answer)).one()
     assert (answer.text, answer.assessment_id, answer.revision) == (
-        "Enschede is centrumgemeente.", "first_steps", 1)
-    response = client.post(url, data={"text": "Enschede is centrumgemeente.",
-                                      "assessment_id": "first_steps", "revision": "1",
-                                      "go": "previous"})
+        "Enschede is centrumgemeente.",
+        "first_steps",
+        1,
+    )
+    response = client.post(
+        url,
+        data={
+            "text": "Enschede is centrumgemeente.",
+            "assessment_id": "first_steps",
+            "revision": "1",
+            "go": "previous",
+        },
+    )
     assert response.location.endswith("/vragen/verkennen-bestuurlijk-overleg")
-    response = client.post(url, data={"text": "x", "revision": "1",
-                                      "go": "question:verkennen-regie"})
+    response = client.post(
+        url, data={"text": "x", "revision": "1", "go": "question:verkennen-regie"}
+    )
     assert response.location.endswith("/vragen/verkennen-regie")
     response = client.post(url, data={"text": "x", "revision": "2", "go": "add_action"})
     assert "/acties/nieuw?vraag=verkennen-centrumgemeente" in response.location
@@ -141,8 +163,10 @@ def test_answer_and_navigate(client, make_conversation):
 def test_too_long_answer_is_refused_and_kept(client, make_conversation):
     conversation = make_conversation()
     text = "a" * 20_000
-    response = client.post(f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
-                           data={"text": text, "revision": "0", "go": "next"})
+    response = client.post(
+        f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
+        data={"text": text, "revision": "0", "go": "next"},
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Het antwoord is te lang: 20.000 tekens. Het mag maximaal 10.000 tekens zijn." in page
@@ -176,9 +200,12 @@ def test_double_submit_of_same_answer_is_accepted(client, make_conversation):
 
 def test_tampered_ids_give_dutch_404(client, make_conversation):
     conversation = make_conversation()
-    for url in (f"/gesprekken/{conversation.id + 1}", "/gesprekken/abc",
-                f"/gesprekken/{conversation.id}/vragen/bestaat-niet",
-                f"/gesprekken/{conversation.id}/vragen/verankeren-opbrengst"):  # not chosen
+    for url in (
+        f"/gesprekken/{conversation.id + 1}",
+        "/gesprekken/abc",
+        f"/gesprekken/{conversation.id}/vragen/bestaat-niet",
+        f"/gesprekken/{conversation.id}/vragen/verankeren-opbrengst",
+    ):  # not chosen
         response = client.get(url)
         assert response.status_code == 404, url
         assert "Pagina niet gevonden" in response.get_data(as_text=True)
@@ -186,9 +213,10 @@ def test_tampered_ids_give_dutch_404(client, make_conversation):
 
 def test_tampered_assessment_is_refused(client, make_conversation):
     conversation = make_conversation()
-    response = client.post(f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
-                           data={"text": "Tekst", "assessment_id": "excellent",
-                                 "revision": "0"})
+    response = client.post(
+        f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
+        data={"text": "Tekst", "assessment_id": "excellent", "revision": "0"},
+    )
     assert response.status_code == 422
     assert "Tekst" in response.get_data(as_text=True)
 
@@ -197,9 +225,15 @@ def test_edit_details_and_participants(client, make_conversation):
     conversation = make_conversation()
     page = client.get(f"/gesprekken/{conversation.id}/bewerken").get_data(as_text=True)
     assert 'value="Anna de Vries"' in page and 'value="08-10-2026"' in page
-    response = client.post(f"/gesprekken/{conversation.id}/bewerken", data=start_form(
-        conversation.region_id, title="Nieuwe titel", **{"participants-0-name": ""},
-        **{"participants-0-organisation": "", "participants-0-role": ""}))
+    response = client.post(
+        f"/gesprekken/{conversation.id}/bewerken",
+        data=start_form(
+            conversation.region_id,
+            title="Nieuwe titel",
+            **{"participants-0-name": ""},
+            **{"participants-0-organisation": "", "participants-0-role": ""},
+        ),
+    )
     assert response.status_code == 302
     db.session.refresh(conversation)
     assert conversation.title == "Nieuwe titel"
@@ -215,11 +249,16 @@ def test_conversation_keeps_its_questionnaire_version(app, make_conversation, tm
     folder.mkdir()
     original_file = Path(app.config["QUESTIONNAIRE_FOLDER"]) / "handvatten-voor-gesprek-v1.yaml"
     text = original_file.read_text(encoding="utf-8")
-    (folder / "v1.yaml").write_text(text.replace("Wie voert de regie?", "Wie heeft de regie?"),
-                                    encoding="utf-8")
+    (folder / "v1.yaml").write_text(
+        text.replace("Wie voert de regie?", "Wie heeft de regie?"), encoding="utf-8"
+    )
     app.extensions["handvat_questionnaires"] = QuestionnaireRegistry.from_folder(folder)
-    newer = operations.start_conversation(operations.ConversationDetails(
-        "Later gesprek", conversation.region, date(2027, 1, 1), "verkennen"), [])
+    newer = operations.start_conversation(
+        operations.ConversationDetails(
+            "Later gesprek", conversation.region, date(2027, 1, 1), "verkennen"
+        ),
+        [],
+    )
     db.session.commit()
     db.session.expire_all()
     old = db.session.get(Conversation, conversation.id)

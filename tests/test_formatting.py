@@ -10,23 +10,29 @@ from app.core.formatting import date_long, date_short, datetime_long, number, pe
 from app.core.forms import parse_dutch_date
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("05-03-2026", date(2026, 3, 5)),
-    ("5-3-2026", date(2026, 3, 5)),
-    (" 5/3/2026 ", date(2026, 3, 5)),
-    ("05.03.2026", date(2026, 3, 5)),
-    ("2026-03-05", date(2026, 3, 5)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("05-03-2026", date(2026, 3, 5)),
+        ("5-3-2026", date(2026, 3, 5)),
+        (" 5/3/2026 ", date(2026, 3, 5)),
+        ("05.03.2026", date(2026, 3, 5)),
+        ("2026-03-05", date(2026, 3, 5)),
+    ],
+)
 def test_parse_dutch_date(text, expected):
     assert parse_dutch_date(text) == expected
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("morgen", "'morgen' is geen datum. Schrijf de datum als dd-mm-jjjj"),
-    ("03-05-26", "is geen datum"),
-    ("31-02-2026", "'31-02-2026' bestaat niet als datum"),
-    ("2026-13-01", "bestaat niet als datum"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("morgen", "'morgen' is geen datum. Schrijf de datum als dd-mm-jjjj"),
+        ("03-05-26", "is geen datum"),
+        ("31-02-2026", "'31-02-2026' bestaat niet als datum"),
+        ("2026-13-01", "bestaat niet als datum"),
+    ],
+)
 def test_parse_dutch_date_explains_in_dutch(text, message):
     with pytest.raises(ValueError, match=message):
         parse_dutch_date(text)

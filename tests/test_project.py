@@ -14,8 +14,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _fenced_commands(text: str) -> list[str]:
-    return [line.strip() for block in re.findall(r"```sh\n(.*?)```", text, re.S)
-            for line in block.splitlines() if line.strip()]
+    return [
+        line.strip()
+        for block in re.findall(r"```sh\n(.*?)```", text, re.S)
+        for line in block.splitlines()
+        if line.strip()
+    ]
 
 
 def test_ci_runs_the_readme_test_command():
@@ -40,13 +44,17 @@ def test_demo_command_is_idempotent(runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "Twente" in first.output
-    counts = [db.session.scalar(db.select(db.func.count()).select_from(m))
-              for m in (Conversation, Answer, ActionPoint)]
+    counts = [
+        db.session.scalar(db.select(db.func.count()).select_from(m))
+        for m in (Conversation, Answer, ActionPoint)
+    ]
     assert counts[0] == 1 and counts[1] >= 3 and 6 <= counts[2] <= 10
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0, second.output
-    assert counts == [db.session.scalar(db.select(db.func.count()).select_from(m))
-                      for m in (Conversation, Answer, ActionPoint)]
+    assert counts == [
+        db.session.scalar(db.select(db.func.count()).select_from(m))
+        for m in (Conversation, Answer, ActionPoint)
+    ]
 
 
 def test_region_command(runner):

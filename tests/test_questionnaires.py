@@ -83,8 +83,9 @@ def test_invalid_yaml_names_the_line(tmp_path):
 
 def test_unknown_field_is_refused(tmp_path):
     source = (FOLDER / "handvatten-voor-gesprek-v1.yaml").read_text(encoding="utf-8")
-    broken = source.replace("title: Handvatten voor gesprek\n",
-                            "title: Handvatten voor gesprek\ntitel: typo\n", 1)
+    broken = source.replace(
+        "title: Handvatten voor gesprek\n", "title: Handvatten voor gesprek\ntitel: typo\n", 1
+    )
     with pytest.raises(QuestionnaireFileError, match=r"titel: Extra inputs are not permitted"):
         load_questionnaire_file(_write(tmp_path, broken))
 
@@ -92,9 +93,11 @@ def test_unknown_field_is_refused(tmp_path):
 def test_newest_version_is_current(tmp_path):
     source = (FOLDER / "handvatten-voor-gesprek-v1.yaml").read_text(encoding="utf-8")
     (tmp_path / "v1.yaml").write_text(source, encoding="utf-8")
-    (tmp_path / "v10.yaml").write_text(source.replace('version: "1"', 'version: "10"'),
-                                       encoding="utf-8")
-    (tmp_path / "v2.yaml").write_text(source.replace('version: "1"', 'version: "2"'),
-                                      encoding="utf-8")
+    (tmp_path / "v10.yaml").write_text(
+        source.replace('version: "1"', 'version: "10"'), encoding="utf-8"
+    )
+    (tmp_path / "v2.yaml").write_text(
+        source.replace('version: "1"', 'version: "2"'), encoding="utf-8"
+    )
     registry = QuestionnaireRegistry.from_folder(tmp_path)
     assert registry.current("handvatten-voor-gesprek").questionnaire.version == "10"

@@ -18,8 +18,10 @@ from .operations import DESCRIPTION_MAX_CHARACTERS
 class ActionForm(HandvatForm):
     description = TextAreaField(
         "Wat gaan we doen?",
-        validators=[DataRequired("Beschrijf wat er gedaan wordt."),
-                    MaxCharacters(DESCRIPTION_MAX_CHARACTERS, "De beschrijving")],
+        validators=[
+            DataRequired("Beschrijf wat er gedaan wordt."),
+            MaxCharacters(DESCRIPTION_MAX_CHARACTERS, "De beschrijving"),
+        ],
     )
     question_id = SelectField("Hoort bij vraag", default="")
     phase_id = SelectField("Fase (als het actiepunt niet bij een vraag hoort)", default="")
@@ -28,23 +30,30 @@ class ActionForm(HandvatForm):
         "Trekker: organisatie", validators=[MaxCharacters(160, "De organisatie")]
     )
     due_date = DutchDateField("Klaar op (uiterlijk)")
-    status = SelectField("Status", choices=select_choices(ActionStatus.choices()),
-                         default=ActionStatus.OPEN.value)
-    priority = SelectField("Prioriteit", choices=select_choices(ActionPriority.choices()),
-                           default=ActionPriority.NORMAL.value)
+    status = SelectField(
+        "Status", choices=select_choices(ActionStatus.choices()), default=ActionStatus.OPEN.value
+    )
+    priority = SelectField(
+        "Prioriteit",
+        choices=select_choices(ActionPriority.choices()),
+        default=ActionPriority.NORMAL.value,
+    )
     revision = HiddenField(default="0")
     creation_token = SubmissionTokenField()
 
     def set_choices(self, questionnaire: Questionnaire, chosen_question_ids: list[str]) -> None:
         chosen = set(chosen_question_ids)
-        self.question_id.choices = select_choices([("", "Geen: los actiepunt")] + [
-            (question.id, f"{number} {question.text}")
-            for number, _, question in questionnaire.numbered_questions
-            if question.id in chosen
-        ])
-        self.phase_id.choices = select_choices([("", "Geen fase")] + [
-            (phase.id, phase.name) for phase in questionnaire.phases
-        ])
+        self.question_id.choices = select_choices(
+            [("", "Geen: los actiepunt")]
+            + [
+                (question.id, f"{number} {question.text}")
+                for number, _, question in questionnaire.numbered_questions
+                if question.id in chosen
+            ]
+        )
+        self.phase_id.choices = select_choices(
+            [("", "Geen fase")] + [(phase.id, phase.name) for phase in questionnaire.phases]
+        )
 
     def offers_question(self, question_id: str) -> bool:
         return any(choice.value == question_id for choice in self.question_id.choices)

@@ -75,18 +75,21 @@ def add_action(
     """Add an action at the end of the list. The same form token twice adds it once."""
     if creation_token:
         existing = db.session.scalar(
-            select(ActionPoint).where(ActionPoint.creation_token == creation_token,
-                                      ActionPoint.conversation_id == conversation.id)
+            select(ActionPoint).where(
+                ActionPoint.creation_token == creation_token,
+                ActionPoint.conversation_id == conversation.id,
+            )
         )
         if existing is not None:
             return existing
     last = db.session.scalar(
-        select(func.max(ActionPoint.position))
-        .where(ActionPoint.conversation_id == conversation.id)
+        select(func.max(ActionPoint.position)).where(ActionPoint.conversation_id == conversation.id)
     )
     action = ActionPoint(
-        conversation=conversation, region_id=conversation.region_id,
-        position=(last or 0) + 1, creation_token=creation_token,
+        conversation=conversation,
+        region_id=conversation.region_id,
+        position=(last or 0) + 1,
+        creation_token=creation_token,
     )
     _apply(action, conversation, data)
     db.session.add(action)
@@ -115,11 +118,13 @@ def move_action(action: ActionPoint, direction: str) -> None:
     """Swap the action with its neighbour above ("up") or below ("down")."""
     if direction not in ("up", "down"):
         raise InvalidChoice(f"unknown direction {direction!r}")
-    siblings = list(db.session.scalars(
-        select(ActionPoint)
-        .where(ActionPoint.conversation_id == action.conversation_id)
-        .order_by(ActionPoint.position, ActionPoint.id)
-    ))
+    siblings = list(
+        db.session.scalars(
+            select(ActionPoint)
+            .where(ActionPoint.conversation_id == action.conversation_id)
+            .order_by(ActionPoint.position, ActionPoint.id)
+        )
+    )
     index = siblings.index(action)
     other = index - 1 if direction == "up" else index + 1
     if 0 <= other < len(siblings):

@@ -9,18 +9,21 @@ from .models import ActionPoint
 
 
 def actions_of(conversation: Conversation) -> list[ActionPoint]:
-    return list(db.session.scalars(
-        select(ActionPoint)
-        .where(ActionPoint.conversation_id == conversation.id)
-        .order_by(ActionPoint.position, ActionPoint.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(ActionPoint)
+            .where(ActionPoint.conversation_id == conversation.id)
+            .order_by(ActionPoint.position, ActionPoint.id)
+        )
+    )
 
 
 def get_action_or_404(conversation: Conversation, action_id: int) -> ActionPoint:
     """The action, only if it belongs to this (already access-checked) conversation."""
     action = db.session.scalar(
-        select(ActionPoint).where(ActionPoint.id == action_id,
-                                  ActionPoint.conversation_id == conversation.id)
+        select(ActionPoint).where(
+            ActionPoint.id == action_id, ActionPoint.conversation_id == conversation.id
+        )
     )
     if action is None:
         abort(404)

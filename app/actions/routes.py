@@ -16,10 +16,14 @@ bp = Blueprint("actions", __name__, url_prefix="/gesprekken/<int:conversation_id
 
 def _action_data(form: ActionForm) -> operations.ActionData:
     return operations.ActionData(
-        description=form.description.data, question_id=form.question_id.data or None,
-        phase_id=form.phase_id.data or None, owner_name=form.owner_name.data or "",
-        owner_organisation=form.owner_organisation.data or "", due_date=form.due_date.data,
-        status=ActionStatus(form.status.data), priority=ActionPriority(form.priority.data),
+        description=form.description.data,
+        question_id=form.question_id.data or None,
+        phase_id=form.phase_id.data or None,
+        owner_name=form.owner_name.data or "",
+        owner_organisation=form.owner_organisation.data or "",
+        due_date=form.due_date.data,
+        status=ActionStatus(form.status.data),
+        priority=ActionPriority(form.priority.data),
     )
 
 
@@ -32,9 +36,13 @@ def _organisations(conversation) -> list[str]:
 @bp.get("")
 def index(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
-    return render_template("actions/index.html", conversation=conversation,
-                           actions=actions_of(conversation), move_form=MoveForm(),
-                           status_form=StatusForm())
+    return render_template(
+        "actions/index.html",
+        conversation=conversation,
+        actions=actions_of(conversation),
+        move_form=MoveForm(),
+        status_form=StatusForm(),
+    )
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
@@ -54,12 +62,19 @@ def add(conversation_id: int):
         db.session.commit()
         flash("Het actiepunt is toegevoegd.", "success")
         if request.form.get("go") == "another":
-            return redirect(url_for(".add", conversation_id=conversation.id,
-                                    vraag=form.question_id.data or None))
+            return redirect(
+                url_for(
+                    ".add", conversation_id=conversation.id, vraag=form.question_id.data or None
+                )
+            )
         return redirect(url_for(".index", conversation_id=conversation.id))
-    return render_template("actions/form.html", form=form, conversation=conversation,
-                           action=None, organisations=_organisations(conversation)), (
-        422 if form.errors else 200)
+    return render_template(
+        "actions/form.html",
+        form=form,
+        conversation=conversation,
+        action=None,
+        organisations=_organisations(conversation),
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/<int:action_id>/bewerken", methods=["GET", "POST"])
@@ -71,8 +86,10 @@ def edit(conversation_id: int, action_id: int):
     if request.method == "GET":
         # An action may hang on a question that was deselected later; keep it selectable.
         if action.question_id and not form.offers_question(action.question_id):
-            form.set_choices(conversation.questionnaire,
-                             conversation.selected_question_ids() + [action.question_id])
+            form.set_choices(
+                conversation.questionnaire,
+                conversation.selected_question_ids() + [action.question_id],
+            )
         form.question_id.data = action.question_id or ""
         form.phase_id.data = action.phase_id or ""
         form.status.data = action.status.value
@@ -92,9 +109,14 @@ def edit(conversation_id: int, action_id: int):
             flash(f"Actiepunt {action.position} is opgeslagen.", "success")
             return redirect(url_for(".index", conversation_id=conversation.id))
     status = 409 if conflict else (422 if form.errors else 200)
-    return render_template("actions/form.html", form=form, conversation=conversation,
-                           action=action, conflict=conflict,
-                           organisations=_organisations(conversation)), status
+    return render_template(
+        "actions/form.html",
+        form=form,
+        conversation=conversation,
+        action=action,
+        conflict=conflict,
+        organisations=_organisations(conversation),
+    ), status
 
 
 @bp.post("/<int:action_id>/verplaatsen")
@@ -106,8 +128,9 @@ def move(conversation_id: int, action_id: int):
         abort(400)
     operations.move_action(action, form.direction.data)
     db.session.commit()
-    return redirect(url_for(".index", conversation_id=conversation.id,
-                            _anchor=f"actie-{action.id}"))
+    return redirect(
+        url_for(".index", conversation_id=conversation.id, _anchor=f"actie-{action.id}")
+    )
 
 
 @bp.post("/<int:action_id>/status")
@@ -120,8 +143,9 @@ def change_status(conversation_id: int, action_id: int):
     operations.set_status(action, ActionStatus(form.status.data))
     db.session.commit()
     flash(f"Actiepunt {action.position} staat nu op '{action.status.label}'.", "success")
-    return redirect(url_for(".index", conversation_id=conversation.id,
-                            _anchor=f"actie-{action.id}"))
+    return redirect(
+        url_for(".index", conversation_id=conversation.id, _anchor=f"actie-{action.id}")
+    )
 
 
 @bp.route("/<int:action_id>/verwijderen", methods=["GET", "POST"])
@@ -134,6 +158,6 @@ def delete(conversation_id: int, action_id: int):
         db.session.commit()
         flash("Het actiepunt is verwijderd.", "success")
         return redirect(url_for(".index", conversation_id=conversation.id))
-    return render_template("actions/delete.html", conversation=conversation, action=action,
-                           form=form)
-
+    return render_template(
+        "actions/delete.html", conversation=conversation, action=action, form=form
+    )

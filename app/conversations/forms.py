@@ -33,14 +33,17 @@ class ParticipantForm(HandvatSubform):
     name = StringField("Naam", validators=[MaxCharacters(120, "De naam")])
     organisation = StringField("Organisatie", validators=[MaxCharacters(160, "De organisatie")])
     organisation_type = SelectField(
-        "Soort organisatie", choices=select_choices(OrganisationType.choices()),
+        "Soort organisatie",
+        choices=select_choices(OrganisationType.choices()),
         default=OrganisationType.MUNICIPALITY.value,
     )
     role = StringField("Rol", validators=[MaxCharacters(120, "De rol")])
 
     def is_empty(self) -> bool:
-        return not any((self.name.data or "").strip() or (f.data or "").strip()
-                       for f in (self.organisation, self.role))
+        return not any(
+            (self.name.data or "").strip() or (f.data or "").strip()
+            for f in (self.organisation, self.role)
+        )
 
     def validate_name(self, field):
         if not (field.data or "").strip() and not self.is_empty():
@@ -56,9 +59,7 @@ class ConversationForm(HandvatForm):
         "Titel van het gesprek",
         validators=[DataRequired("Geef het gesprek een titel."), MaxCharacters(200, "De titel")],
     )
-    region_id = SelectField(
-        "Regio", coerce=int, validators=[InputRequired("Kies een regio.")]
-    )
+    region_id = SelectField("Regio", coerce=int, validators=[InputRequired("Kies een regio.")])
     held_on = DutchDateField(
         "Datum van het gesprek",
         validators=[InputRequired("Vul de datum van het gesprek in (dd-mm-jjjj).")],
@@ -69,16 +70,15 @@ class ConversationForm(HandvatForm):
     )
     #: "Nog een deelnemer" adds a row by a round trip, so it works without JavaScript.
     participants = FieldList(
-        FormField(ParticipantForm), min_entries=MIN_PARTICIPANT_ROWS,
+        FormField(ParticipantForm),
+        min_entries=MIN_PARTICIPANT_ROWS,
         max_entries=MAX_PARTICIPANT_ROWS,
     )
     creation_token = SubmissionTokenField()
 
     def set_choices(self, regions, questionnaire) -> None:
         self.region_id.choices = select_choices((r.id, r.name) for r in regions)
-        self.current_phase_id.choices = select_choices(
-            (p.id, p.name) for p in questionnaire.phases
-        )
+        self.current_phase_id.choices = select_choices((p.id, p.name) for p in questionnaire.phases)
 
 
 class QuestionSelectionForm(HandvatForm):
@@ -95,8 +95,9 @@ class QuestionSelectionForm(HandvatForm):
 
 
 class AnswerForm(HandvatForm):
-    text = TextAreaField("Uw antwoord", validators=[MaxCharacters(ANSWER_MAX_CHARACTERS,
-                                                                  "Het antwoord")])
+    text = TextAreaField(
+        "Uw antwoord", validators=[MaxCharacters(ANSWER_MAX_CHARACTERS, "Het antwoord")]
+    )
     assessment_id = RadioField("Hoe staat de samenwerking hier ervoor?", validators=[Optional()])
     #: The answer revision this form was based on (0 when there was no answer yet).
     revision = HiddenField(default="0")

@@ -35,11 +35,13 @@ class Conversation(TimestampMixin, db.Model):
     region: Mapped[Region] = relationship()
     questionnaire_snapshot: Mapped[QuestionnaireSnapshot] = relationship()
     participants: Mapped[list[Participant]] = relationship(
-        back_populates="conversation", order_by="Participant.position",
+        back_populates="conversation",
+        order_by="Participant.position",
         cascade="all, delete-orphan",
     )
     selected_questions: Mapped[list[SelectedQuestion]] = relationship(
-        back_populates="conversation", order_by="SelectedQuestion.position",
+        back_populates="conversation",
+        order_by="SelectedQuestion.position",
         cascade="all, delete-orphan",
     )
     answers: Mapped[list[Answer]] = relationship(

@@ -46,7 +46,8 @@ class EditConflict(Exception):
 
 
 def start_conversation(
-    details: ConversationDetails, participants: list[ParticipantData],
+    details: ConversationDetails,
+    participants: list[ParticipantData],
     creation_token: str | None = None,
 ) -> Conversation:
     """Start a conversation on the current questionnaire version, with the questions of the
@@ -62,8 +63,11 @@ def start_conversation(
     if details.current_phase_id not in questionnaire.phases_by_id:
         raise InvalidChoice(f"unknown phase {details.current_phase_id!r}")
     conversation = Conversation(
-        region=details.region, questionnaire_snapshot=snapshot, title=details.title.strip(),
-        held_on=details.held_on, current_phase_id=details.current_phase_id,
+        region=details.region,
+        questionnaire_snapshot=snapshot,
+        title=details.title.strip(),
+        held_on=details.held_on,
+        current_phase_id=details.current_phase_id,
         creation_token=creation_token,
     )
     db.session.add(conversation)
@@ -87,8 +91,11 @@ def update_details(conversation: Conversation, details: ConversationDetails) -> 
 def replace_participants(conversation: Conversation, participants: list[ParticipantData]) -> None:
     conversation.participants = [
         Participant(
-            position=index, name=p.name.strip(), organisation=p.organisation.strip(),
-            organisation_type=p.organisation_type, role=p.role.strip(),
+            position=index,
+            name=p.name.strip(),
+            organisation=p.organisation.strip(),
+            organisation_type=p.organisation_type,
+            role=p.role.strip(),
         )
         for index, p in enumerate(participants)
     ]
@@ -109,7 +116,10 @@ def select_questions(conversation: Conversation, question_ids: list[str]) -> Non
 
 
 def save_answer(
-    conversation: Conversation, question_id: str, text: str, assessment_id: str | None,
+    conversation: Conversation,
+    question_id: str,
+    text: str,
+    assessment_id: str | None,
     based_on_revision: int,
 ) -> Answer:
     """Save the table's answer to a question.
@@ -133,8 +143,13 @@ def save_answer(
     )
     if answer is None:
         if not text and assessment_id is None:
-            return Answer(conversation_id=conversation.id, question_id=question_id, text="",
-                          assessment_id=None, revision=0)
+            return Answer(
+                conversation_id=conversation.id,
+                question_id=question_id,
+                text="",
+                assessment_id=None,
+                revision=0,
+            )
         answer = Answer(question_id=question_id, text=text, assessment_id=assessment_id)
         try:
             with db.session.begin_nested():

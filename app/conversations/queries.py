@@ -17,11 +17,14 @@ from .models import Answer, Conversation, SelectedQuestion
 def get_conversation_or_404(conversation_id: int) -> Conversation:
     conversation = db.session.scalar(
         select(Conversation)
-        .where(Conversation.id == conversation_id,
-               Conversation.region_id.in_(visible_regions_select()))
-        .options(selectinload(Conversation.selected_questions),
-                 selectinload(Conversation.answers),
-                 selectinload(Conversation.participants))
+        .where(
+            Conversation.id == conversation_id, Conversation.region_id.in_(visible_regions_select())
+        )
+        .options(
+            selectinload(Conversation.selected_questions),
+            selectinload(Conversation.answers),
+            selectinload(Conversation.participants),
+        )
     )
     if conversation is None:
         abort(404)
@@ -40,39 +43,60 @@ class ConversationSummary:
 def conversations_overview() -> list[ConversationSummary]:
     from ..actions.models import ActionPoint, ActionStatus
 
-    conversations = list(db.session.scalars(
-        select(Conversation)
-        .where(Conversation.region_id.in_(visible_regions_select()))
-        .options(selectinload(Conversation.region))
-        .order_by(Conversation.held_on.desc(), Conversation.id.desc())
-    ))
+    conversations = list(
+        db.session.scalars(
+            select(Conversation)
+            .where(Conversation.region_id.in_(visible_regions_select()))
+            .options(selectinload(Conversation.region))
+            .order_by(Conversation.held_on.desc(), Conversation.id.desc())
+        )
+    )
     ids = [c.id for c in conversations]
     if not ids:
         return []
-    questions = dict(db.session.execute(
-        select(SelectedQuestion.conversation_id, func.count())
-        .where(SelectedQuestion.conversation_id.in_(ids))
-        .group_by(SelectedQuestion.conversation_id)
-    ).all())
-    answered = dict(db.session.execute(
-        select(Answer.conversation_id, func.count())
-        .join(SelectedQuestion, (SelectedQuestion.conversation_id == Answer.conversation_id)
-              & (SelectedQuestion.question_id == Answer.question_id))
-        .where(Answer.conversation_id.in_(ids))
-        .where((func.length(func.trim(Answer.text)) > 0) | Answer.assessment_id.is_not(None))
-        .group_by(Answer.conversation_id)
-    ).all())
-    actions = {row[0]: (row[1], row[2]) for row in db.session.execute(
-        select(ActionPoint.conversation_id, func.count(),
-               func.sum(ActionPoint.status.in_([ActionStatus.OPEN, ActionStatus.IN_PROGRESS])
-                        .cast(db.Integer)))
-        .where(ActionPoint.conversation_id.in_(ids))
-        .group_by(ActionPoint.conversation_id)
-    ).all()}
+    questions = dict(
+        db.session.execute(
+            select(SelectedQuestion.conversation_id, func.count())
+            .where(SelectedQuestion.conversation_id.in_(ids))
+            .group_by(SelectedQuestion.conversation_id)
+        ).all()
+    )
+    answered = dict(
+        db.session.execute(
+            select(Answer.conversation_id, func.count())
+            .join(
+                SelectedQuestion,
+                (SelectedQuestion.conversation_id == Answer.conversation_id)
+                & (SelectedQuestion.question_id == Answer.question_id),
+            )
+            .where(Answer.conversation_id.in_(ids))
+            .where((func.length(func.trim(Answer.text)) > 0) | Answer.assessment_id.is_not(None))
+            .group_by(Answer.conversation_id)
+        ).all()
+    )
+    actions = {
+        row[0]: (row[1], row[2])
+        for row in db.session.execute(
+            select(
+                ActionPoint.conversation_id,
+                func.count(),
+                func.sum(
+                    ActionPoint.status.in_([ActionStatus.OPEN, ActionStatus.IN_PROGRESS]).cast(
+                        db.Integer
+                    )
+                ),
+            )
+            .where(ActionPoint.conversation_id.in_(ids))
+            .group_by(ActionPoint.conversation_id)
+        ).all()
+    }
     return [
         ConversationSummary(
-            c, questions.get(c.id, 0), answered.get(c.id, 0),
-            actions.get(c.id, (0, 0))[0], int(actions.get(c.id, (0, 0))[1] or 0),
+            c,
+            questions.get(c.id, 0),
+            answered.get(c.id, 0),
+            actions.get(c.id, (0, 0))[0],
+            int(actions.get(c.id, (0, 0))[1] or 0),
         )
         for c in conversations
     ]

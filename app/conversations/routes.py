@@ -21,7 +21,9 @@ def _details_from(form: ConversationForm) -> operations.ConversationDetails:
     if region is None or region not in visible_regions():
         abort(400)
     return operations.ConversationDetails(
-        title=form.title.data, region=region, held_on=form.held_on.data,
+        title=form.title.data,
+        region=region,
+        held_on=form.held_on.data,
         current_phase_id=form.current_phase_id.data,
     )
 
@@ -29,11 +31,13 @@ def _details_from(form: ConversationForm) -> operations.ConversationDetails:
 def _participants_from(form: ConversationForm) -> list[operations.ParticipantData]:
     return [
         operations.ParticipantData(
-            name=row.form.name.data, organisation=row.form.organisation.data,
+            name=row.form.name.data,
+            organisation=row.form.organisation.data,
             organisation_type=OrganisationType(row.form.organisation_type.data),
             role=row.form.role.data or "",
         )
-        for row in form.participants if not row.form.is_empty()
+        for row in form.participants
+        if not row.form.is_empty()
     ]
 
 
@@ -60,8 +64,12 @@ def start():
         db.session.commit()
         flash("Het gesprek is gestart. Kies de vragen die u wilt bespreken.", "success")
         return redirect(url_for(".choose_questions", conversation_id=conversation.id))
-    return render_template("conversations/start.html", form=form,
-                           questionnaire=questionnaire, regions=visible_regions())
+    return render_template(
+        "conversations/start.html",
+        form=form,
+        questionnaire=questionnaire,
+        regions=visible_regions(),
+    )
 
 
 @bp.get("/<int:conversation_id>")
@@ -71,8 +79,11 @@ def show(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     steps = question_steps(conversation)
     return render_template(
-        "conversations/show.html", conversation=conversation, steps=steps,
-        progress=phase_progress(steps), resume=first_open_step(steps),
+        "conversations/show.html",
+        conversation=conversation,
+        steps=steps,
+        progress=phase_progress(steps),
+        resume=first_open_step(steps),
         actions=actions_of(conversation),
     )
 
@@ -88,8 +99,12 @@ def edit(conversation_id: int):
         db.session.commit()
         flash("De gegevens van het gesprek zijn opgeslagen.", "success")
         return redirect(url_for(".show", conversation_id=conversation.id))
-    return render_template("conversations/edit.html", form=form, conversation=conversation,
-                           questionnaire=conversation.questionnaire)
+    return render_template(
+        "conversations/edit.html",
+        form=form,
+        conversation=conversation,
+        questionnaire=conversation.questionnaire,
+    )
 
 
 @bp.route("/<int:conversation_id>/vragen", methods=["GET", "POST"])
@@ -106,11 +121,16 @@ def choose_questions(conversation_id: int):
         flash("De keuze van vragen is opgeslagen.", "success")
         steps = question_steps(conversation)
         step = first_open_step(steps)
-        return redirect(url_for(".answer", conversation_id=conversation.id,
-                                question_id=step.question.id))
-    return render_template("conversations/choose_questions.html", form=form,
-                           conversation=conversation, questionnaire=questionnaire,
-                           answered=conversation.answers_by_question())
+        return redirect(
+            url_for(".answer", conversation_id=conversation.id, question_id=step.question.id)
+        )
+    return render_template(
+        "conversations/choose_questions.html",
+        form=form,
+        conversation=conversation,
+        questionnaire=questionnaire,
+        answered=conversation.answers_by_question(),
+    )
 
 
 @bp.route("/<int:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
@@ -127,7 +147,10 @@ def answer(conversation_id: int, question_id: str):
     if request.method == "POST" and form.validate():
         try:
             operations.save_answer(
-                conversation, question_id, form.text.data or "", form.assessment_id.data or None,
+                conversation,
+                question_id,
+                form.text.data or "",
+                form.assessment_id.data or None,
                 revision_of(form.revision),
             )
         except operations.EditConflict as exc:
@@ -141,30 +164,39 @@ def answer(conversation_id: int, question_id: str):
         form.revision.data = str(step.answer.revision if step.answer else 0)
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template(
-        "conversations/answer.html", conversation=conversation, steps=steps, step=step,
-        index=index, form=form, conflict=conflict, progress=phase_progress(steps),
+        "conversations/answer.html",
+        conversation=conversation,
+        steps=steps,
+        step=step,
+        index=index,
+        form=form,
+        conflict=conflict,
+        progress=phase_progress(steps),
     ), status
-
 
 
 def _after_answer_target(conversation: Conversation, steps, index: int) -> str:
     """Where the button the user pressed leads, after the answer has been saved."""
     go = request.form.get("go", "next")
     if go == "previous" and index > 0:
-        return url_for(".answer", conversation_id=conversation.id,
-                       question_id=steps[index - 1].question.id)
+        return url_for(
+            ".answer", conversation_id=conversation.id, question_id=steps[index - 1].question.id
+        )
     if go == "next" and index + 1 < len(steps):
-        return url_for(".answer", conversation_id=conversation.id,
-                       question_id=steps[index + 1].question.id)
+        return url_for(
+            ".answer", conversation_id=conversation.id, question_id=steps[index + 1].question.id
+        )
     if go.startswith("question:"):
         target = go.removeprefix("question:")
         if any(s.question.id == target for s in steps):
             return url_for(".answer", conversation_id=conversation.id, question_id=target)
     if go == "add_action":
-        return url_for("actions.add", conversation_id=conversation.id,
-                       vraag=steps[index].question.id)
+        return url_for(
+            "actions.add", conversation_id=conversation.id, vraag=steps[index].question.id
+        )
     if go == "stay":
         flash("Het antwoord is opgeslagen.", "success")
-        return url_for(".answer", conversation_id=conversation.id,
-                       question_id=steps[index].question.id)
+        return url_for(
+            ".answer", conversation_id=conversation.id, question_id=steps[index].question.id
+        )
     return url_for(".show", conversation_id=conversation.id)

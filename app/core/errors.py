@@ -7,16 +7,28 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
-    400: ("Het verzoek klopt niet", "De gegevens die we kregen zijn niet compleet of niet geldig. "
-          "Ga terug en probeer het opnieuw."),
+    400: (
+        "Het verzoek klopt niet",
+        "De gegevens die we kregen zijn niet compleet of niet geldig. "
+        "Ga terug en probeer het opnieuw.",
+    ),
     403: ("Geen toegang", "U heeft geen toegang tot deze pagina."),
-    404: ("Pagina niet gevonden", "Deze pagina bestaat niet (meer). Misschien is het adres niet "
-          "goed, of is het gesprek of actiepunt verwijderd."),
+    404: (
+        "Pagina niet gevonden",
+        "Deze pagina bestaat niet (meer). Misschien is het adres niet "
+        "goed, of is het gesprek of actiepunt verwijderd.",
+    ),
     405: ("Dit kan hier niet", "Deze pagina kan niet op deze manier worden gebruikt."),
-    413: ("Te veel gegevens", "Wat u verstuurde is te groot (meer dan 1 MB). Maak de tekst "
-          "korter en probeer het opnieuw."),
-    500: ("Er ging iets mis", "Er ging bij ons iets mis. Uw laatste wijziging is misschien niet "
-          "opgeslagen. Ga terug, controleer uw gegevens en probeer het opnieuw."),
+    413: (
+        "Te veel gegevens",
+        "Wat u verstuurde is te groot (meer dan 1 MB). Maak de tekst "
+        "korter en probeer het opnieuw.",
+    ),
+    500: (
+        "Er ging iets mis",
+        "Er ging bij ons iets mis. Uw laatste wijziging is misschien niet "
+        "opgeslagen. Ga terug, controleer uw gegevens en probeer het opnieuw.",
+    ),
 }
 
 
@@ -28,15 +40,21 @@ def submitted_texts() -> list[tuple[str, str]]:
         form = request.form
     except Exception:  # an oversized body cannot be read back
         return []
-    return [(key, value) for key, value in form.items(multi=True)
-            if key != "csrf_token" and value.strip() and len(value) > 2]
+    return [
+        (key, value)
+        for key, value in form.items(multi=True)
+        if key != "csrf_token" and value.strip() and len(value) > 2
+    ]
 
 
 def render_error(status: int, title: str | None = None, message: str | None = None):
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
     return render_template(
-        "errors/error.html", status=status, title=title or default_title,
-        message=message or default_message, submitted=submitted_texts(),
+        "errors/error.html",
+        status=status,
+        title=title or default_title,
+        message=message or default_message,
+        submitted=submitted_texts(),
     ), status
 
 
@@ -44,7 +62,8 @@ def register_errorhandlers(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return render_error(
-            400, "Het formulier is verlopen",
+            400,
+            "Het formulier is verlopen",
             "Het formulier was te oud of kwam niet van deze site, daarom is het niet opgeslagen. "
             "Uw tekst staat hieronder. Kopieer die, open de pagina opnieuw en plak de tekst terug.",
         )

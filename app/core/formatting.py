@@ -50,6 +50,9 @@ def local_now() -> datetime:
 
 def register_filters(app: Flask) -> None:
     app.jinja_env.filters.update(
-        date_short=date_short, date_long=date_long, datetime_long=datetime_long,
-        number=number, percent=percent,
+        date_short=date_short,
+        date_long=date_long,
+        datetime_long=datetime_long,
+        number=number,
+        percent=percent,
     )

@@ -11,7 +11,8 @@ bp = Blueprint("core", __name__)
 @bp.get("/")
 def home():
     return render_template(
-        "home.html", conversations=conversations_overview(),
+        "home.html",
+        conversations=conversations_overview(),
         questionnaire=current_questionnaire().questionnaire,
     )
 

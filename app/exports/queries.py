@@ -28,24 +28,34 @@ def action_list_document(
         section = sections.setdefault(
             step.phase.id, PhaseSection(step.phase.id, step.phase.name, [])
         )
-        section.questions.append(AnsweredQuestion(
-            number=step.number, question_id=step.question.id, text=step.question.text,
-            follow_ups=list(step.question.follow_ups), answer=answer.text if answer else "",
-            assessment=assessment.label if assessment else "",
-        ))
+        section.questions.append(
+            AnsweredQuestion(
+                number=step.number,
+                question_id=step.question.id,
+                text=step.question.text,
+                follow_ups=list(step.question.follow_ups),
+                answer=answer.text if answer else "",
+                assessment=assessment.label if assessment else "",
+            )
+        )
     return ActionListDocument(
-        title=conversation.title, region=conversation.region.name,
-        held_on=conversation.held_on, current_phase=conversation.current_phase_name,
-        questionnaire_title=questionnaire.title, questionnaire_subtitle=questionnaire.subtitle,
-        questionnaire_version=questionnaire.version, source=questionnaire.source,
+        title=conversation.title,
+        region=conversation.region.name,
+        held_on=conversation.held_on,
+        current_phase=conversation.current_phase_name,
+        questionnaire_title=questionnaire.title,
+        questionnaire_subtitle=questionnaire.subtitle,
+        questionnaire_version=questionnaire.version,
+        source=questionnaire.source,
         generated_at=local_now(),
         participants=[
             ParticipantRow(p.name, p.organisation, p.organisation_type.label, p.role)
             for p in conversation.participants
         ],
         sections=list(sections.values()),
-        actions=[_action_row(questionnaire, number, a) for number, a in
-                 enumerate(actions, start=1)],
+        actions=[
+            _action_row(questionnaire, number, a) for number, a in enumerate(actions, start=1)
+        ],
     )
 
 
@@ -53,11 +63,17 @@ def _action_row(questionnaire: Questionnaire, number: int, action: ActionPoint) 
     phase = questionnaire.phases_by_id.get(action.phase_id) if action.phase_id else None
     question = questionnaire.questions_by_id.get(action.question_id) if action.question_id else None
     return ActionRow(
-        number=number, description=action.description, phase=phase.name if phase else "",
-        question=(f"{questionnaire.question_numbers[question.id]} {question.text}"
-                  if question else ""),
-        owner_name=action.owner_name, owner_organisation=action.owner_organisation,
-        due_date=action.due_date, status=action.status.label, priority=action.priority.label,
+        number=number,
+        description=action.description,
+        phase=phase.name if phase else "",
+        question=(
+            f"{questionnaire.question_numbers[question.id]} {question.text}" if question else ""
+        ),
+        owner_name=action.owner_name,
+        owner_organisation=action.owner_organisation,
+        due_date=action.due_date,
+        status=action.status.label,
+        priority=action.priority.label,
     )
 
 

@@ -18,10 +18,14 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 
 
 def _download(data: bytes, filename: str, mimetype: str = "application/pdf") -> Response:
-    return Response(data, mimetype=mimetype, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        data,
+        mimetype=mimetype,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @bp.get("/gesprekken/<int:conversation_id>/actielijst")
@@ -43,13 +47,16 @@ def action_list_pdf(conversation_id: int):
 def action_list_xlsx(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     document = action_list_document(conversation, actions_of(conversation))
-    return _download(render_action_list_xlsx(document), _filename(conversation, "xlsx"),
-                     XLSX_MIMETYPE)
+    return _download(
+        render_action_list_xlsx(document), _filename(conversation, "xlsx"), XLSX_MIMETYPE
+    )
 
 
 def _filename(conversation, extension: str) -> str:
-    return (f"actielijst-{slugify(conversation.title)[:60]}-"
-            f"{date_short(conversation.held_on)}.{extension}")
+    return (
+        f"actielijst-{slugify(conversation.title)[:60]}-"
+        f"{date_short(conversation.held_on)}.{extension}"
+    )
 
 
 @bp.get("/gespreksplaat.pdf")

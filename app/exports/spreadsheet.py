@@ -10,11 +10,22 @@ from ..core.formatting import date_long, datetime_long
 from .document import ActionListDocument
 
 ACTION_COLUMNS = [
-    ("Nr.", 6), ("Actie", 60), ("Fase", 14), ("Vraag", 45), ("Trekker", 22),
-    ("Organisatie trekker", 26), ("Klaar op", 12), ("Prioriteit", 11), ("Status", 12),
+    ("Nr.", 6),
+    ("Actie", 60),
+    ("Fase", 14),
+    ("Vraag", 45),
+    ("Trekker", 22),
+    ("Organisatie trekker", 26),
+    ("Klaar op", 12),
+    ("Prioriteit", 11),
+    ("Status", 12),
 ]
 ANSWER_COLUMNS = [
-    ("Nr.", 6), ("Fase", 14), ("Vraag", 60), ("Antwoord", 80), ("Zelfbeoordeling", 22),
+    ("Nr.", 6),
+    ("Fase", 14),
+    ("Vraag", 60),
+    ("Antwoord", 80),
+    ("Zelfbeoordeling", 22),
 ]
 
 
@@ -25,25 +36,50 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
     ``=``, ``+``, ``-`` or ``@`` never becomes a formula in Excel.
     """
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
-                                            "strings_to_urls": False})
-    workbook.set_properties({"title": f"{doc.title} — actiepuntenlijst", "author": "Handvat",
-                             "comments": doc.source.citation})
-    header = workbook.add_format({"bold": True, "font_color": "#FFFFFF", "bg_color": "#154273",
-                                  "text_wrap": True, "valign": "top"})
+    workbook = xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+    workbook.set_properties(
+        {
+            "title": f"{doc.title} — actiepuntenlijst",
+            "author": "Handvat",
+            "comments": doc.source.citation,
+        }
+    )
+    header = workbook.add_format(
+        {
+            "bold": True,
+            "font_color": "#FFFFFF",
+            "bg_color": "#154273",
+            "text_wrap": True,
+            "valign": "top",
+        }
+    )
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     day = workbook.add_format({"num_format": "dd-mm-yyyy", "valign": "top"})
     title = workbook.add_format({"bold": True, "font_size": 14})
 
     actions = workbook.add_worksheet("Actiepunten")
     actions.write_string(0, 0, doc.title, title)
-    actions.write_string(1, 0, f"Regio {doc.region}, gesprek van {date_long(doc.held_on)}. "
-                               f"Gemaakt op {datetime_long(doc.generated_at)}.")
+    actions.write_string(
+        1,
+        0,
+        f"Regio {doc.region}, gesprek van {date_long(doc.held_on)}. "
+        f"Gemaakt op {datetime_long(doc.generated_at)}.",
+    )
     _header(actions, 3, ACTION_COLUMNS, header)
     for row, action in enumerate(doc.actions, start=4):
         actions.write_number(row, 0, action.number, wrap)
-        for column, value in enumerate((action.description, action.phase, action.question,
-                                        action.owner_name, action.owner_organisation), start=1):
+        for column, value in enumerate(
+            (
+                action.description,
+                action.phase,
+                action.question,
+                action.owner_name,
+                action.owner_organisation,
+            ),
+            start=1,
+        ):
             actions.write_string(row, column, value, wrap)
         if action.due_date:
             actions.write_datetime(row, 6, action.due_date, day)
@@ -53,14 +89,16 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
     actions.freeze_panes(4, 0)
 
     answers = workbook.add_worksheet("Antwoorden")
-    answers.write_string(0, 0, f"{doc.questionnaire_title} (versie {doc.questionnaire_version})",
-                         title)
+    answers.write_string(
+        0, 0, f"{doc.questionnaire_title} (versie {doc.questionnaire_version})", title
+    )
     _header(answers, 2, ANSWER_COLUMNS, header)
     row = 3
     for section in doc.sections:
         for question in section.questions:
-            for column, value in enumerate((question.number, section.name, question.text,
-                                            question.answer, question.assessment)):
+            for column, value in enumerate(
+                (question.number, section.name, question.text, question.answer, question.assessment)
+            ):
                 answers.write_string(row, column, value, wrap)
             row += 1
     answers.freeze_panes(3, 0)

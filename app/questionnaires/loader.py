@@ -28,8 +28,13 @@ class LoadedQuestionnaire:
 
 
 def _place(loc: tuple) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
-                   for i, p in enumerate(loc)) or "(top level)"
+    return (
+        "".join(
+            f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+            for i, p in enumerate(loc)
+        )
+        or "(top level)"
+    )
 
 
 def canonical_sha256(content: dict) -> str:

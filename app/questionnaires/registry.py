@@ -39,7 +39,9 @@ def snapshot_of(loaded: LoadedQuestionnaire) -> QuestionnaireSnapshot:
     )
     if snapshot is None:
         snapshot = QuestionnaireSnapshot(
-            key=q.key, version=q.version, content_sha256=loaded.content_sha256,
+            key=q.key,
+            version=q.version,
+            content_sha256=loaded.content_sha256,
             content=loaded.content,
         )
         db.session.add(snapshot)

@@ -14,6 +14,8 @@ def visible_regions_select() -> Select:
 
 
 def visible_regions() -> list[Region]:
-    return list(db.session.scalars(
-        select(Region).where(Region.id.in_(visible_regions_select())).order_by(Region.name)
-    ))
+    return list(
+        db.session.scalars(
+            select(Region).where(Region.id.in_(visible_regions_select())).order_by(Region.name)
+        )
+    )

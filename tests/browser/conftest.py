@@ -1,0 +1,182 @@
+"""Browser fixtures: one live Handvat server and one headless Chromium for the whole session.
+
+The server runs the real app (CSRF on, real forms) on a temporary SQLite file built by the
+committed migrations, with the demo loaded. It is independent of the ``app`` fixture in
+``tests/conftest.py``, which is parametrized over SQLite and PostgreSQL.
+
+Without ``/usr/bin/chromium`` these tests are skipped locally and fail in CI (``CI=true``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
+#: Playwright waits at most this long (ms) for an element or a navigation.
+DEFAULT_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    url: str
+    app: Flask
+    demo_conversation_id: int
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> LiveServer:
+    from flask_migrate import upgrade
+
+    from app.demo.commands import load_demo
+
+    database = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
+    flask_app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "browser-test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "AUTO_UPGRADE_EMBEDDED_DB": False,
+            "WTF_CSRF_ENABLED": True,
+        }
+    )
+    with flask_app.app_context():
+        upgrade()
+        demo_id = load_demo().id
+        db.session.commit()
+        db.session.remove()
+
+    server = make_server("127.0.0.1", 0, flask_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="handvat-live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.server_port}", flask_app, demo_id)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+        with flask_app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def browser_context(chromium_browser):
+    context = chromium_browser.new_context(
+        locale="nl-NL", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context):
+    return browser_context.new_page()
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+def render_pdf_page(pdf: Path, target_stem: Path) -> Path | None:
+    """Page 1 of ``pdf`` as ``<target_stem>-1.png`` at 50 dpi, when pdftoppm is installed."""
+    pdftoppm = shutil.which("pdftoppm")
+    if pdftoppm is None:
+        return None
+    subprocess.run(
+        [pdftoppm, "-r", "50", "-png", "-f", "1", "-l", "1", str(pdf), str(target_stem)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    matches = sorted(target_stem.parent.glob(f"{target_stem.name}-*1.png"))
+    return matches[0] if matches else None
+
+
+@pytest.fixture
+def seed_conversation(live_server):
+    """A fresh conversation straight in the database, so a test does not disturb the demo."""
+    from datetime import date
+
+    from app.conversations.models import OrganisationType
+    from app.conversations.operations import (
+        ConversationDetails,
+        ParticipantData,
+        select_questions,
+        start_conversation,
+    )
+    from app.regions.operations import ensure_region
+
+    def make(title: str, question_ids: list[str]) -> int:
+        with live_server.app.app_context():
+            region = ensure_region("Twente", [])
+            conversation = start_conversation(
+                ConversationDetails(title, region, date(2026, 11, 12), "verkennen"),
+                [
+                    ParticipantData(
+                        "Anna de Vries",
+                        "Gemeente Enschede",
+                        OrganisationType.MUNICIPALITY,
+                        "Wethouder",
+                    )
+                ],
+            )
+            select_questions(conversation, question_ids)
+            db.session.commit()
+            conversation_id = conversation.id
+            db.session.remove()
+        return conversation_id
+
+    return make

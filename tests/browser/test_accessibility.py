@@ -1,0 +1,76 @@
+"""axe-core on every kind of page: zero WCAG 2.2 A/AA violations."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+AXE_OPTIONS = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+    "resultTypes": ["violations"],
+}
+DEMO = "/gesprekken/{id}"
+
+#: (test id, path, expected status). ``{id}`` is the demo conversation.
+PAGES = [
+    ("home", "/", 200),
+    ("start-form", "/gesprekken/nieuw", 200),
+    ("conversation", DEMO, 200),
+    ("choose-questions", DEMO + "/vragen", 200),
+    ("question", DEMO + "/vragen/vormgeven-kwaliteitseisen", 200),
+    ("actions", DEMO + "/acties", 200),
+    ("action-form", DEMO + "/acties/nieuw", 200),
+    ("action-list-html", DEMO + "/actielijst", 200),
+    ("about", "/over", 200),
+    ("not-found", "/bestaat-niet", 404),
+]
+
+
+@pytest.fixture(scope="module")
+def axe() -> Axe:
+    return Axe()
+
+
+def _report(violations: list[dict], url: str) -> str:
+    lines = [f"{len(violations)} axe violation(s) on {url}:"]
+    for v in violations:
+        lines.append(f"- {v['id']} ({v.get('impact')}): {v['help']}  [{v['helpUrl']}]")
+        for node in v["nodes"][:5]:
+            target = " ".join(str(t) for t in node["target"])
+            lines.append(f"    target: {target}")
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            if summary:
+                lines.append(f"      {summary[:300]}")
+        if len(v["nodes"]) > 5:
+            lines.append(f"    ... and {len(v['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def _assert_no_violations(axe: Axe, page: Page) -> None:
+    results = axe.run(page, options=AXE_OPTIONS)
+    violations = results.response["violations"]
+    assert not violations, _report(violations, page.url)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [(p, s) for _, p, s in PAGES], ids=[name for name, _, _ in PAGES]
+)
+def test_page_has_no_axe_violations(page: Page, live_server, axe, path, status):
+    response = page.goto(live_server(path.format(id=live_server.demo_conversation_id)))
+    assert response is not None and response.status == status
+    _assert_no_violations(axe, page)
+
+
+def test_start_form_with_errors_has_no_axe_violations(page: Page, live_server, axe):
+    page.goto(live_server("/gesprekken/nieuw"))
+    page.get_by_label("Titel van het gesprek").fill("")
+    page.get_by_label("Datum van het gesprek").fill("")
+    page.get_by_role("button", name="Gesprek starten").click()
+    summary = page.locator("#foutmeldingen")
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Geef het gesprek een titel.")
+    expect(summary).to_contain_text("Vul de datum van het gesprek in")
+    _assert_no_violations(axe, page)
