@@ -32,11 +32,15 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.update(test_config)
     #: SQLite is only ever the embedded default; production runs on PostgreSQL.
     app.config["IS_EMBEDDED_DB"] = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    if not app.config["IS_EMBEDDED_DB"]:
+        # A server connection can drop between requests; a local SQLite file cannot.
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
 
 
 def register_extensions(app: Flask) -> None:
+    from .conversations.revisions import track_conversation_revisions
     from .core.database import init_database
     from .core.security import init_security
     from .extensions import csrf, db, migrate
@@ -48,6 +52,7 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     init_security(app)
     init_questionnaires(app)
+    track_conversation_revisions()
 
 
 def register_blueprints(app: Flask) -> None:

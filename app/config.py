@@ -13,7 +13,6 @@ class DefaultConfig:
     #: Questionnaire YAML files; the newest version of each key is offered for new conversations.
     QUESTIONNAIRE_FOLDER = str(PROJECT_ROOT / "questionnaires")
     QUESTIONNAIRE_KEY = "handvatten-voor-gesprek"
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     #: Forms stay valid for the whole browser session, so a long meeting never loses an answer
     #: to an expired token.
     WTF_CSRF_TIME_LIMIT = None

@@ -14,7 +14,9 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.core.page_cache import forget_cached_pages
 from app.extensions import db
+from app.questionnaires.models import forget_parsed_snapshots
 
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -86,6 +88,8 @@ def app(database_url, tmp_path):
         yield app
         db.session.remove()
         _empty_all_tables()
+        forget_parsed_snapshots()
+        forget_cached_pages()
         db.engine.dispose()
 
 

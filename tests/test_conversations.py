@@ -10,6 +10,7 @@ import pytest
 
 from app.conversations import operations
 from app.conversations.models import Answer, Conversation
+from app.conversations.queries import chosen_question_ids
 from app.extensions import db
 
 
@@ -41,7 +42,7 @@ def test_start_conversation_preselects_questions_of_current_phase(client, make_r
     assert response.location.endswith(f"/gesprekken/{conversation.id}/vragen")
     assert conversation.held_on == date(2026, 10, 8)
     assert [p.name for p in conversation.participants] == ["Anna de Vries", "Bas Jansen"]
-    assert conversation.selected_question_ids() == [
+    assert chosen_question_ids(conversation) == [
         "vormgeven-ondersteuningsstructuur",
         "vormgeven-kwaliteitseisen",
         "vormgeven-dekkend-aanbod",
@@ -110,7 +111,7 @@ def test_choose_questions_keeps_answers_of_deselected_questions(client, make_con
         f"/gesprekken/{conversation.id}/vragen", data={"question_ids": ["verankeren-opbrengst"]}
     )
     assert response.status_code == 302
-    assert conversation.selected_question_ids() == ["verankeren-opbrengst"]
+    assert chosen_question_ids(conversation) == ["verankeren-opbrengst"]
     assert db.session.scalar(db.select(Answer.text)) == "De gemeente voert regie."
     response = client.post(f"/gesprekken/{conversation.id}/vragen", data={})
     assert "Kies minstens één vraag" in response.get_data(as_text=True)

@@ -30,11 +30,7 @@ class ActionData:
 
 
 class ActionConflict(Exception):
-    """The action point changed since the form was opened."""
-
-    def __init__(self, current: ActionPoint):
-        super().__init__("action point changed since the form was opened")
-        self.current = current
+    """The action point changed since the form was opened; roll the session back."""
 
 
 def _resolved_phase(conversation: Conversation, data: ActionData) -> tuple[str | None, str | None]:
@@ -98,14 +94,15 @@ def add_action(
 
 
 def update_action(action: ActionPoint, data: ActionData, based_on_revision: int) -> ActionPoint:
+    """Change an action point, refused with ``ActionConflict`` if it changed since the form
+    showed ``based_on_revision`` (another tab, another person)."""
     if action.revision != based_on_revision:
-        raise ActionConflict(action)
+        raise ActionConflict()
+    _apply(action, action.conversation, data)
     try:
-        with db.session.begin_nested():
-            _apply(action, action.conversation, data)
+        db.session.flush()
     except StaleDataError:
-        db.session.refresh(action)
-        raise ActionConflict(action) from None
+        raise ActionConflict() from None
     return action
 
 

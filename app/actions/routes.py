@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from ..conversations.operations import InvalidChoice
-from ..conversations.queries import get_conversation_or_404
+from ..conversations.queries import chosen_question_ids, get_conversation_or_404
 from ..core.forms import revision_of
 from ..extensions import db
 from . import operations
@@ -49,7 +49,7 @@ def index(conversation_id: int):
 def add(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     form = ActionForm()
-    form.set_choices(conversation.questionnaire, conversation.selected_question_ids())
+    form.set_choices(conversation.questionnaire, chosen_question_ids(conversation))
     if request.method == "GET":
         form.question_id.data = request.args.get("vraag", "")
         if not form.offers_question(form.question_id.data):
@@ -82,13 +82,13 @@ def edit(conversation_id: int, action_id: int):
     conversation = get_conversation_or_404(conversation_id)
     action = get_action_or_404(conversation, action_id)
     form = ActionForm(obj=action if request.method == "GET" else None)
-    form.set_choices(conversation.questionnaire, conversation.selected_question_ids())
+    form.set_choices(conversation.questionnaire, chosen_question_ids(conversation))
     if request.method == "GET":
         # An action may hang on a question that was deselected later; keep it selectable.
         if action.question_id and not form.offers_question(action.question_id):
             form.set_choices(
                 conversation.questionnaire,
-                conversation.selected_question_ids() + [action.question_id],
+                chosen_question_ids(conversation) + [action.question_id],
             )
         form.question_id.data = action.question_id or ""
         form.phase_id.data = action.phase_id or ""
@@ -98,9 +98,9 @@ def edit(conversation_id: int, action_id: int):
     if request.method == "POST" and form.validate():
         try:
             operations.update_action(action, _action_data(form), revision_of(form.revision))
-        except operations.ActionConflict as exc:
+        except operations.ActionConflict:
             db.session.rollback()
-            conflict = exc.current
+            conflict = get_action_or_404(conversation, action_id)
             form.revision.data = str(conflict.revision)
         except InvalidChoice:
             abort(400)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import LabelledEnum, TimestampMixin, enum_column
 from ..extensions import db
-from ..questionnaires.models import QuestionnaireSnapshot
+from ..questionnaires.models import QuestionnaireSnapshot, parsed_snapshot
 from ..questionnaires.schema import Question, Questionnaire
 from ..regions.models import Region
 
@@ -31,6 +31,9 @@ class Conversation(TimestampMixin, db.Model):
     current_phase_id: Mapped[str] = mapped_column(String(80))
     #: Random token of the start form; a double submit finds the conversation it already made.
     creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: Goes up with every change to the conversation or to its chosen questions, participants,
+    #: answers or actions (see ``revisions.py``): a cheap way to know whether anything changed.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     region: Mapped[Region] = relationship()
     questionnaire_snapshot: Mapped[QuestionnaireSnapshot] = relationship()
@@ -50,18 +53,12 @@ class Conversation(TimestampMixin, db.Model):
 
     @property
     def questionnaire(self) -> Questionnaire:
-        return self.questionnaire_snapshot.questionnaire
+        return parsed_snapshot(self.questionnaire_snapshot_id)
 
     @property
     def current_phase_name(self) -> str:
         phase = self.questionnaire.phases_by_id.get(self.current_phase_id)
         return phase.name if phase else self.current_phase_id
-
-    def selected_question_ids(self) -> list[str]:
-        return [s.question_id for s in self.selected_questions]
-
-    def answers_by_question(self) -> dict[str, Answer]:
-        return {a.question_id: a for a in self.answers}
 
 
 class Participant(db.Model):

@@ -40,10 +40,6 @@ class InvalidChoice(ValueError):
 class EditConflict(Exception):
     """The answer changed since the form was opened (another tab, another person)."""
 
-    def __init__(self, current: Answer):
-        super().__init__("answer changed since the form was opened")
-        self.current = current
-
 
 def start_conversation(
     details: ConversationDetails,
@@ -64,7 +60,7 @@ def start_conversation(
         raise InvalidChoice(f"unknown phase {details.current_phase_id!r}")
     conversation = Conversation(
         region=details.region,
-        questionnaire_snapshot=snapshot,
+        questionnaire_snapshot_id=snapshot.id,
         title=details.title.strip(),
         held_on=details.held_on,
         current_phase_id=details.current_phase_id,
@@ -126,7 +122,8 @@ def save_answer(
 
     ``based_on_revision`` is the revision the form showed. If the answer changed since, the
     save is refused with ``EditConflict`` so nobody silently overwrites someone else, unless
-    the content is the same (a double submit), which is simply accepted.
+    the content is the same (a double submit), which is simply accepted. After an
+    ``EditConflict`` the session must be rolled back.
     """
     questionnaire = conversation.questionnaire
     if question_id not in questionnaire.questions_by_id:
@@ -150,31 +147,23 @@ def save_answer(
                 assessment_id=None,
                 revision=0,
             )
-        answer = Answer(question_id=question_id, text=text, assessment_id=assessment_id)
-        try:
-            with db.session.begin_nested():
-                conversation.answers.append(answer)
-        except IntegrityError:
-            # Someone else saved the first answer to this question a moment earlier.
-            raise EditConflict(_reload_answer(conversation.id, question_id)) from None
+        answer = Answer(
+            conversation_id=conversation.id,
+            question_id=question_id,
+            text=text,
+            assessment_id=assessment_id,
+        )
+        db.session.add(answer)
+    elif answer.text == text and answer.assessment_id == assessment_id:
         return answer
-    unchanged = answer.text == text and answer.assessment_id == assessment_id
-    if unchanged:
-        return answer
-    if answer.revision != based_on_revision:
-        raise EditConflict(answer)
+    elif answer.revision != based_on_revision:
+        raise EditConflict()
+    else:
+        answer.text = text
+        answer.assessment_id = assessment_id
     try:
-        with db.session.begin_nested():
-            answer.text = text
-            answer.assessment_id = assessment_id
-    except StaleDataError:
-        raise EditConflict(_reload_answer(conversation.id, question_id)) from None
+        db.session.flush()
+    except (IntegrityError, StaleDataError):
+        # Someone else saved this answer between our read and our write.
+        raise EditConflict() from None
     return answer
-
-
-def _reload_answer(conversation_id: int, question_id: str) -> Answer:
-    return db.session.scalars(
-        select(Answer)
-        .where(Answer.conversation_id == conversation_id, Answer.question_id == question_id)
-        .execution_options(populate_existing=True)
-    ).one()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ..extensions import db
 from ..questionnaires.schema import Phase, Question
@@ -15,20 +15,61 @@ from .models import Answer, Conversation, SelectedQuestion
 
 
 def get_conversation_or_404(conversation_id: int) -> Conversation:
+    """The conversation, if the user may see it.
+
+    Its chosen questions and answers are read with ``chosen_question_ids`` and
+    ``answers_by_question``: a few plain queries cost less than eager-loading collections,
+    and every page is read far more often than written.
+    """
     conversation = db.session.scalar(
         select(Conversation)
         .where(
-            Conversation.id == conversation_id, Conversation.region_id.in_(visible_regions_select())
+            Conversation.id == conversation_id,
+            Conversation.region_id.in_(visible_regions_select()),
         )
-        .options(
-            selectinload(Conversation.selected_questions),
-            selectinload(Conversation.answers),
-            selectinload(Conversation.participants),
-        )
+        .options(joinedload(Conversation.region))
     )
     if conversation is None:
         abort(404)
     return conversation
+
+
+def conversation_revision_or_404(conversation_id: int) -> int:
+    """The conversation's revision, if the user may see it: one cheap query."""
+    revision = db.session.scalar(
+        select(Conversation.revision).where(
+            Conversation.id == conversation_id,
+            Conversation.region_id.in_(visible_regions_select()),
+        )
+    )
+    if revision is None:
+        abort(404)
+    return revision
+
+
+def chosen_question_ids(conversation: Conversation) -> list[str]:
+    """The questions the table chose, in questionnaire order."""
+    return list(
+        db.session.scalars(
+            select(SelectedQuestion.question_id)
+            .where(SelectedQuestion.conversation_id == conversation.id)
+            .order_by(SelectedQuestion.position)
+        )
+    )
+
+
+def answers_by_question(conversation: Conversation) -> dict[str, Answer]:
+    answers = db.session.scalars(select(Answer).where(Answer.conversation_id == conversation.id))
+    return {answer.question_id: answer for answer in answers}
+
+
+def stored_answer(conversation_id: int, question_id: str) -> Answer | None:
+    """The answer as it is in the database now, also when this session holds an older copy."""
+    return db.session.scalar(
+        select(Answer)
+        .where(Answer.conversation_id == conversation_id, Answer.question_id == question_id)
+        .execution_options(populate_existing=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -117,30 +158,45 @@ class QuestionStep:
 
 
 def question_steps(conversation: Conversation) -> list[QuestionStep]:
-    questionnaire = conversation.questionnaire
-    answers = conversation.answers_by_question()
-    chosen = set(conversation.selected_question_ids())
+    """The chosen questions in order, each with its answer (one query for both)."""
+    answers = dict(
+        db.session.execute(
+            select(SelectedQuestion.question_id, Answer)
+            .outerjoin(
+                Answer,
+                (Answer.conversation_id == SelectedQuestion.conversation_id)
+                & (Answer.question_id == SelectedQuestion.question_id),
+            )
+            .where(SelectedQuestion.conversation_id == conversation.id)
+        ).all()
+    )
     return [
-        QuestionStep(number, phase, question, answers.get(question.id))
-        for number, phase, question in questionnaire.numbered_questions
-        if question.id in chosen
+        QuestionStep(number, phase, question, answers[question.id])
+        for number, phase, question in conversation.questionnaire.numbered_questions
+        if question.id in answers
     ]
 
 
 @dataclass(frozen=True)
 class PhaseProgress:
+    """The chosen questions of one phase, and how many of them are answered."""
+
     phase: Phase
-    chosen: int
-    answered: int
+    steps: list[QuestionStep]
+
+    @property
+    def chosen(self) -> int:
+        return len(self.steps)
+
+    @property
+    def answered(self) -> int:
+        return sum(step.is_answered for step in self.steps)
 
 
 def phase_progress(steps: list[QuestionStep]) -> list[PhaseProgress]:
     by_phase: dict[str, PhaseProgress] = {}
     for step in steps:
-        progress = by_phase.get(step.phase.id, PhaseProgress(step.phase, 0, 0))
-        by_phase[step.phase.id] = PhaseProgress(
-            step.phase, progress.chosen + 1, progress.answered + int(step.is_answered)
-        )
+        by_phase.setdefault(step.phase.id, PhaseProgress(step.phase, [])).steps.append(step)
     return list(by_phase.values())
 
 

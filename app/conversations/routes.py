@@ -4,14 +4,24 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ..core.formatting import local_now
 from ..core.forms import revision_of
+from ..core.page_cache import cached_page
 from ..extensions import db
 from ..questionnaires.registry import current_questionnaire
 from ..regions.models import Region
 from ..regions.queries import visible_regions
 from . import operations
 from .forms import AnswerForm, ConversationForm, QuestionSelectionForm
-from .models import Conversation, OrganisationType
-from .queries import first_open_step, get_conversation_or_404, phase_progress, question_steps
+from .models import OrganisationType
+from .queries import (
+    answers_by_question,
+    chosen_question_ids,
+    conversation_revision_or_404,
+    first_open_step,
+    get_conversation_or_404,
+    phase_progress,
+    question_steps,
+    stored_answer,
+)
 
 bp = Blueprint("conversations", __name__, url_prefix="/gesprekken")
 
@@ -74,6 +84,13 @@ def start():
 
 @bp.get("/<int:conversation_id>")
 def show(conversation_id: int):
+    revision = conversation_revision_or_404(conversation_id)
+    return cached_page(
+        ("conversation", conversation_id, revision), lambda: _render_show(conversation_id)
+    )
+
+
+def _render_show(conversation_id: int) -> str:
     from ..actions.queries import actions_of
 
     conversation = get_conversation_or_404(conversation_id)
@@ -114,13 +131,12 @@ def choose_questions(conversation_id: int):
     form = QuestionSelectionForm()
     form.set_choices(questionnaire)
     if request.method == "GET":
-        form.question_ids.data = conversation.selected_question_ids()
+        form.question_ids.data = chosen_question_ids(conversation)
     elif form.validate():
         operations.select_questions(conversation, form.question_ids.data)
         db.session.commit()
         flash("De keuze van vragen is opgeslagen.", "success")
-        steps = question_steps(conversation)
-        step = first_open_step(steps)
+        step = first_open_step(question_steps(conversation))
         return redirect(
             url_for(".answer", conversation_id=conversation.id, question_id=step.question.id)
         )
@@ -129,19 +145,17 @@ def choose_questions(conversation_id: int):
         form=form,
         conversation=conversation,
         questionnaire=questionnaire,
-        answered=conversation.answers_by_question(),
+        answered=answers_by_question(conversation),
     )
 
 
 @bp.route("/<int:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
 def answer(conversation_id: int, question_id: str):
     conversation = get_conversation_or_404(conversation_id)
-    steps = question_steps(conversation)
-    index = next((i for i, s in enumerate(steps) if s.question.id == question_id), None)
-    if index is None:
+    chosen = chosen_question_ids(conversation)
+    if question_id not in chosen:
         abort(404)
-    step = steps[index]
-    form = AnswerForm(obj=step.answer if request.method == "GET" else None)
+    form = AnswerForm()
     form.set_choices(conversation.questionnaire)
     conflict = None
     if request.method == "POST" and form.validate():
@@ -153,15 +167,20 @@ def answer(conversation_id: int, question_id: str):
                 form.assessment_id.data or None,
                 revision_of(form.revision),
             )
-        except operations.EditConflict as exc:
+        except operations.EditConflict:
             db.session.rollback()
-            conflict = exc.current
+            conflict = stored_answer(conversation_id, question_id)
             form.revision.data = str(conflict.revision)
         else:
             db.session.commit()
-            return redirect(_after_answer_target(conversation, steps, index))
-    elif request.method == "GET":
-        form.revision.data = str(step.answer.revision if step.answer else 0)
+            return redirect(_after_answer_target(conversation_id, chosen, question_id))
+    steps = question_steps(conversation)
+    index = chosen.index(question_id)
+    step = steps[index]
+    if request.method == "GET" and step.answer is not None:
+        form.text.data = step.answer.text
+        form.assessment_id.data = step.answer.assessment_id
+        form.revision.data = str(step.answer.revision)
     status = 409 if conflict else (422 if form.errors else 200)
     return render_template(
         "conversations/answer.html",
@@ -175,28 +194,22 @@ def answer(conversation_id: int, question_id: str):
     ), status
 
 
-def _after_answer_target(conversation: Conversation, steps, index: int) -> str:
+def _after_answer_target(conversation_id: int, chosen: list[str], question_id: str) -> str:
     """Where the button the user pressed leads, after the answer has been saved."""
     go = request.form.get("go", "next")
+    index = chosen.index(question_id)
+    target = None
     if go == "previous" and index > 0:
-        return url_for(
-            ".answer", conversation_id=conversation.id, question_id=steps[index - 1].question.id
-        )
-    if go == "next" and index + 1 < len(steps):
-        return url_for(
-            ".answer", conversation_id=conversation.id, question_id=steps[index + 1].question.id
-        )
-    if go.startswith("question:"):
+        target = chosen[index - 1]
+    elif go == "next" and index + 1 < len(chosen):
+        target = chosen[index + 1]
+    elif go.startswith("question:") and go.removeprefix("question:") in chosen:
         target = go.removeprefix("question:")
-        if any(s.question.id == target for s in steps):
-            return url_for(".answer", conversation_id=conversation.id, question_id=target)
-    if go == "add_action":
-        return url_for(
-            "actions.add", conversation_id=conversation.id, vraag=steps[index].question.id
-        )
-    if go == "stay":
+    elif go == "stay":
         flash("Het antwoord is opgeslagen.", "success")
-        return url_for(
-            ".answer", conversation_id=conversation.id, question_id=steps[index].question.id
-        )
-    return url_for(".show", conversation_id=conversation.id)
+        target = question_id
+    elif go == "add_action":
+        return url_for("actions.add", conversation_id=conversation_id, vraag=question_id)
+    if target is None:
+        return url_for(".show", conversation_id=conversation_id)
+    return url_for(".answer", conversation_id=conversation_id, question_id=target)

@@ -17,6 +17,7 @@ from ..conversations.operations import (
     select_questions,
     start_conversation,
 )
+from ..conversations.queries import answers_by_question, chosen_question_ids
 from ..core.database import upgrade_to_head
 from ..extensions import db
 from ..regions.operations import ensure_region
@@ -109,7 +110,7 @@ def demo_command() -> None:
     db.session.commit()
 
     region = conversation.region
-    answered = sum(1 for a in conversation.answers if a.is_answered)
+    answered = sum(1 for a in answers_by_question(conversation).values() if a.is_answered)
     actions = db.session.scalar(
         select(func.count())
         .select_from(ActionPoint)
@@ -124,7 +125,7 @@ def demo_command() -> None:
         f"Gesprek '{conversation.title}' ({conversation.held_on:%d-%m-%Y}, "
         f"fase {conversation.current_phase_name}): "
         f"{len(conversation.participants)} deelnemers, "
-        f"{len(conversation.selected_questions)} gekozen vragen, "
+        f"{len(chosen_question_ids(conversation))} gekozen vragen, "
         f"{answered} beantwoord, {actions} actiepunten."
     )
     click.echo("Start de app met: flask --app app run")

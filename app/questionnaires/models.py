@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, UniqueConstraint
+from sqlalchemy import JSON, DateTime, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.models import utcnow
 from ..extensions import db
 from .schema import Questionnaire
 
-#: Parsed snapshot content by its hash: the hash identifies the content, so it can be shared.
-_parsed_by_hash: dict[str, Questionnaire] = {}
+#: Parsed snapshot content by snapshot id. Snapshots never change and ids are never reused, so
+#: the cache never goes stale (tests that empty the database call ``forget_parsed_snapshots``).
+_parsed_by_id: dict[int, Questionnaire] = {}
 
 
 class QuestionnaireSnapshot(db.Model):
@@ -31,9 +32,19 @@ class QuestionnaireSnapshot(db.Model):
 
     @property
     def questionnaire(self) -> Questionnaire:
-        parsed = _parsed_by_hash.get(self.content_sha256)
-        if parsed is None:
-            parsed = _parsed_by_hash[self.content_sha256] = Questionnaire.model_validate(
-                self.content
-            )
-        return parsed
+        return parsed_snapshot(self.id)
+
+
+def parsed_snapshot(snapshot_id: int) -> Questionnaire:
+    """The questionnaire of a snapshot, parsed once per process (it is read on every page)."""
+    parsed = _parsed_by_id.get(snapshot_id)
+    if parsed is None:
+        content = db.session.scalar(
+            select(QuestionnaireSnapshot.content).where(QuestionnaireSnapshot.id == snapshot_id)
+        )
+        parsed = _parsed_by_id[snapshot_id] = Questionnaire.model_validate(content)
+    return parsed
+
+
+def forget_parsed_snapshots() -> None:
+    _parsed_by_id.clear()
