@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..questionnaires.schema import Phase, Question
@@ -22,12 +22,10 @@ def get_conversation_or_404(conversation_id: int) -> Conversation:
     and every page is read far more often than written.
     """
     conversation = db.session.scalar(
-        select(Conversation)
-        .where(
+        select(Conversation).where(
             Conversation.id == conversation_id,
             Conversation.region_id.in_(visible_regions_select()),
         )
-        .options(joinedload(Conversation.region))
     )
     if conversation is None:
         abort(404)

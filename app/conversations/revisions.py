@@ -9,41 +9,50 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event, update
 from sqlalchemy.orm import Session
 
 from .models import Conversation
 
-#: Row types that belong to a conversation, besides the conversation itself. Anything with a
-#: ``conversation_id`` column counts; listing them keeps the rule visible.
-_BELONGS_TO_CONVERSATION = ("Answer", "ActionPoint", "Participant", "SelectedQuestion")
+#: Row types that belong to a conversation, besides the conversation itself: anything with a
+#: ``conversation_id``. Listing them keeps the rule visible.
+_BELONGS_TO_CONVERSATION = frozenset({"Answer", "ActionPoint", "Participant", "SelectedQuestion"})
+
+_RAISE_REVISIONS = (
+    update(Conversation)
+    .where(Conversation.id.in_(bindparam("ids", expanding=True)))
+    .values(revision=Conversation.revision + 1)
+    .execution_options(synchronize_session=False)
+)
 
 
-def _conversation_of(session: Session, instance) -> Conversation | None:
-    if isinstance(instance, Conversation):
-        return instance
-    if type(instance).__name__ not in _BELONGS_TO_CONVERSATION:
-        return None
-    conversation = instance.__dict__.get("conversation")
-    if conversation is None and instance.conversation_id is not None:
-        conversation = session.get(Conversation, instance.conversation_id)
-    return conversation
-
-
-def _bump_revisions(session: Session, _context, _instances) -> None:
-    touched: dict[int, Conversation] = {}
+def _changed_conversation_ids(session: Session) -> set[int]:
+    ids, new_ids = set(), set()
     for instance in chain(session.new, session.dirty, session.deleted):
-        if instance in session.dirty and not session.is_modified(instance):
-            continue
-        conversation = _conversation_of(session, instance)
-        if conversation is None or conversation in session.new:
-            continue  # a new conversation starts at revision 1
-        touched[id(conversation)] = conversation
-    for conversation in touched.values():
-        # An SQL expression, so two requests that change one conversation both count.
-        conversation.revision = Conversation.revision + 1
+        if isinstance(instance, Conversation):
+            (new_ids if instance in session.new else ids).add(instance.id)
+        elif type(instance).__name__ in _BELONGS_TO_CONVERSATION:
+            ids.add(instance.conversation_id)
+    # A conversation made in this flush starts at revision 1, whatever came with it.
+    return ids - new_ids - {None}
+
+
+def _raise_revisions(session: Session, _context) -> None:
+    ids = _changed_conversation_ids(session)
+    if ids:
+        session.connection().execute(_RAISE_REVISIONS, {"ids": sorted(ids)})
+        session.info.setdefault("handvat_changed_conversations", set()).update(ids)
+
+
+def _expire_raised_revisions(session: Session, _context) -> None:
+    """The objects in memory still hold the old revision; make the next read fetch it."""
+    for conversation_id in session.info.pop("handvat_changed_conversations", ()):
+        conversation = session.identity_map.get(session.identity_key(Conversation, conversation_id))
+        if conversation is not None:
+            session.expire(conversation, ["revision"])
 
 
 def track_conversation_revisions() -> None:
-    if not event.contains(Session, "before_flush", _bump_revisions):
-        event.listen(Session, "before_flush", _bump_revisions)
+    if not event.contains(Session, "after_flush", _raise_revisions):
+        event.listen(Session, "after_flush", _raise_revisions)
+        event.listen(Session, "after_flush_postexec", _expire_raised_revisions)
