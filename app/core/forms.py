@@ -16,13 +16,17 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 from .formatting import number
 
 
+#: WTForms' own built-in messages ("Ongeldige keuze.") in Dutch, loaded once per process.
+DUTCH_TRANSLATIONS = get_translations(["nl"])
+
+
 class _DutchMeta:
-    """WTForms' own built-in messages ("Ongeldige keuze.") in Dutch, without Flask-Babel."""
+    """Built-in WTForms messages in Dutch, without Flask-Babel."""
 
     locales = ("nl",)
 
     def get_translations(self, form):
-        return get_translations(self.locales)
+        return DUTCH_TRANSLATIONS
 
 
 class HandvatForm(FlaskForm):
