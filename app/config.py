@@ -22,6 +22,9 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     #: HTTPS redirect and HSTS belong to production behind TLS; see README.
     FORCE_HTTPS = False
+    #: Reuse rendered conversation pages while the conversation's revision is unchanged
+    #: (``app/core/page_cache.py``). Off only to measure rendering itself.
+    PAGE_CACHE_ENABLED = True
     #: Bring the embedded SQLite database up to date when the app starts. Never on PostgreSQL:
     #: there ``flask db upgrade`` is a release step, not something every worker does.
     AUTO_UPGRADE_EMBEDDED_DB = True

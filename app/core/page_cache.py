@@ -12,7 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-from flask import session
+from flask import current_app, session
 
 MAX_PAGES = 256
 
@@ -22,8 +22,8 @@ _lock = Lock()
 
 def cached_page(key: Hashable, render: Callable[[], str]) -> str:
     """The page for ``key``, rendered by ``render()`` only when it is not cached yet."""
-    if session.get("_flashes"):
-        return render()  # the message is for this one response
+    if session.get("_flashes") or not current_app.config["PAGE_CACHE_ENABLED"]:
+        return render()  # a flash message is for this one response
     with _lock:
         page = _pages.get(key)
         if page is not None:
