@@ -15,7 +15,6 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from .formatting import number
 
-
 #: WTForms' own built-in messages ("Ongeldige keuze.") in Dutch, loaded once per process.
 DUTCH_TRANSLATIONS = get_translations(["nl"])
 
