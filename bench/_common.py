@@ -1,0 +1,179 @@
+"""Shared helpers for the benchmarks: the machine, a scratch database, result tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import sqlite3
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = BENCH_DIR.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+#: A fixed key, so every gunicorn worker accepts the session and CSRF token of the others.
+BENCH_SECRET_KEY = "handvat-bench-not-a-secret"
+#: The environment variable through which ``handvat_wsgi.py`` learns the scratch database.
+DB_ENV = "BENCH_HANDVAT_DB"
+
+
+def bench_config(db_path: Path) -> dict:
+    """The app configuration for a benchmark: the embedded SQLite default, on a scratch file.
+
+    CSRF stays on, as in production; the database is prepared once before the measurement, so
+    no worker migrates at start.
+    """
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "AUTO_UPGRADE_EMBEDDED_DB": False,
+    }
+
+
+@contextmanager
+def scratch_dir() -> Iterator[Path]:
+    """A temporary directory for the benchmark database, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix="handvat-bench-"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def prepare_database(db_path: Path):
+    """Create the scratch database with the committed migrations and load the demo.
+
+    Returns the app (configured for ``db_path``) for callers that want to add more data.
+    """
+    import logging
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.demo.commands import load_demo
+    from app.extensions import db
+
+    app = create_app(bench_config(db_path))
+    with app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+    # Alembic switches on INFO logging for its own loggers; keep the benchmark output quiet.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return app
+
+
+def journal_mode(db_path: Path) -> str:
+    """The journal mode stored in the database file ("wal" once the app has opened it)."""
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
+def machine_summary(packages: tuple[str, ...] = ()) -> str:
+    parts = [
+        f"{os.cpu_count()} CPU ({_cpu_model()})",
+        f"Python {platform.python_version()}",
+        f"SQLite {sqlite3.sqlite_version}",
+    ]
+    parts += [f"{p} {_version(p)}" for p in packages]
+    return ", ".join(parts)
+
+
+def load_average() -> str:
+    """The 1-minute load average against the CPU count: other work on the machine skews both
+    figures of a run, and the ratio less than the absolute numbers."""
+    return f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+
+
+@dataclass(frozen=True)
+class Row:
+    metric: str
+    handvat: float
+    baseline: float
+    unit: str
+    #: "min_ratio": Handvat/baseline must be at least ``limit`` (throughput);
+    #: "max_ratio": Handvat/baseline must be at most ``limit`` (time);
+    #: "max_value": Handvat's own figure must be below ``limit`` (latency); None: no target.
+    target_kind: str | None = None
+    limit: float | None = None
+
+    @property
+    def ratio(self) -> float:
+        return self.handvat / self.baseline if self.baseline else float("nan")
+
+    @property
+    def target(self) -> str:
+        if self.target_kind == "min_ratio":
+            return f"ratio >= {self.limit:.2f}"
+        if self.target_kind == "max_ratio":
+            return f"ratio <= {self.limit:.2f}"
+        if self.target_kind == "max_value":
+            return f"< {self.limit:g} {self.unit}"
+        return ""
+
+    @property
+    def passed(self) -> bool | None:
+        if self.target_kind == "min_ratio":
+            return self.ratio >= self.limit
+        if self.target_kind == "max_ratio":
+            return self.ratio <= self.limit
+        if self.target_kind == "max_value":
+            return self.handvat < self.limit
+        return None
+
+
+def _fmt(value: float, unit: str) -> str:
+    if unit == "req/s":
+        return f"{value:,.0f} {unit}"
+    if unit == "ms":
+        return f"{value:.1f} {unit}"
+    return f"{value:.3f} {unit}"
+
+
+def print_table(title: str, rows: list[Row]) -> bool:
+    """Print the results; returns True when every target passed."""
+    header = ("metric", "Handvat", "baseline", "ratio", "target", "result")
+    lines = [
+        (
+            r.metric,
+            _fmt(r.handvat, r.unit),
+            _fmt(r.baseline, r.unit),
+            f"{r.ratio:.3f}",
+            r.target,
+            {True: "pass", False: "FAIL", None: ""}[r.passed],
+        )
+        for r in rows
+    ]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    print()
+    print(title)
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for line in lines:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+    return all(r.passed is not False for r in rows)

@@ -1,0 +1,16 @@
+"""Handvat as gunicorn serves it in the benchmark: the app factory on a scratch SQLite file.
+
+The database path comes from ``BENCH_HANDVAT_DB``; ``http_bench.py`` prepares the file (migrations
+and demo) before gunicorn starts, so no worker migrates.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from _common import DB_ENV, bench_config
+
+from app import create_app
+
+app = create_app(bench_config(Path(os.environ[DB_ENV])))

@@ -1,0 +1,461 @@
+"""HTTP benchmark: saving an answer and rendering a conversation page under gunicorn.
+
+Handvat and a bare hello-world Flask app (``hello_app.py``) run side by side under gunicorn with
+the same settings, on loopback; wrk (``load.lua``) drives both with the same load, one after the
+other, in the same run. Handvat runs on a scratch copy of the embedded SQLite default (WAL), with
+the migrations applied and the demo loaded, and with CSRF protection on.
+
+Run from the project root, with the virtualenv active::
+
+    python bench/http_bench.py            # about 75 seconds
+    python bench/http_bench.py --help
+
+Needs wrk (``apt-get install -y wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import html
+import http.client
+import os
+import re
+import resource
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from _common import (
+    BENCH_DIR,
+    DB_ENV,
+    PROJECT_ROOT,
+    Row,
+    journal_mode,
+    load_average,
+    machine_summary,
+    prepare_database,
+    print_table,
+    scratch_dir,
+)
+
+HOST = "127.0.0.1"
+CONVERSATION = "/gesprekken/1"
+QUESTION_PREFIX = "/gesprekken/1/vragen/"
+QUESTION_PAGE = QUESTION_PREFIX + "vormgeven-kwaliteitseisen"
+LOAD_SCRIPT = BENCH_DIR / "load.lua"
+
+#: The targets of the issue.
+SAVE_MIN_RATIO = 0.15
+SAVE_MAX_P99_MS = 50.0
+PAGE_MIN_RATIO = 0.20
+
+
+# --------------------------------------------------------------------------------------------
+# gunicorn
+# --------------------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    name: str
+    port: int
+    process: subprocess.Popen
+
+    @property
+    def base(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+
+def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
+    return [
+        gunicorn,
+        "--workers", str(workers),
+        "--worker-class", "sync",
+        "--threads", "1",
+        "--bind", f"{HOST}:{port}",
+        "--pythonpath", f"{PROJECT_ROOT},{BENCH_DIR}",
+        "--log-level", "warning",
+        app,
+    ]  # fmt: skip
+
+
+def start_server(name: str, app: str, workers: int, env: dict[str, str]) -> Server:
+    port = free_port()
+    process = subprocess.Popen(
+        gunicorn_command(app, port, workers), cwd=PROJECT_ROOT, env={**os.environ, **env}
+    )
+    server = Server(name, port, process)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn for {name} stopped at start (exit {process.returncode})")
+        try:
+            status, _, _ = fetch(server, "/healthz")
+            if status < 500:
+                return server
+        except OSError:
+            time.sleep(0.1)
+    stop_server(server)
+    raise RuntimeError(f"gunicorn for {name} did not answer within 30 s")
+
+
+def stop_server(server: Server) -> None:
+    if server.process.poll() is None:
+        server.process.send_signal(signal.SIGTERM)
+        try:
+            server.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait(timeout=5)
+
+
+def worker_cpu_seconds(server: Server) -> float:
+    """User + system CPU time used so far by the gunicorn workers (children of the master)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        # After the command name: state, ppid, ..., utime (14th field), stime (15th).
+        if int(fields[1]) == server.process.pid:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def fetch(server: Server, path: str, cookie: str = "") -> tuple[int, str, str]:
+    """GET a page; returns status, body and the session cookie it set (if any)."""
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=10)
+    try:
+        connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = connection.getresponse()
+        body = response.read().decode("utf-8", "replace")
+        set_cookie = response.getheader("Set-Cookie") or ""
+        return response.status, body, set_cookie.split(";", 1)[0]
+    finally:
+        connection.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The Handvat session: cookie, CSRF token, the questions and their revisions
+# --------------------------------------------------------------------------------------------
+
+
+def _input_value(page: str, name: str) -> str:
+    for tag in re.findall(r"<input\b[^>]*>", page):
+        if re.search(rf'\bname="{re.escape(name)}"', tag):
+            match = re.search(r'\bvalue="([^"]*)"', tag)
+            return html.unescape(match.group(1)) if match else ""
+    raise RuntimeError(f"no <input name={name!r}> on the page")
+
+
+@dataclass
+class Session:
+    cookie: str
+    csrf: str
+    question_ids: list[str]
+
+
+def open_session(server: Server) -> Session:
+    status, page, _ = fetch(server, CONVERSATION)
+    if status != 200:
+        raise RuntimeError(f"{CONVERSATION} answered {status}; is the demo loaded?")
+    question_ids = list(
+        dict.fromkeys(re.findall(rf'href="{re.escape(QUESTION_PREFIX)}([\w-]+)"', page))
+    )
+    if not question_ids:
+        raise RuntimeError(f"no question links on {CONVERSATION}")
+    status, page, cookie = fetch(server, QUESTION_PREFIX + question_ids[0])
+    if status != 200 or not cookie:
+        raise RuntimeError("the question page set no session cookie")
+    return Session(cookie, _input_value(page, "csrf_token"), question_ids)
+
+
+def current_revisions(server: Server, session: Session, question_ids: list[str]) -> list[str]:
+    """ "question:revision" for each question, as the answer form shows it right now."""
+    plan = []
+    for question_id in question_ids:
+        status, page, _ = fetch(server, QUESTION_PREFIX + question_id, session.cookie)
+        if status != 200:
+            raise RuntimeError(f"question page {question_id} answered {status}")
+        plan.append(f"{question_id}:{int(_input_value(page, 'revision'))}")
+    return plan
+
+
+def stored_revisions(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as connection:
+        return connection.execute("SELECT COALESCE(SUM(revision), 0) FROM answer").fetchone()[0]
+
+
+# --------------------------------------------------------------------------------------------
+# wrk
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Load:
+    requests: int
+    seconds: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    max_ms: float
+    ok: int
+    unexpected: int
+    conflicts: int
+    socket_errors: int
+    generator_cpu_s: float
+    #: CPU time of the gunicorn workers during the run: unlike requests/s, hardly affected by
+    #: other work on the machine.
+    server_cpu_s: float
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds
+
+    @property
+    def cpu_ms_per_request(self) -> float:
+        return 1000 * self.server_cpu_s / self.requests
+
+
+def run_wrk(
+    server: Server, path: str, *, seconds: float, connections: int, max_requests: int,
+    env: dict[str, str],
+) -> Load:  # fmt: skip
+    """One wrk run: ``connections`` threads with one connection each, for ``seconds``, at most
+    ``max_requests`` in total; only to 127.0.0.1."""
+    command = [
+        "wrk",
+        "--threads", str(connections),
+        "--connections", str(connections),
+        "--duration", f"{max(1, round(seconds))}s",
+        "--timeout", "5s",
+        "--script", str(LOAD_SCRIPT),
+        server.base + path,
+    ]  # fmt: skip
+    per_thread = max(1, max_requests // connections)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = worker_cpu_seconds(server)
+    result = subprocess.run(
+        command,
+        env={**os.environ, "BENCH_MAX": str(per_thread), **env},
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    )
+    server_after = worker_cpu_seconds(server)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    match = re.search(r"^BENCH (.*)$", result.stdout, re.MULTILINE)
+    if not match:
+        raise RuntimeError(f"unexpected wrk output:\n{result.stdout}\n{result.stderr}")
+    f = {k: int(v) for k, v in (item.split("=") for item in match.group(1).split())}
+    return Load(
+        requests=f["requests"],
+        seconds=f["duration_us"] / 1e6,
+        p50_ms=f["p50_us"] / 1000,
+        p95_ms=f["p95_us"] / 1000,
+        p99_ms=f["p99_us"] / 1000,
+        max_ms=f["max_us"] / 1000,
+        ok=f["ok"],
+        unexpected=f["unexpected"],
+        conflicts=f["conflicts"],
+        socket_errors=f["connect"] + f["read"] + f["write"] + f["timeout"],
+        generator_cpu_s=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        server_cpu_s=server_after - server_before,
+    )
+
+
+def describe(name: str, load: Load) -> str:
+    return (
+        f"  {name:<9} {load.requests:>7,} requests in {load.seconds:4.1f} s = {load.rps:8,.0f}/s;"
+        f" p50 {load.p50_ms:5.1f} ms, p95 {load.p95_ms:5.1f} ms, p99 {load.p99_ms:5.1f} ms,"
+        f" max {load.max_ms:6.1f} ms; expected status {load.ok:,}, other {load.unexpected}"
+        f" (409: {load.conflicts}), socket errors {load.socket_errors};"
+        f" worker CPU {load.cpu_ms_per_request:.2f} ms/request;"
+        f" wrk CPU {load.generator_cpu_s / load.seconds:.0%} of a core"
+    )
+
+
+def rows_for(
+    label: str, handvat: Load, baseline: Load, min_ratio: float | None,
+    max_p99: float | None = None,
+) -> list[Row]:  # fmt: skip
+    return [
+        Row(f"{label}: requests/s", handvat.rps, baseline.rps, "req/s",
+            "min_ratio" if min_ratio else None, min_ratio),
+        Row(f"{label}: p50", handvat.p50_ms, baseline.p50_ms, "ms"),
+        Row(f"{label}: p95", handvat.p95_ms, baseline.p95_ms, "ms"),
+        Row(f"{label}: p99", handvat.p99_ms, baseline.p99_ms, "ms",
+            "max_value" if max_p99 else None, max_p99),
+        Row(f"{label}: worker CPU/request", handvat.cpu_ms_per_request,
+            baseline.cpu_ms_per_request, "ms"),
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# The benchmark
+# --------------------------------------------------------------------------------------------
+
+
+def combined(loads: list[Load]) -> Load:
+    """Several rounds as one figure: requests and time added up; the percentiles are the
+    median over the rounds (wrk reports percentiles, not the single latencies)."""
+    return Load(
+        requests=sum(x.requests for x in loads),
+        seconds=sum(x.seconds for x in loads),
+        p50_ms=statistics.median(x.p50_ms for x in loads),
+        p95_ms=statistics.median(x.p95_ms for x in loads),
+        p99_ms=statistics.median(x.p99_ms for x in loads),
+        max_ms=max(x.max_ms for x in loads),
+        ok=sum(x.ok for x in loads),
+        unexpected=sum(x.unexpected for x in loads),
+        conflicts=sum(x.conflicts for x in loads),
+        socket_errors=sum(x.socket_errors for x in loads),
+        generator_cpu_s=sum(x.generator_cpu_s for x in loads),
+        server_cpu_s=sum(x.server_cpu_s for x in loads),
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=3, help="per run (default 3)")
+    parser.add_argument(
+        "--rounds", type=int, default=3,
+        help="runs per app and scenario, baseline and Handvat taking turns (default 3)",
+    )  # fmt: skip
+    parser.add_argument("--warmup", type=float, default=1, help="warm-up run first (default 1)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
+    parser.add_argument(
+        "--connections", type=int, default=4, help="concurrent connections, one per wrk thread (4)"
+    )
+    parser.add_argument(
+        "--max-requests", type=int, default=100_000, help="upper bound per run (100000)"
+    )
+    parser.add_argument("--no-question-page", action="store_true", help="skip the question page")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk not found; install it with: apt-get install -y wrk", file=sys.stderr)
+        return 2
+
+    print("Handvat HTTP benchmark")
+    print("machine:", machine_summary(("gunicorn", "flask", "sqlalchemy")))
+    print(f"{load_average()} at the start")
+    print(
+        f"gunicorn: {args.workers} sync workers, 1 thread each, on {HOST}. Load: wrk with "
+        f"{args.connections} connections (one per wrk thread); per scenario a {args.warmup:g} s "
+        f"warm-up of each app, then {args.rounds} rounds of {args.seconds:g} s, baseline and "
+        "Handvat taking turns under the same load."
+    )
+
+    with scratch_dir() as scratch:
+        db_path = scratch / "handvat.sqlite"
+        prepare_database(db_path)
+        servers: list[Server] = []
+        try:
+            baseline = start_server("baseline", "hello_app:app", args.workers, {})
+            servers.append(baseline)
+            handvat = start_server(
+                "Handvat", "handvat_wsgi:app", args.workers, {DB_ENV: str(db_path)}
+            )
+            servers.append(handvat)
+            session = open_session(handvat)
+            if len(session.question_ids) < args.connections:
+                raise RuntimeError("fewer chosen questions than connections")
+            print(f"SQLite journal mode: {journal_mode(db_path)}")
+            owned = session.question_ids[: args.connections]
+
+            def env_for(server: Server, env: dict[str, str], tag: str) -> dict[str, str]:
+                env = {**env, "BENCH_RUN": tag}
+                if env["BENCH_MODE"] == "save":
+                    # Each wrk thread owns one question and starts from its stored revision.
+                    env["BENCH_QUESTIONS"] = ",".join(
+                        current_revisions(server, session, owned)
+                        if server is handvat
+                        else (f"{q}:0" for q in owned)
+                    )
+                return env
+
+            def scenario(path: str, env: dict[str, str], tag: str) -> tuple[Load, Load]:
+                common = dict(connections=args.connections, max_requests=args.max_requests)
+                loads: dict[str, list[Load]] = {"baseline": [], "Handvat": []}
+                for server in (baseline, handvat):
+                    if args.warmup > 0:
+                        run_wrk(server, path, seconds=args.warmup,
+                                env=env_for(server, env, f"{tag}-warm"), **common)  # fmt: skip
+                for n in range(args.rounds):
+                    for server in (baseline, handvat):
+                        loads[server.name].append(run_wrk(
+                            server, path, seconds=args.seconds,
+                            env=env_for(server, env, f"{tag}-{n}"), **common,
+                        ))  # fmt: skip
+                for name, runs in loads.items():
+                    for n, load in enumerate(runs, start=1):
+                        print(describe(f"{name} {n}", load))
+                base, hv = combined(loads["baseline"]), combined(loads["Handvat"])
+                print(describe("baseline", base))
+                print(describe("Handvat", hv))
+                return hv, base
+
+            common_env = {"BENCH_COOKIE": session.cookie, "BENCH_CSRF": session.csrf}
+            save_env = {
+                **common_env, "BENCH_MODE": "save", "BENCH_EXPECT": "302",
+                "BENCH_PREFIX": QUESTION_PREFIX,
+            }  # fmt: skip
+            get_env = {**common_env, "BENCH_MODE": "get", "BENCH_EXPECT": "200"}
+
+            rows: list[Row] = []
+            loads: list[Load] = []
+            print(f"\n(1) Saving an answer: POST {QUESTION_PREFIX}<question>, CSRF on")
+            before = stored_revisions(db_path)
+            hv, base = scenario(QUESTION_PREFIX, save_env, "save")
+            saved = stored_revisions(db_path) - before
+            print(f"  answer revisions stored by Handvat (warm-up included): {saved:,}")
+            if saved < hv.ok:
+                print("WARNING: fewer revisions stored than saves answered with 302.")
+                hv = dataclasses.replace(hv, unexpected=hv.unexpected + hv.ok - saved)
+            rows += rows_for("save answer", hv, base, SAVE_MIN_RATIO, SAVE_MAX_P99_MS)
+            loads += [hv, base]
+
+            print(f"\n(2) Conversation page: GET {CONVERSATION}")
+            hv, base = scenario(CONVERSATION, get_env, "page")
+            rows += rows_for("conversation page", hv, base, PAGE_MIN_RATIO)
+            loads += [hv, base]
+
+            if not args.no_question_page:
+                print(f"\n(2b) Question page (no target): GET {QUESTION_PAGE}")
+                hv, base = scenario(QUESTION_PAGE, get_env, "question")
+                rows += rows_for("question page", hv, base, None)
+                loads += [hv, base]
+
+            print(f"\nSQLite journal mode after the run: {journal_mode(db_path)}")
+            bad = [x for x in loads if x.unexpected or x.socket_errors]
+        finally:
+            for server in reversed(servers):
+                stop_server(server)
+
+    print(f"{load_average()} at the end")
+    passed = print_table("Results (ratio = Handvat / baseline)", rows)
+    if bad:
+        print("\nWARNING: some requests got an unexpected status or a socket error (see above).")
+        passed = False
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
