@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -15,6 +15,12 @@ from ..regions.models import Region
 from .models import Answer, Conversation, OrganisationType, Participant, SelectedQuestion
 
 ANSWER_MAX_CHARACTERS = 10_000
+
+#: Built once: saving an answer is the busiest write there is.
+_STORED_ANSWER = select(Answer).where(
+    Answer.conversation_id == bindparam("conversation_id"),
+    Answer.question_id == bindparam("question_id"),
+)
 
 
 @dataclass(frozen=True)
@@ -134,9 +140,7 @@ def save_answer(
         raise ValueError("answer too long")
     text = text.replace("\r\n", "\n").strip()
     answer = db.session.scalar(
-        select(Answer).where(
-            Answer.conversation_id == conversation.id, Answer.question_id == question_id
-        )
+        _STORED_ANSWER, {"conversation_id": conversation.id, "question_id": question_id}
     )
     if answer is None:
         if not text and assessment_id is None:

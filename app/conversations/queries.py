@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -13,20 +13,40 @@ from ..questionnaires.schema import Phase, Question
 from ..regions.queries import visible_regions_select
 from .models import Answer, Conversation, SelectedQuestion
 
+# The statements every conversation page runs are built once: building a statement costs
+# SQLAlchemy about as much as running it. Values go in as bound parameters.
+_VISIBLE_CONVERSATION = Conversation.region_id.in_(visible_regions_select())
+_CONVERSATION = select(Conversation).where(
+    Conversation.id == bindparam("conversation_id"), _VISIBLE_CONVERSATION
+)
+_REVISION = select(Conversation.__table__.c.revision).where(
+    Conversation.id == bindparam("conversation_id"), _VISIBLE_CONVERSATION
+)
+_CHOSEN_QUESTION_IDS = (
+    select(SelectedQuestion.__table__.c.question_id)
+    .where(SelectedQuestion.__table__.c.conversation_id == bindparam("conversation_id"))
+    .order_by(SelectedQuestion.__table__.c.position)
+)
+_ANSWERS = select(Answer).where(Answer.conversation_id == bindparam("conversation_id"))
+_CHOSEN_WITH_ANSWERS = (
+    select(SelectedQuestion.question_id, Answer)
+    .outerjoin(
+        Answer,
+        (Answer.conversation_id == SelectedQuestion.conversation_id)
+        & (Answer.question_id == SelectedQuestion.question_id),
+    )
+    .where(SelectedQuestion.conversation_id == bindparam("conversation_id"))
+)
+
 
 def get_conversation_or_404(conversation_id: int) -> Conversation:
     """The conversation, if the user may see it.
 
     Its chosen questions and answers are read with ``chosen_question_ids`` and
-    ``answers_by_question``: a few plain queries cost less than eager-loading collections,
-    and every page is read far more often than written.
+    ``question_steps``: a few plain queries cost less than eager-loading collections, and
+    every page is read far more often than written.
     """
-    conversation = db.session.scalar(
-        select(Conversation).where(
-            Conversation.id == conversation_id,
-            Conversation.region_id.in_(visible_regions_select()),
-        )
-    )
+    conversation = db.session.scalar(_CONVERSATION, {"conversation_id": conversation_id})
     if conversation is None:
         abort(404)
     return conversation
@@ -34,12 +54,7 @@ def get_conversation_or_404(conversation_id: int) -> Conversation:
 
 def conversation_revision_or_404(conversation_id: int) -> int:
     """The conversation's revision, if the user may see it: one cheap query."""
-    revision = db.session.scalar(
-        select(Conversation.revision).where(
-            Conversation.id == conversation_id,
-            Conversation.region_id.in_(visible_regions_select()),
-        )
-    )
+    revision = db.session.scalar(_REVISION, {"conversation_id": conversation_id})
     if revision is None:
         abort(404)
     return revision
@@ -47,17 +62,11 @@ def conversation_revision_or_404(conversation_id: int) -> int:
 
 def chosen_question_ids(conversation: Conversation) -> list[str]:
     """The questions the table chose, in questionnaire order."""
-    return list(
-        db.session.scalars(
-            select(SelectedQuestion.question_id)
-            .where(SelectedQuestion.conversation_id == conversation.id)
-            .order_by(SelectedQuestion.position)
-        )
-    )
+    return list(db.session.scalars(_CHOSEN_QUESTION_IDS, {"conversation_id": conversation.id}))
 
 
 def answers_by_question(conversation: Conversation) -> dict[str, Answer]:
-    answers = db.session.scalars(select(Answer).where(Answer.conversation_id == conversation.id))
+    answers = db.session.scalars(_ANSWERS, {"conversation_id": conversation.id})
     return {answer.question_id: answer for answer in answers}
 
 
@@ -158,15 +167,7 @@ class QuestionStep:
 def question_steps(conversation: Conversation) -> list[QuestionStep]:
     """The chosen questions in order, each with its answer (one query for both)."""
     answers = dict(
-        db.session.execute(
-            select(SelectedQuestion.question_id, Answer)
-            .outerjoin(
-                Answer,
-                (Answer.conversation_id == SelectedQuestion.conversation_id)
-                & (Answer.question_id == SelectedQuestion.question_id),
-            )
-            .where(SelectedQuestion.conversation_id == conversation.id)
-        ).all()
+        db.session.execute(_CHOSEN_WITH_ANSWERS, {"conversation_id": conversation.id}).all()
     )
     return [
         QuestionStep(number, phase, question, answers[question.id])
