@@ -266,3 +266,20 @@ def test_conversation_keeps_its_questionnaire_version(app, make_conversation, tm
     assert old.questionnaire.questions_by_id["verkennen-regie"].text == original
     assert newer.questionnaire.questions_by_id["verkennen-regie"].text == "Wie heeft de regie?"
     assert old.questionnaire_snapshot_id != newer.questionnaire_snapshot_id
+
+
+def test_saving_over_a_loaded_answer_keeps_the_session_copy_current(make_conversation):
+    conversation = make_conversation()
+    operations.save_answer(conversation, "verkennen-regie", "Eerste", None, 0)
+    db.session.commit()
+    loaded = db.session.scalars(db.select(Answer)).one()
+    operations.save_answer(conversation, "verkennen-regie", "Tweede", "first_steps", 1)
+    db.session.commit()
+    again = db.session.scalars(db.select(Answer)).one()
+    assert again is loaded
+    assert (again.text, again.assessment_id, again.revision) == ("Tweede", "first_steps", 2)
+    with pytest.raises(operations.EditConflict):
+        operations.save_answer(conversation, "verkennen-regie", "Derde", None, 1)
+    db.session.rollback()
+    operations.save_answer(conversation, "verkennen-regie", "Tweede", "first_steps", 1)
+    assert db.session.scalar(db.select(Answer.revision)) == 2  # a double submit changes nothing

@@ -5,21 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.registry import current_questionnaire, snapshot_of
 from ..regions.models import Region
 from .models import Answer, Conversation, OrganisationType, Participant, SelectedQuestion
+from .revisions import raise_revisions
 
 ANSWER_MAX_CHARACTERS = 10_000
 
-#: Built once: saving an answer is the busiest write there is.
+# Built once: saving an answer is the busiest write there is.
 _STORED_ANSWER = select(Answer).where(
     Answer.conversation_id == bindparam("conversation_id"),
     Answer.question_id == bindparam("question_id"),
+)
+_ANSWER = Answer.__table__
+_SAVE_IF_CURRENT = (
+    update(_ANSWER)
+    .where(
+        _ANSWER.c.conversation_id == bindparam("of_conversation"),
+        _ANSWER.c.question_id == bindparam("of_question"),
+        _ANSWER.c.revision == bindparam("based_on_revision"),
+        or_(
+            _ANSWER.c.text != bindparam("new_text"),
+            _ANSWER.c.assessment_id.is_distinct_from(bindparam("new_assessment_id")),
+        ),
+    )
+    .values(
+        text=bindparam("new_text"),
+        assessment_id=bindparam("new_assessment_id"),
+        revision=_ANSWER.c.revision + 1,
+        updated_dt=bindparam("now"),
+    )
 )
 
 
@@ -123,7 +144,7 @@ def save_answer(
     text: str,
     assessment_id: str | None,
     based_on_revision: int,
-) -> Answer:
+) -> None:
     """Save the table's answer to a question.
 
     ``based_on_revision`` is the revision the form showed. If the answer changed since, the
@@ -139,27 +160,16 @@ def save_answer(
     if len(text) > ANSWER_MAX_CHARACTERS:
         raise ValueError("answer too long")
     text = text.replace("\r\n", "\n").strip()
-    answer = db.session.scalar(
-        _STORED_ANSWER, {"conversation_id": conversation.id, "question_id": question_id}
-    )
+    key = {"conversation_id": conversation.id, "question_id": question_id}
+    if based_on_revision > 0 and _saved_if_current(key, text, assessment_id, based_on_revision):
+        return
+    answer = db.session.scalar(_STORED_ANSWER, key)
     if answer is None:
         if not text and assessment_id is None:
-            return Answer(
-                conversation_id=conversation.id,
-                question_id=question_id,
-                text="",
-                assessment_id=None,
-                revision=0,
-            )
-        answer = Answer(
-            conversation_id=conversation.id,
-            question_id=question_id,
-            text=text,
-            assessment_id=assessment_id,
-        )
-        db.session.add(answer)
+            return  # nothing to save yet: skipping a question is fine
+        db.session.add(Answer(**key, text=text, assessment_id=assessment_id))
     elif answer.text == text and answer.assessment_id == assessment_id:
-        return answer
+        return
     elif answer.revision != based_on_revision:
         raise EditConflict()
     else:
@@ -170,4 +180,27 @@ def save_answer(
     except (IntegrityError, StaleDataError):
         # Someone else saved this answer between our read and our write.
         raise EditConflict() from None
-    return answer
+
+
+def _saved_if_current(key: dict, text: str, assessment_id: str | None, revision: int) -> bool:
+    """The usual save in one UPDATE, without loading the row first: it applies only when the
+    stored answer is still at ``revision`` and differs from the new content. Everything else
+    (a first answer, a double submit, a conflict) takes the careful path in ``save_answer``.
+    """
+    saved = db.session.execute(
+        _SAVE_IF_CURRENT,
+        {
+            "of_conversation": key["conversation_id"],
+            "of_question": key["question_id"],
+            "based_on_revision": revision,
+            "new_text": text,
+            "new_assessment_id": assessment_id,
+            "now": utcnow(),
+        },
+    ).rowcount
+    if saved:
+        for loaded in [o for o in db.session.identity_map.values() if isinstance(o, Answer)]:
+            if (loaded.conversation_id, loaded.question_id) == tuple(key.values()):
+                db.session.expire(loaded)  # the copy in memory is out of date now
+        raise_revisions(db.session, {key["conversation_id"]})
+    return bool(saved)

@@ -37,22 +37,33 @@ def _changed_conversation_ids(session: Session) -> set[int]:
     return ids - new_ids - {None}
 
 
-def _raise_revisions(session: Session, _context) -> None:
+def raise_revisions(session: Session, conversation_ids: set[int]) -> None:
+    """Raise the revisions; for writes that bypass the ORM's flush (see ``save_answer``)."""
+    session.connection().execute(_RAISE_REVISIONS, {"ids": sorted(conversation_ids)})
+    _expire_revisions(session, conversation_ids)
+
+
+def _raise_revisions_after_flush(session: Session, _context) -> None:
     ids = _changed_conversation_ids(session)
     if ids:
         session.connection().execute(_RAISE_REVISIONS, {"ids": sorted(ids)})
+        # Objects may not be expired while the flush is still going on.
         session.info.setdefault("handvat_changed_conversations", set()).update(ids)
 
 
-def _expire_raised_revisions(session: Session, _context) -> None:
+def _expire_raised_revisions_after_flush(session: Session, _context) -> None:
+    _expire_revisions(session, session.info.pop("handvat_changed_conversations", ()))
+
+
+def _expire_revisions(session: Session, conversation_ids) -> None:
     """The objects in memory still hold the old revision; make the next read fetch it."""
-    for conversation_id in session.info.pop("handvat_changed_conversations", ()):
+    for conversation_id in conversation_ids:
         conversation = session.identity_map.get(session.identity_key(Conversation, conversation_id))
         if conversation is not None:
             session.expire(conversation, ["revision"])
 
 
 def track_conversation_revisions() -> None:
-    if not event.contains(Session, "after_flush", _raise_revisions):
-        event.listen(Session, "after_flush", _raise_revisions)
-        event.listen(Session, "after_flush_postexec", _expire_raised_revisions)
+    if not event.contains(Session, "after_flush", _raise_revisions_after_flush):
+        event.listen(Session, "after_flush", _raise_revisions_after_flush)
+        event.listen(Session, "after_flush_postexec", _expire_raised_revisions_after_flush)
