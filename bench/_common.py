@@ -23,18 +23,23 @@ if str(PROJECT_ROOT) not in sys.path:
 BENCH_SECRET_KEY = "handvat-bench-not-a-secret"
 #: The environment variable through which ``handvat_wsgi.py`` learns the scratch database.
 DB_ENV = "BENCH_HANDVAT_DB"
+#: "0" makes ``handvat_wsgi.py`` turn the page cache off (``PAGE_CACHE_ENABLED``). The app's own
+#: ``HANDVAT_PAGE_CACHE_ENABLED`` would not work here: ``create_app`` reads ``HANDVAT_*`` only
+#: when it gets no ``test_config``, and the benchmark always passes one.
+PAGE_CACHE_ENV = "BENCH_HANDVAT_PAGE_CACHE"
 
 
-def bench_config(db_path: Path) -> dict:
+def bench_config(db_path: Path, *, page_cache: bool = True) -> dict:
     """The app configuration for a benchmark: the embedded SQLite default, on a scratch file.
 
     CSRF stays on, as in production; the database is prepared once before the measurement, so
-    no worker migrates at start.
+    no worker migrates at start. ``page_cache=False`` renders every page (to measure rendering).
     """
     return {
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{db_path}",
         "SECRET_KEY": BENCH_SECRET_KEY,
         "AUTO_UPGRADE_EMBEDDED_DB": False,
+        "PAGE_CACHE_ENABLED": page_cache,
     }
 
 

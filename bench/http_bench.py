@@ -5,9 +5,13 @@ the same settings, on loopback; wrk (``load.lua``) drives both with the same loa
 other, in the same run. Handvat runs on a scratch copy of the embedded SQLite default (WAL), with
 the migrations applied and the demo loaded, and with CSRF protection on.
 
+A second Handvat gunicorn, on the same database and with the same settings but with the page
+cache off (``PAGE_CACHE_ENABLED=False``), serves the conversation page once more: rendered on
+every request, for information beside the cached figure that the target is about.
+
 Run from the project root, with the virtualenv active::
 
-    python bench/http_bench.py            # about 75 seconds
+    python bench/http_bench.py            # about 80 seconds
     python bench/http_bench.py --help
 
 Needs wrk (``apt-get install -y wrk``).
@@ -36,6 +40,7 @@ from pathlib import Path
 from _common import (
     BENCH_DIR,
     DB_ENV,
+    PAGE_CACHE_ENV,
     PROJECT_ROOT,
     Row,
     journal_mode,
@@ -283,7 +288,7 @@ def run_wrk(
 
 def describe(name: str, load: Load) -> str:
     return (
-        f"  {name:<9} {load.requests:>7,} requests in {load.seconds:4.1f} s = {load.rps:8,.0f}/s;"
+        f"  {name:<20} {load.requests:>7,} requests in {load.seconds:4.1f} s = {load.rps:8,.0f}/s;"
         f" p50 {load.p50_ms:5.1f} ms, p95 {load.p95_ms:5.1f} ms, p99 {load.p99_ms:5.1f} ms,"
         f" max {load.max_ms:6.1f} ms; expected status {load.ok:,}, other {load.unexpected}"
         f" (409: {load.conflicts}), socket errors {load.socket_errors};"
@@ -348,6 +353,10 @@ def main() -> int:
         "--max-requests", type=int, default=100_000, help="upper bound per run (100000)"
     )
     parser.add_argument("--no-question-page", action="store_true", help="skip the question page")
+    parser.add_argument(
+        "--no-uncached-page", action="store_true",
+        help="skip the conversation page with the page cache off (no third gunicorn)",
+    )  # fmt: skip
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print("wrk not found; install it with: apt-get install -y wrk", file=sys.stderr)
@@ -360,7 +369,8 @@ def main() -> int:
         f"gunicorn: {args.workers} sync workers, 1 thread each, on {HOST}. Load: wrk with "
         f"{args.connections} connections (one per wrk thread); per scenario a {args.warmup:g} s "
         f"warm-up of each app, then {args.rounds} rounds of {args.seconds:g} s, baseline and "
-        "Handvat taking turns under the same load."
+        "Handvat (for the conversation page also Handvat with the page cache off) taking turns "
+        "under the same load."
     )
 
     with scratch_dir() as scratch:
@@ -374,9 +384,27 @@ def main() -> int:
                 "Handvat", "handvat_wsgi:app", args.workers, {DB_ENV: str(db_path)}
             )
             servers.append(handvat)
+            uncached = None
+            if not args.no_uncached_page:
+                # The same app and settings on the same database, but every page rendered.
+                uncached = start_server(
+                    "Handvat, cache off", "handvat_wsgi:app", args.workers,
+                    {DB_ENV: str(db_path), PAGE_CACHE_ENV: "0"},
+                )  # fmt: skip
+                servers.append(uncached)
             session = open_session(handvat)
             if len(session.question_ids) < args.connections:
                 raise RuntimeError("fewer chosen questions than connections")
+            if uncached is not None:
+                # Both serve the same page; only the way to it differs.
+                same = (
+                    fetch(handvat, CONVERSATION, session.cookie)[:2]
+                    == fetch(uncached, CONVERSATION, session.cookie)[:2]
+                )
+                print(
+                    f"{CONVERSATION} with and without the page cache: "
+                    + ("the same page" if same else "DIFFERENT pages")
+                )
             print(f"SQLite journal mode: {journal_mode(db_path)}")
             owned = session.question_ids[: args.connections]
 
@@ -391,15 +419,20 @@ def main() -> int:
                     )
                 return env
 
-            def scenario(path: str, env: dict[str, str], tag: str) -> tuple[Load, Load]:
+            def scenario(
+                path: str, env: dict[str, str], tag: str, contenders: list[Server]
+            ) -> tuple[list[Load], Load]:
+                """The baseline and each of ``contenders`` take turns, round after round;
+                returns the contenders' combined loads and the baseline's."""
                 common = dict(connections=args.connections, max_requests=args.max_requests)
-                loads: dict[str, list[Load]] = {"baseline": [], "Handvat": []}
-                for server in (baseline, handvat):
+                turns = [baseline, *contenders]
+                loads: dict[str, list[Load]] = {server.name: [] for server in turns}
+                for server in turns:
                     if args.warmup > 0:
                         run_wrk(server, path, seconds=args.warmup,
                                 env=env_for(server, env, f"{tag}-warm"), **common)  # fmt: skip
                 for n in range(args.rounds):
-                    for server in (baseline, handvat):
+                    for server in turns:
                         loads[server.name].append(run_wrk(
                             server, path, seconds=args.seconds,
                             env=env_for(server, env, f"{tag}-{n}"), **common,
@@ -407,10 +440,10 @@ def main() -> int:
                 for name, runs in loads.items():
                     for n, load in enumerate(runs, start=1):
                         print(describe(f"{name} {n}", load))
-                base, hv = combined(loads["baseline"]), combined(loads["Handvat"])
-                print(describe("baseline", base))
-                print(describe("Handvat", hv))
-                return hv, base
+                totals = {name: combined(runs) for name, runs in loads.items()}
+                for name, load in totals.items():
+                    print(describe(name, load))
+                return [totals[server.name] for server in contenders], totals["baseline"]
 
             common_env = {"BENCH_COOKIE": session.cookie, "BENCH_CSRF": session.csrf}
             save_env = {
@@ -423,7 +456,7 @@ def main() -> int:
             loads: list[Load] = []
             print(f"\n(1) Saving an answer: POST {QUESTION_PREFIX}<question>, CSRF on")
             before = stored_revisions(db_path)
-            hv, base = scenario(QUESTION_PREFIX, save_env, "save")
+            (hv,), base = scenario(QUESTION_PREFIX, save_env, "save", [handvat])
             saved = stored_revisions(db_path) - before
             print(f"  answer revisions stored by Handvat (warm-up included): {saved:,}")
             if saved < hv.ok:
@@ -433,13 +466,19 @@ def main() -> int:
             loads += [hv, base]
 
             print(f"\n(2) Conversation page: GET {CONVERSATION}")
-            hv, base = scenario(CONVERSATION, get_env, "page")
-            rows += rows_for("conversation page", hv, base, PAGE_MIN_RATIO)
-            loads += [hv, base]
+            if uncached is not None:
+                print("  and (2a) the same page rendered every time (page cache off, no target)")
+            hvs, base = scenario(
+                CONVERSATION, get_env, "page", [handvat] + ([uncached] if uncached else [])
+            )
+            rows += rows_for("conversation page", hvs[0], base, PAGE_MIN_RATIO)
+            if uncached is not None:
+                rows += rows_for("conv. page, cache off", hvs[1], base, None)
+            loads += [*hvs, base]
 
             if not args.no_question_page:
                 print(f"\n(2b) Question page (no target): GET {QUESTION_PAGE}")
-                hv, base = scenario(QUESTION_PAGE, get_env, "question")
+                (hv,), base = scenario(QUESTION_PAGE, get_env, "question", [handvat])
                 rows += rows_for("question page", hv, base, None)
                 loads += [hv, base]
 
