@@ -283,3 +283,24 @@ def test_saving_over_a_loaded_answer_keeps_the_session_copy_current(make_convers
     db.session.rollback()
     operations.save_answer(conversation, "verkennen-regie", "Tweede", "first_steps", 1)
     assert db.session.scalar(db.select(Answer.revision)) == 2  # a double submit changes nothing
+
+
+def test_moving_a_conversation_to_another_region_moves_its_actions(
+    make_conversation, make_action, make_region
+):
+    from app.actions.models import ActionPoint
+
+    conversation = make_conversation()
+    action = make_action(conversation)
+    friesland = make_region("Friesland", ["Leeuwarden"])
+    operations.update_details(
+        conversation,
+        operations.ConversationDetails(
+            conversation.title, friesland, conversation.held_on, conversation.current_phase_id
+        ),
+    )
+    db.session.commit()
+    assert (
+        db.session.scalar(db.select(ActionPoint.region_id).where(ActionPoint.id == action.id))
+        == friesland.id
+    )

@@ -65,3 +65,18 @@ def test_region_command(runner):
     region = db.session.scalars(db.select(Region).where(Region.name == "Fryslân")).one()
     assert region.slug == "fryslan"
     assert [m.name for m in region.municipalities] == ["Leeuwarden", "Sneek"]
+
+
+def test_embedded_database_is_brought_up_to_date_at_start(tmp_path):
+    from sqlalchemy import inspect
+
+    from app import create_app
+
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite'}"
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "AUTO_UPGRADE_EMBEDDED_DB": True}
+    )
+    with app.app_context():
+        tables = set(inspect(db.engine).get_table_names())
+        db.engine.dispose()
+    assert {"conversation", "answer", "action_point", "alembic_version"} <= tables

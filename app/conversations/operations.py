@@ -104,6 +104,15 @@ def start_conversation(
 def update_details(conversation: Conversation, details: ConversationDetails) -> None:
     if details.current_phase_id not in conversation.questionnaire.phases_by_id:
         raise InvalidChoice(f"unknown phase {details.current_phase_id!r}")
+    if details.region.id != conversation.region_id:
+        from ..actions.models import ActionPoint  # actions build on conversations
+
+        # Actions carry their region for region-wide views; they move along.
+        db.session.execute(
+            update(ActionPoint)
+            .where(ActionPoint.conversation_id == conversation.id)
+            .values(region_id=details.region.id)
+        )
     conversation.title = details.title.strip()
     conversation.region = details.region
     conversation.held_on = details.held_on
