@@ -812,30 +812,43 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
     return _data_table(rows, w)
 
 
+def _write_in_table(
+    rows: list[list[str]],
+    *,
+    col_widths: Sequence[float],
+    row_heights,
+    line_columns: Sequence[int],
+    font: str,
+    color,
+    line: tuple[float, object],
+) -> Table:
+    """Labels with a ruled line to write on beside them (sign-off block, plate header)."""
+    table = Table(rows, colWidths=list(col_widths), rowHeights=row_heights, hAlign="LEFT")
+    style = [
+        ("FONT", (0, 0), (-1, -1), font, 9),
+        ("TEXTCOLOR", (0, 0), (-1, -1), color),
+        ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 0),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    style += [("LINEBELOW", (col, 0), (col, -1), *line) for col in line_columns]
+    table.setStyle(TableStyle(style))
+    return table
+
+
 def _signature_block() -> KeepTogether:
     gap = 0.8 * cm
     label_width = 2.6 * cm
     line_width = (CONTENT_WIDTH - gap - 2 * label_width) / 2
     labels = ("Naam", "Functie", "Datum", "Handtekening")
-    rows = [[label, "", "", label, ""] for label in labels]
-    table = Table(
-        rows,
-        colWidths=[label_width, line_width, gap, label_width, line_width],
-        rowHeights=[26, 26, 26, 52],
-        hAlign="LEFT",
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), BODY_FONT, 9),
-                ("TEXTCOLOR", (0, 0), (-1, -1), MUTED),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LINEBELOW", (1, 0), (1, -1), 0.6, TEXT),
-                ("LINEBELOW", (4, 0), (4, -1), 0.6, TEXT),
-            ]
-        )
+    table = _write_in_table(
+        [[label, "", "", label, ""] for label in labels],
+        col_widths=[label_width, line_width, gap, label_width, line_width],
+        row_heights=[26, 26, 26, 52],
+        line_columns=(1, 4),
+        font=BODY_FONT,
+        color=MUTED,
+        line=(0.6, TEXT),
     )
     return KeepTogether(
         [
@@ -924,21 +937,14 @@ def render_blank_plate_pdf(doc: BlankPlateDocument) -> bytes:
 
 def _fill_in_fields(phase_names: Sequence[str]) -> Flowable:
     label_width = 4.2 * cm
-    rows = [["Regio", ""], ["Datum van het gesprek", ""], ["Aanwezig", ""], ["", ""]]
-    fields = Table(
-        rows, colWidths=[label_width, CONTENT_WIDTH - label_width], rowHeights=22, hAlign="LEFT"
-    )
-    fields.setStyle(
-        TableStyle(
-            [
-                ("FONT", (0, 0), (-1, -1), BOLD_FONT, 9),
-                ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
-                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                ("LINEBELOW", (1, 0), (1, -1), 0.5, WRITING_LINE),
-            ]
-        )
+    fields = _write_in_table(
+        [["Regio", ""], ["Datum van het gesprek", ""], ["Aanwezig", ""], ["", ""]],
+        col_widths=[label_width, CONTENT_WIDTH - label_width],
+        row_heights=22,
+        line_columns=(1,),
+        font=BOLD_FONT,
+        color=TEXT,
+        line=(0.5, WRITING_LINE),
     )
     return KeepTogether(
         [
