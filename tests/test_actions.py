@@ -202,3 +202,14 @@ def test_oversized_request_gets_dutch_message(client, make_conversation):
     )
     assert response.status_code == 413
     assert "Wat u verstuurde is te groot" in response.get_data(as_text=True)
+
+
+def test_question_page_lists_the_actions_of_that_question(client, make_conversation, make_action):
+    conversation = make_conversation()
+    make_action(conversation, "Bij de regievraag", question_id="verkennen-regie")
+    make_action(conversation, "Bij een andere vraag", question_id="verkennen-populatie")
+    page = client.get(f"/gesprekken/{conversation.id}/vragen/verkennen-regie").get_data(
+        as_text=True
+    )
+    assert "Actiepunten bij deze vraag" in page
+    assert "Bij de regievraag" in page and "Bij een andere vraag" not in page

@@ -8,14 +8,12 @@ from ..extensions import db
 from .models import ActionPoint
 
 
-def actions_of(conversation: Conversation) -> list[ActionPoint]:
-    return list(
-        db.session.scalars(
-            select(ActionPoint)
-            .where(ActionPoint.conversation_id == conversation.id)
-            .order_by(ActionPoint.position, ActionPoint.id)
-        )
-    )
+def actions_of(conversation: Conversation, question_id: str | None = None) -> list[ActionPoint]:
+    """The conversation's action points in list order; only those of one question if given."""
+    query = select(ActionPoint).where(ActionPoint.conversation_id == conversation.id)
+    if question_id is not None:
+        query = query.where(ActionPoint.question_id == question_id)
+    return list(db.session.scalars(query.order_by(ActionPoint.position, ActionPoint.id)))
 
 
 def get_action_or_404(conversation: Conversation, action_id: int) -> ActionPoint:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..actions.queries import actions_of
 from ..core.formatting import local_now
 from ..core.forms import revision_of
 from ..core.page_cache import cached_page
@@ -91,8 +92,6 @@ def show(conversation_id: int):
 
 
 def _render_show(conversation_id: int) -> str:
-    from ..actions.queries import actions_of
-
     conversation = get_conversation_or_404(conversation_id)
     steps = question_steps(conversation)
     return render_template(
@@ -191,6 +190,7 @@ def answer(conversation_id: int, question_id: str):
         form=form,
         conflict=conflict,
         progress=phase_progress(steps),
+        actions=actions_of(conversation, question_id),
     ), status
 
 
