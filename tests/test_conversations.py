@@ -304,3 +304,20 @@ def test_moving_a_conversation_to_another_region_moves_its_actions(
         db.session.scalar(db.select(ActionPoint.region_id).where(ActionPoint.id == action.id))
         == friesland.id
     )
+
+
+def test_delete_conversation_with_everything_in_it(client, make_conversation, make_action):
+    from app.actions.models import ActionPoint
+
+    conversation = make_conversation()
+    operations.save_answer(conversation, "verkennen-regie", "Antwoord", None, 0)
+    make_action(conversation, "Actie")
+    url = f"/gesprekken/{conversation.id}/verwijderen"
+    page = client.get(url).get_data(as_text=True)
+    assert "Gesprek verwijderen?" in page and "1 beantwoorde vraag" in page
+    response = client.post(url)
+    assert response.status_code == 302
+    assert "is verwijderd" in client.get("/").get_data(as_text=True)
+    for model in (Conversation, Answer, ActionPoint):
+        assert db.session.scalar(db.select(db.func.count()).select_from(model)) == 0
+    assert client.get(f"/gesprekken/{conversation.id}").status_code == 404

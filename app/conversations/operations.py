@@ -120,6 +120,12 @@ def update_details(conversation: Conversation, details: ConversationDetails) -> 
     db.session.flush()
 
 
+def delete_conversation(conversation: Conversation) -> None:
+    """Delete a conversation with everything in it: participants, answers and action points."""
+    db.session.delete(conversation)
+    db.session.flush()
+
+
 def replace_participants(conversation: Conversation, participants: list[ParticipantData]) -> None:
     conversation.participants = [
         Participant(

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ..actions.queries import actions_of
 from ..core.formatting import local_now
-from ..core.forms import revision_of
+from ..core.forms import HandvatForm, revision_of
 from ..core.page_cache import cached_page
 from ..extensions import db
 from ..questionnaires.registry import current_questionnaire
@@ -120,6 +120,25 @@ def edit(conversation_id: int):
         form=form,
         conversation=conversation,
         questionnaire=conversation.questionnaire,
+    )
+
+
+@bp.route("/<int:conversation_id>/verwijderen", methods=["GET", "POST"])
+def delete(conversation_id: int):
+    conversation = get_conversation_or_404(conversation_id)
+    form = HandvatForm()
+    if request.method == "POST" and form.validate():
+        title = conversation.title
+        operations.delete_conversation(conversation)
+        db.session.commit()
+        flash(f"Het gesprek ‘{title}’ is verwijderd.", "success")
+        return redirect(url_for("core.home"))
+    return render_template(
+        "conversations/delete.html",
+        conversation=conversation,
+        form=form,
+        answered=sum(a.is_answered for a in answers_by_question(conversation).values()),
+        actions=actions_of(conversation),
     )
 
 
