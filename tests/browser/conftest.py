@@ -45,6 +45,7 @@ class LiveServer:
     url: str
     app: Flask
     demo_conversation_id: int
+    demo_action_id: int
 
     def __call__(self, path: str) -> str:
         return self.url + path
@@ -54,6 +55,7 @@ class LiveServer:
 def live_server(tmp_path_factory) -> LiveServer:
     from flask_migrate import upgrade
 
+    from app.actions.queries import actions_of
     from app.demo.commands import load_demo
 
     database = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
@@ -68,7 +70,8 @@ def live_server(tmp_path_factory) -> LiveServer:
     )
     with flask_app.app_context():
         upgrade()
-        demo_id = load_demo().id
+        demo = load_demo()
+        demo_id, demo_action_id = demo.id, actions_of(demo)[0].id
         db.session.commit()
         db.session.remove()
 
@@ -76,7 +79,9 @@ def live_server(tmp_path_factory) -> LiveServer:
     thread = threading.Thread(target=server.serve_forever, name="handvat-live-server", daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.server_port}", flask_app, demo_id)
+        yield LiveServer(
+            f"http://127.0.0.1:{server.server_port}", flask_app, demo_id, demo_action_id
+        )
     finally:
         server.shutdown()
         server.server_close()

@@ -23,6 +23,9 @@ PAGES = [
     ("question", DEMO + "/vragen/vormgeven-kwaliteitseisen", 200),
     ("actions", DEMO + "/acties", 200),
     ("action-form", DEMO + "/acties/nieuw", 200),
+    ("action-edit", DEMO + "/acties/{action_id}/bewerken", 200),
+    ("edit-conversation", DEMO + "/bewerken", 200),
+    ("delete-conversation", DEMO + "/verwijderen", 200),
     ("action-list-html", DEMO + "/actielijst", 200),
     ("about", "/over", 200),
     ("not-found", "/bestaat-niet", 404),
@@ -59,7 +62,11 @@ def _assert_no_violations(axe: Axe, page: Page) -> None:
     ("path", "status"), [(p, s) for _, p, s in PAGES], ids=[name for name, _, _ in PAGES]
 )
 def test_page_has_no_axe_violations(page: Page, live_server, axe, path, status):
-    response = page.goto(live_server(path.format(id=live_server.demo_conversation_id)))
+    response = page.goto(
+        live_server(
+            path.format(id=live_server.demo_conversation_id, action_id=live_server.demo_action_id)
+        )
+    )
     assert response is not None and response.status == status
     _assert_no_violations(axe, page)
 
