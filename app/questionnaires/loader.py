@@ -88,14 +88,8 @@ class QuestionnaireRegistry:
             raise QuestionnaireFileError(f"{folder}: no questionnaire files (*.yaml) found")
         return cls([load_questionnaire_file(f) for f in files])
 
-    def keys(self) -> list[str]:
-        return sorted({key for key, _ in self._by_key_version})
-
     def current(self, key: str) -> LoadedQuestionnaire:
         versions = [v for k, v in self._by_key_version if k == key]
         if not versions:
             raise KeyError(key)
         return self._by_key_version[(key, max(versions, key=_version_key))]
-
-    def all(self) -> list[LoadedQuestionnaire]:
-        return list(self._by_key_version.values())
