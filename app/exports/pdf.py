@@ -117,15 +117,9 @@ class _Styles:
         spaceAfter=8,
         keepWithNext=1,
     )
-    h1_table = _style(
-        "h1_table",
-        fontName=BOLD_FONT,
-        fontSize=14,
-        leading=18,
-        textColor=BLUE,
-        spaceBefore=16,
-        spaceAfter=8,
-    )
+    #: The heading above the 1,000-row action table: keeping it with the table would make
+    #: reportlab measure every row at once.
+    h1_table = ParagraphStyle("h1_table", parent=h1, keepWithNext=0)
     h2 = _style(
         "h2",
         fontName=BOLD_FONT,
