@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     configure(app, test_config)
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_errorhandlers(app)
@@ -53,6 +54,12 @@ def register_extensions(app: Flask) -> None:
     init_security(app)
     init_questionnaires(app)
     track_conversation_revisions()
+
+
+def register_url_converters(app: Flask) -> None:
+    from .core.converters import register_url_converters as register
+
+    register(app)
 
 
 def register_blueprints(app: Flask) -> None:

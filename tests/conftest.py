@@ -8,6 +8,7 @@ server the PostgreSQL half is skipped locally and fails in CI (``CI=true``).
 from __future__ import annotations
 
 import os
+import uuid
 from datetime import date
 
 import pytest
@@ -21,7 +22,9 @@ from app.questionnaires.models import forget_parsed_snapshots
 POSTGRES_SERVER_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-POSTGRES_TEST_DATABASE = "handvat_test"
+#: One database per test run, so two runs at once (two developers, a helper) never drop each
+#: other's database.
+POSTGRES_TEST_DATABASE = f"handvat_test_{uuid.uuid4().hex[:12]}"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 BASE_TEST_CONFIG = {
@@ -62,7 +65,20 @@ def database_url(request, tmp_path_factory):
     with app.app_context():
         upgrade()
         db.engine.dispose()
-    return url
+    yield url
+    if request.param == "postgresql":
+        _drop_postgres_database()
+
+
+def _drop_postgres_database() -> None:
+    engine = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(
+                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DATABASE}" WITH (FORCE)')
+            )
+    finally:
+        engine.dispose()
 
 
 def _empty_all_tables() -> None:
@@ -143,7 +159,7 @@ def make_conversation(app, make_region):
             ]
         conversation = start_conversation(
             ConversationDetails(title, region, held_on, current_phase_id), participants
-        )
+        ).conversation
         db.session.commit()
         return conversation
 
@@ -155,7 +171,7 @@ def make_action(app):
     from app.actions.operations import ActionData, add_action
 
     def make(conversation, description="Bestuurlijk overleg plannen", **fields):
-        action = add_action(conversation, ActionData(description=description, **fields))
+        action = add_action(conversation, ActionData(description=description, **fields)).action
         db.session.commit()
         return action
 

@@ -114,10 +114,10 @@ def test_close_reopen_and_closed_dt(client, make_conversation, make_action):
     conversation = make_conversation()
     action = make_action(conversation)
     url = f"/gesprekken/{conversation.id}/acties/{action.id}/status"
-    client.post(url, data={"status": "afgerond"})
+    client.post(url, data={"status": "afgerond", "revision": str(action.revision)})
     db.session.refresh(action)
     assert action.status is ActionStatus.DONE and action.closed_dt is not None
-    client.post(url, data={"status": "open"})
+    client.post(url, data={"status": "open", "revision": str(action.revision)})
     db.session.refresh(action)
     assert action.status is ActionStatus.OPEN and action.closed_dt is None
     assert client.post(url, data={"status": "weg"}).status_code == 400
@@ -127,13 +127,14 @@ def test_reorder(client, make_conversation, make_action):
     conversation = make_conversation()
     first, second, third = (make_action(conversation, f"Actie {n}") for n in (1, 2, 3))
     client.post(
-        f"/gesprekken/{conversation.id}/acties/{third.id}/verplaatsen", data={"direction": "up"}
+        f"/gesprekken/{conversation.id}/acties/{third.id}/verplaatsen",
+        data={"direction": "up", "position": "3"},
     )
     ordered = db.session.scalars(
         db.select(ActionPoint.description).order_by(ActionPoint.position)
     ).all()
     assert ordered == ["Actie 1", "Actie 3", "Actie 2"]
-    move_action(first, "up")  # already first: nothing changes
+    move_action(conversation, first.id, "up", 1)  # already first: nothing changes
     db.session.commit()
     ordered = db.session.scalars(
         db.select(ActionPoint.description).order_by(ActionPoint.position)
@@ -147,7 +148,7 @@ def test_delete_asks_first(client, make_conversation, make_action):
     url = f"/gesprekken/{conversation.id}/acties/{action.id}/verwijderen"
     assert "Actiepunt verwijderen?" in client.get(url).get_data(as_text=True)
     assert count_actions() == 1
-    client.post(url)
+    client.post(url, data={"revision": str(action.revision)})
     assert count_actions() == 0
 
 
@@ -165,10 +166,19 @@ def test_action_of_other_conversation_is_not_found(
         ("post", f"/gesprekken/{mine.id}/acties/{foreign.id}/verplaatsen"),
         ("post", f"/gesprekken/{mine.id}/acties/{foreign.id}/verwijderen"),
     ):
-        response = getattr(client, method)(url, data={"status": "afgerond", "direction": "up"})
-        assert response.status_code == 404, url
+        response = getattr(client, method)(
+            url,
+            data={"status": "afgerond", "direction": "up", "position": "1", "revision": "1"},
+        )
+        # Another conversation's action point is as good as deleted here: a 404, or back to
+        # this list with "bestaat niet meer"; never a change, never its text.
+        assert response.status_code in (302, 404), url
+        if response.status_code == 302:
+            page = client.get(response.location).get_data(as_text=True)
+            assert "Niet van jou" not in page
+            assert "bestaat niet meer" in page or "al verwijderd" in page
     db.session.refresh(foreign)
-    assert foreign.status is ActionStatus.OPEN
+    assert foreign.status is ActionStatus.OPEN and foreign.position == 1
 
 
 def test_csrf_is_required_and_a_refused_form_gives_the_text_back(app, make_conversation):

@@ -231,6 +231,7 @@ def test_edit_details_and_participants(client, make_conversation):
         data=start_form(
             conversation.region_id,
             title="Nieuwe titel",
+            details_revision="1",
             **{"participants-0-name": ""},
             **{"participants-0-organisation": "", "participants-0-role": ""},
         ),
@@ -259,7 +260,7 @@ def test_conversation_keeps_its_questionnaire_version(app, make_conversation, tm
             "Later gesprek", conversation.region, date(2027, 1, 1), "verkennen"
         ),
         [],
-    )
+    ).conversation
     db.session.commit()
     db.session.expire_all()
     old = db.session.get(Conversation, conversation.id)

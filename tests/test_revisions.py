@@ -45,15 +45,17 @@ def test_every_kind_of_change_raises_the_revision(make_conversation, make_action
         assert revision_of(cid) == expected
     first, second = actions_of(conversation)
     for change in (
-        lambda: actions.move_action(second, "up"),
-        lambda: actions.set_status(first, ActionStatus.DONE),
-        lambda: actions.update_action(first, actions.ActionData("Anders"), first.revision),
-        lambda: actions.delete_action(first),
+        lambda: actions.move_action(conversation, second.id, "up", 2),
+        lambda: actions.set_status(conversation, first.id, ActionStatus.DONE, first.revision),
+        lambda: actions.update_action(
+            conversation, first.id, actions.ActionData("Anders"), first.revision
+        ),
+        lambda: actions.delete_action(conversation, first.id, first.revision),
     ):
         before = revision_of(cid)
         change()
         db.session.commit()
-        assert revision_of(cid) == before + 1
+        assert revision_of(cid) > before
 
 
 def test_reading_does_not_raise_the_revision(client, make_conversation):
@@ -105,10 +107,11 @@ def test_flash_message_is_not_cached(client, make_conversation, make_region):
     client.post(
         f"{conversation_url}/bewerken",
         data={
-            "title": "Overleg",
+            "title": "Overleg, nieuwe titel",
             "region_id": str(region.id),
             "held_on": "01-02-2027",
             "current_phase_id": "verkennen",
+            "details_revision": "1",
         },
     )
     with_flash = client.get(conversation_url).get_data(as_text=True)

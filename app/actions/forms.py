@@ -60,10 +60,22 @@ class ActionForm(HandvatForm):
 
 
 class MoveForm(HandvatForm):
-    """Move up or down on the list: a plain button per direction, works without JavaScript."""
+    """Move up or down on the list: a plain button per direction, works without JavaScript.
+
+    ``position`` is where the list showed the action point: if it has moved since, the click
+    was meant for another list and is refused.
+    """
 
     direction = HiddenField()
+    position = HiddenField()
 
 
 class StatusForm(HandvatForm):
+    """Close or reopen from the list; ``revision`` is the action point's as the list showed it."""
+
     status = HiddenField()
+    revision = HiddenField()
+
+
+class DeleteForm(HandvatForm):
+    revision = HiddenField()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conversations.models import Conversation
@@ -29,13 +29,16 @@ class ActionPriority(LabelledEnum):
 
 class ActionPoint(TimestampMixin, db.Model):
     __tablename__ = "action_point"
+    #: A form token counts within its conversation only: a token copied into another
+    #: conversation's form can never collide with this one.
+    __table_args__ = (UniqueConstraint("conversation_id", "creation_token"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversation.id", ondelete="CASCADE"), index=True
     )
-    #: Order on the action list; the list shows it as the action's number.
+    #: Order on the action list, 1, 2, 3 ... without gaps; the list shows it as the number.
     position: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
     #: The question the action came from (a questionnaire question id), if any.
@@ -53,7 +56,8 @@ class ActionPoint(TimestampMixin, db.Model):
     )
     closed_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Random token of the add form; a double submit finds the action it already made.
-    creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    creation_token: Mapped[str | None] = mapped_column(String(64))
+    #: Goes up with every change of content or status (not with a move on the list).
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
 
     conversation: Mapped[Conversation] = relationship()

@@ -1,20 +1,31 @@
-"""Writes on action points. Operations flush; the request commits once."""
+"""Writes on action points. Operations flush; the request commits once.
+
+Every write on a conversation's action list first takes that list's lock
+(``lock_action_list``) and then reads the rows afresh, so several tabs or people clicking on the
+same list at once are handled one after the other: positions stay 1, 2, 3 ... without gaps or
+duplicates, and a click that was based on a list that has changed since is refused with an
+exception the route turns into a clear message, never applied to the wrong row.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import bindparam, func, select, update
 
 from ..conversations.models import Conversation
 from ..conversations.operations import InvalidChoice
+from ..conversations.revisions import raise_revisions
+from ..core.database import serialize_writes
+from ..core.forms import Outcome
 from ..core.models import utcnow
 from ..extensions import db
 from .models import ActionPoint, ActionPriority, ActionStatus
 
 DESCRIPTION_MAX_CHARACTERS = 2_000
+#: More than any board agrees on; keeps every export of a list within seconds.
+MAX_ACTIONS_PER_CONVERSATION = 1_000
 
 
 @dataclass(frozen=True)
@@ -29,8 +40,51 @@ class ActionData:
     priority: ActionPriority = ActionPriority.NORMAL
 
 
+@dataclass(frozen=True)
+class AddResult:
+    action: ActionPoint
+    outcome: Outcome
+    #: For ``SAVED_AS_NEW``: the action point the earlier submit of this form made.
+    earlier: ActionPoint | None = None
+
+
 class ActionConflict(Exception):
-    """The action point changed since the form was opened; roll the session back."""
+    """The action point changed since the form or list was shown (another tab, another
+    person). ``current`` is the action point as it is stored now."""
+
+    def __init__(self, current: ActionPoint):
+        super().__init__(current.id)
+        self.current = current
+
+
+class ActionGone(Exception):
+    """The action point was deleted since the form or list was shown."""
+
+
+class ActionLimitReached(Exception):
+    """The conversation has ``MAX_ACTIONS_PER_CONVERSATION`` action points already."""
+
+
+def lock_action_list(conversation: Conversation) -> None:
+    """Handle writes on this conversation's action list one at a time (see module docstring)."""
+    serialize_writes(f"action-list:{conversation.id}")
+
+
+def current_action(conversation: Conversation, action_id: int) -> ActionPoint | None:
+    """The action point as stored now, also when this session holds an older copy."""
+    return db.session.scalar(
+        select(ActionPoint)
+        .where(ActionPoint.id == action_id, ActionPoint.conversation_id == conversation.id)
+        .execution_options(populate_existing=True)
+    )
+
+
+def _locked_action(conversation: Conversation, action_id: int) -> ActionPoint:
+    lock_action_list(conversation)
+    action = current_action(conversation, action_id)
+    if action is None:
+        raise ActionGone()
+    return action
 
 
 def _resolved_phase(conversation: Conversation, data: ActionData) -> tuple[str | None, str | None]:
@@ -45,16 +99,48 @@ def _resolved_phase(conversation: Conversation, data: ActionData) -> tuple[str |
     return None, data.phase_id or None
 
 
-def _apply(action: ActionPoint, conversation: Conversation, data: ActionData) -> None:
+def _content(conversation: Conversation, data: ActionData) -> tuple:
+    """What an action point would hold after saving ``data``, to compare with a stored one."""
     if len(data.description) > DESCRIPTION_MAX_CHARACTERS:
         raise ValueError("description too long")
-    action.question_id, action.phase_id = _resolved_phase(conversation, data)
-    action.description = data.description.replace("\r\n", "\n").strip()
-    action.owner_name = data.owner_name.strip()
-    action.owner_organisation = data.owner_organisation.strip()
-    action.due_date = data.due_date
-    _set_status(action, data.status)
-    action.priority = data.priority
+    question_id, phase_id = _resolved_phase(conversation, data)
+    return (
+        question_id,
+        phase_id,
+        data.description.replace("\r\n", "\n").strip(),
+        data.owner_name.strip(),
+        data.owner_organisation.strip(),
+        data.due_date,
+        data.status,
+        data.priority,
+    )
+
+
+def _stored_content(action: ActionPoint) -> tuple:
+    return (
+        action.question_id,
+        action.phase_id,
+        action.description,
+        action.owner_name,
+        action.owner_organisation,
+        action.due_date,
+        action.status,
+        action.priority,
+    )
+
+
+def _apply(action: ActionPoint, content: tuple) -> None:
+    (
+        action.question_id,
+        action.phase_id,
+        action.description,
+        action.owner_name,
+        action.owner_organisation,
+        action.due_date,
+        status,
+        action.priority,
+    ) = content
+    _set_status(action, status)
 
 
 def _set_status(action: ActionPoint, status: ActionStatus) -> None:
@@ -67,71 +153,151 @@ def _set_status(action: ActionPoint, status: ActionStatus) -> None:
 
 def add_action(
     conversation: Conversation, data: ActionData, creation_token: str | None = None
-) -> ActionPoint:
-    """Add an action at the end of the list. The same form token twice adds it once."""
+) -> AddResult:
+    """Add an action point at the end of the list.
+
+    The same form (``creation_token``) sent twice with the same content adds it once; sent
+    again with other content, the new content becomes a separate action point.
+    """
+    content = _content(conversation, data)
+    lock_action_list(conversation)
+    earlier = None
     if creation_token:
-        existing = db.session.scalar(
-            select(ActionPoint).where(
-                ActionPoint.creation_token == creation_token,
+        earlier = db.session.scalar(
+            select(ActionPoint)
+            .where(
                 ActionPoint.conversation_id == conversation.id,
+                ActionPoint.creation_token == creation_token,
             )
+            .execution_options(populate_existing=True)
         )
-        if existing is not None:
-            return existing
-    last = db.session.scalar(
-        select(func.max(ActionPoint.position)).where(ActionPoint.conversation_id == conversation.id)
-    )
+        if earlier is not None:
+            if _stored_content(earlier) == content:
+                return AddResult(earlier, Outcome.ALREADY_SAVED)
+            creation_token = None
+    count, last = db.session.execute(
+        select(func.count(), func.max(ActionPoint.position)).where(
+            ActionPoint.conversation_id == conversation.id
+        )
+    ).one()
+    if count >= MAX_ACTIONS_PER_CONVERSATION:
+        raise ActionLimitReached()
     action = ActionPoint(
         conversation=conversation,
         region_id=conversation.region_id,
         position=(last or 0) + 1,
         creation_token=creation_token,
     )
-    _apply(action, conversation, data)
+    _apply(action, content)
     db.session.add(action)
     db.session.flush()
-    return action
+    if earlier is not None:
+        return AddResult(action, Outcome.SAVED_AS_NEW, earlier)
+    return AddResult(action, Outcome.SAVED)
 
 
-def update_action(action: ActionPoint, data: ActionData, based_on_revision: int) -> ActionPoint:
-    """Change an action point, refused with ``ActionConflict`` if it changed since the form
-    showed ``based_on_revision`` (another tab, another person)."""
+def update_action(
+    conversation: Conversation, action_id: int, data: ActionData, based_on_revision: int
+) -> Outcome:
+    """Change an action point that was shown at ``based_on_revision``.
+
+    Raises ``ActionConflict`` when it changed since (unless it now holds exactly what was
+    sent: a double submit) and ``ActionGone`` when it was deleted.
+    """
+    content = _content(conversation, data)
+    action = _locked_action(conversation, action_id)
+    if _stored_content(action) == content:
+        return Outcome.ALREADY_SAVED
     if action.revision != based_on_revision:
-        raise ActionConflict()
-    _apply(action, action.conversation, data)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise ActionConflict() from None
-    return action
+        raise ActionConflict(action)
+    _apply(action, content)
+    db.session.flush()
+    return Outcome.SAVED
 
 
-def set_status(action: ActionPoint, status: ActionStatus) -> None:
+def set_status(
+    conversation: Conversation, action_id: int, status: ActionStatus, based_on_revision: int
+) -> Outcome:
+    """Close, reopen or otherwise change the status of an action point shown at
+    ``based_on_revision``; a status that is already set counts as done."""
+    action = _locked_action(conversation, action_id)
+    if action.status == status:
+        return Outcome.ALREADY_SAVED
+    if action.revision != based_on_revision:
+        raise ActionConflict(action)
     _set_status(action, status)
     db.session.flush()
+    return Outcome.SAVED
 
 
-def move_action(action: ActionPoint, direction: str) -> None:
-    """Swap the action with its neighbour above ("up") or below ("down")."""
+def move_action(
+    conversation: Conversation, action_id: int, direction: str, from_position: int
+) -> ActionPoint:
+    """Swap the action point at ``from_position`` with its neighbour above ("up") or below
+    ("down"). Refused with ``ActionConflict`` when it is no longer at that position."""
     if direction not in ("up", "down"):
         raise InvalidChoice(f"unknown direction {direction!r}")
-    siblings = list(
-        db.session.scalars(
-            select(ActionPoint)
-            .where(ActionPoint.conversation_id == action.conversation_id)
-            .order_by(ActionPoint.position, ActionPoint.id)
-        )
-    )
-    index = siblings.index(action)
+    action = _locked_action(conversation, action_id)
+    if action.position != from_position:
+        raise ActionConflict(action)
+    order = _list_order(conversation)
+    index = order.index(action.id)
     other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(siblings):
-        siblings[index], siblings[other] = siblings[other], siblings[index]
-    for position, sibling in enumerate(siblings, start=1):
-        if sibling.position != position:
-            sibling.position = position
-    db.session.flush()
+    if 0 <= other < len(order):
+        order[index], order[other] = order[other], order[index]
+    _renumber(conversation, order)
+    return action
 
 
-def delete_action(action: ActionPoint) -> None:
+def delete_action(conversation: Conversation, action_id: int, based_on_revision: int) -> None:
+    """Delete an action point shown at ``based_on_revision``; the ones below move up."""
+    action = _locked_action(conversation, action_id)
+    if action.revision != based_on_revision:
+        raise ActionConflict(action)
     db.session.delete(action)
     db.session.flush()
+    _renumber(conversation, _list_order(conversation))
+
+
+def _list_order(conversation: Conversation) -> list[int]:
+    return [action_id for action_id, _ in _stored_positions(conversation)]
+
+
+def _stored_positions(conversation: Conversation) -> list[tuple[int, int]]:
+    """(id, position) of the conversation's action points, in list order."""
+    return [
+        (row.id, row.position)
+        for row in db.session.execute(
+            select(ActionPoint.id, ActionPoint.position)
+            .where(ActionPoint.conversation_id == conversation.id)
+            .order_by(ActionPoint.position, ActionPoint.id)
+        )
+    ]
+
+
+_SET_POSITION = (
+    update(ActionPoint.__table__)
+    .where(ActionPoint.__table__.c.id == bindparam("action_id"))
+    .values(position=bindparam("new_position"))
+)
+
+
+def _renumber(conversation: Conversation, ordered_ids: list[int]) -> None:
+    """Store positions 1, 2, 3 ... in the given order.
+
+    Written past the ORM on purpose: a move is not a change of the action point's content, so
+    it must not raise its ``revision`` and turn a colleague's open edit form into a conflict.
+    """
+    stored = dict(_stored_positions(conversation))
+    rows = [
+        {"action_id": action_id, "new_position": position}
+        for position, action_id in enumerate(ordered_ids, start=1)
+        if stored.get(action_id) != position
+    ]
+    if not rows:
+        return
+    db.session.connection().execute(_SET_POSITION, rows)
+    for loaded in [o for o in db.session.identity_map.values() if isinstance(o, ActionPoint)]:
+        if loaded.conversation_id == conversation.id:
+            db.session.expire(loaded, ["position"])
+    raise_revisions(db.session, {conversation.id})

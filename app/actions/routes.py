@@ -4,14 +4,16 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ..conversations.operations import InvalidChoice
 from ..conversations.queries import chosen_question_ids, get_conversation_or_404
-from ..core.forms import revision_of
+from ..core.formatting import number
+from ..core.forms import Outcome, revision_of
 from ..extensions import db
 from . import operations
-from .forms import ActionForm, MoveForm, StatusForm
+from .forms import ActionForm, DeleteForm, MoveForm, StatusForm
 from .models import ActionPriority, ActionStatus
+from .operations import ActionConflict, ActionGone, ActionLimitReached
 from .queries import actions_of, get_action_or_404
 
-bp = Blueprint("actions", __name__, url_prefix="/gesprekken/<int:conversation_id>/acties")
+bp = Blueprint("actions", __name__, url_prefix="/gesprekken/<id:conversation_id>/acties")
 
 
 def _action_data(form: ActionForm) -> operations.ActionData:
@@ -45,6 +47,40 @@ def index(conversation_id: int):
     )
 
 
+GONE_MESSAGE = (
+    "Dit actiepunt bestaat niet meer: iemand anders, of u in een ander tabblad, heeft het "
+    "verwijderd."
+)
+LIMIT_MESSAGE = (
+    f"Dit gesprek heeft al {number(operations.MAX_ACTIONS_PER_CONVERSATION)} actiepunten, het "
+    "hoogste aantal dat kan. Uw tekst staat nog in het formulier. Rond eerst actiepunten af in "
+    "een nieuw gesprek, of voeg ze samen."
+)
+
+
+def _to_list(conversation, action_id: int | None = None):
+    anchor = f"actie-{action_id}" if action_id else None
+    return redirect(url_for(".index", conversation_id=conversation.id, _anchor=anchor))
+
+
+def _added_message(result: operations.AddResult) -> tuple[str, str]:
+    if result.outcome is Outcome.ALREADY_SAVED:
+        return (
+            f"Dit actiepunt was al toegevoegd als nummer {result.action.position}. U stuurde "
+            "het formulier twee keer; het staat één keer op de lijst.",
+            "success",
+        )
+    if result.outcome is Outcome.SAVED_AS_NEW:
+        return (
+            "U had dit formulier al eerder verstuurd, met een andere tekst. Uw nieuwe tekst is "
+            f"opgeslagen als actiepunt {result.action.position}. Het eerdere actiepunt "
+            f"{result.earlier.position} staat er ook nog. Verwijder het actiepunt dat u niet "
+            "wilt houden.",
+            "warning",
+        )
+    return "Het actiepunt is toegevoegd.", "success"
+
+
 @bp.route("/nieuw", methods=["GET", "POST"])
 def add(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
@@ -56,108 +92,162 @@ def add(conversation_id: int):
             form.question_id.data = ""
     elif form.validate():
         try:
-            operations.add_action(conversation, _action_data(form), form.creation_token.data)
+            result = operations.add_action(
+                conversation, _action_data(form), form.creation_token.token
+            )
         except InvalidChoice:
             abort(400)
-        db.session.commit()
-        flash("Het actiepunt is toegevoegd.", "success")
-        if request.form.get("go") == "another":
-            return redirect(
-                url_for(
-                    ".add", conversation_id=conversation.id, vraag=form.question_id.data or None
-                )
-            )
-        return redirect(url_for(".index", conversation_id=conversation.id))
-    return render_template(
-        "actions/form.html",
-        form=form,
-        conversation=conversation,
-        action=None,
-        organisations=_organisations(conversation),
-    ), (422 if form.errors else 200)
-
-
-@bp.route("/<int:action_id>/bewerken", methods=["GET", "POST"])
-def edit(conversation_id: int, action_id: int):
-    conversation = get_conversation_or_404(conversation_id)
-    action = get_action_or_404(conversation, action_id)
-    form = ActionForm(obj=action if request.method == "GET" else None)
-    form.set_choices(conversation.questionnaire, chosen_question_ids(conversation))
-    if request.method == "GET":
-        # An action may hang on a question that was deselected later; keep it selectable.
-        if action.question_id and not form.offers_question(action.question_id):
-            form.set_choices(
-                conversation.questionnaire,
-                chosen_question_ids(conversation) + [action.question_id],
-            )
-        form.question_id.data = action.question_id or ""
-        form.phase_id.data = action.phase_id or ""
-        form.status.data = action.status.value
-        form.priority.data = action.priority.value
-    conflict = None
-    if request.method == "POST" and form.validate():
-        try:
-            operations.update_action(action, _action_data(form), revision_of(form.revision))
-        except operations.ActionConflict:
+        except ActionLimitReached:
             db.session.rollback()
-            conflict = get_action_or_404(conversation, action_id)
-            form.revision.data = str(conflict.revision)
-        except InvalidChoice:
-            abort(400)
+            form.description.errors.append(LIMIT_MESSAGE)
         else:
             db.session.commit()
-            flash(f"Actiepunt {action.position} is opgeslagen.", "success")
-            return redirect(url_for(".index", conversation_id=conversation.id))
-    status = 409 if conflict else (422 if form.errors else 200)
+            flash(*_added_message(result))
+            if request.form.get("go") == "another":
+                return redirect(
+                    url_for(
+                        ".add", conversation_id=conversation.id, vraag=form.question_id.data or None
+                    )
+                )
+            return _to_list(conversation, result.action.id)
+    return _render_form(conversation, form, None), (422 if form.errors else 200)
+
+
+def _render_form(conversation, form, action, conflict=None, gone=False) -> str:
     return render_template(
         "actions/form.html",
         form=form,
         conversation=conversation,
         action=action,
         conflict=conflict,
+        gone=gone,
         organisations=_organisations(conversation),
-    ), status
+    )
 
 
-@bp.post("/<int:action_id>/verplaatsen")
+@bp.route("/<id:action_id>/bewerken", methods=["GET", "POST"])
+def edit(conversation_id: int, action_id: int):
+    conversation = get_conversation_or_404(conversation_id)
+    if request.method == "GET":
+        action = get_action_or_404(conversation, action_id)
+        form = ActionForm(obj=action)
+        # An action may hang on a question that was deselected later; keep it selectable.
+        form.set_choices(
+            conversation.questionnaire,
+            chosen_question_ids(conversation)
+            + ([action.question_id] if action.question_id else []),
+        )
+        form.question_id.data = action.question_id or ""
+        form.phase_id.data = action.phase_id or ""
+        form.status.data = action.status.value
+        form.priority.data = action.priority.value
+        return _render_form(conversation, form, action)
+    form = ActionForm()
+    form.set_choices(
+        conversation.questionnaire,
+        chosen_question_ids(conversation) + [request.form.get("question_id", "")],
+    )
+    if not form.validate():
+        return _render_form(conversation, form, get_action_or_404(conversation, action_id)), 422
+    try:
+        outcome = operations.update_action(
+            conversation, action_id, _action_data(form), revision_of(form.revision)
+        )
+    except InvalidChoice:
+        abort(400)
+    except ActionGone:
+        db.session.rollback()
+        return _render_form(conversation, form, None, gone=True), 409
+    except ActionConflict:
+        db.session.rollback()
+        conflict = operations.current_action(conversation, action_id)
+        form.revision.data = str(conflict.revision)
+        return _render_form(conversation, form, conflict, conflict=conflict), 409
+    db.session.commit()
+    action = operations.current_action(conversation, action_id)
+    if outcome is Outcome.ALREADY_SAVED:
+        flash(f"Actiepunt {action.position} was al zo opgeslagen.", "success")
+    else:
+        flash(f"Actiepunt {action.position} is opgeslagen.", "success")
+    return _to_list(conversation, action_id)
+
+
+@bp.post("/<id:action_id>/verplaatsen")
 def move(conversation_id: int, action_id: int):
     conversation = get_conversation_or_404(conversation_id)
-    action = get_action_or_404(conversation, action_id)
     form = MoveForm()
     if not form.validate() or form.direction.data not in ("up", "down"):
         abort(400)
-    operations.move_action(action, form.direction.data)
+    try:
+        operations.move_action(
+            conversation, action_id, form.direction.data, revision_of(form.position)
+        )
+    except ActionGone:
+        db.session.rollback()
+        flash(GONE_MESSAGE, "warning")
+        return _to_list(conversation)
+    except ActionConflict:
+        db.session.rollback()
+        flash(
+            "De lijst was intussen veranderd, in een ander tabblad of door iemand anders. "
+            "Daarom is er niets verplaatst. Bekijk de volgorde hieronder en probeer het opnieuw.",
+            "warning",
+        )
+        return _to_list(conversation, action_id)
     db.session.commit()
-    return redirect(
-        url_for(".index", conversation_id=conversation.id, _anchor=f"actie-{action.id}")
-    )
+    return _to_list(conversation, action_id)
 
 
-@bp.post("/<int:action_id>/status")
+@bp.post("/<id:action_id>/status")
 def change_status(conversation_id: int, action_id: int):
     conversation = get_conversation_or_404(conversation_id)
-    action = get_action_or_404(conversation, action_id)
     form = StatusForm()
     if not form.validate() or form.status.data not in {s.value for s in ActionStatus}:
         abort(400)
-    operations.set_status(action, ActionStatus(form.status.data))
+    status = ActionStatus(form.status.data)
+    try:
+        operations.set_status(conversation, action_id, status, revision_of(form.revision))
+    except ActionGone:
+        db.session.rollback()
+        flash(GONE_MESSAGE, "warning")
+        return _to_list(conversation)
+    except ActionConflict as conflict:
+        db.session.rollback()
+        current = operations.current_action(conversation, action_id)
+        flash(
+            f"Actiepunt {current.position} is intussen gewijzigd, in een ander tabblad of door "
+            f"iemand anders. De status is niet aangepast en staat nu op "
+            f"‘{current.status.label}’. Bekijk het actiepunt en probeer het opnieuw.",
+            "warning",
+        )
+        return _to_list(conversation, conflict.current.id)
     db.session.commit()
-    flash(f"Actiepunt {action.position} staat nu op '{action.status.label}'.", "success")
-    return redirect(
-        url_for(".index", conversation_id=conversation.id, _anchor=f"actie-{action.id}")
-    )
+    action = operations.current_action(conversation, action_id)
+    flash(f"Actiepunt {action.position} staat nu op ‘{action.status.label}’.", "success")
+    return _to_list(conversation, action_id)
 
 
-@bp.route("/<int:action_id>/verwijderen", methods=["GET", "POST"])
+@bp.route("/<id:action_id>/verwijderen", methods=["GET", "POST"])
 def delete(conversation_id: int, action_id: int):
     conversation = get_conversation_or_404(conversation_id)
-    action = get_action_or_404(conversation, action_id)
-    form = StatusForm()
+    form = DeleteForm()
+    changed = None
     if request.method == "POST" and form.validate():
-        operations.delete_action(action)
-        db.session.commit()
-        flash("Het actiepunt is verwijderd.", "success")
-        return redirect(url_for(".index", conversation_id=conversation.id))
+        try:
+            operations.delete_action(conversation, action_id, revision_of(form.revision))
+        except ActionGone:
+            db.session.rollback()
+            flash("Het actiepunt was al verwijderd.", "success")
+            return _to_list(conversation)
+        except ActionConflict:
+            db.session.rollback()
+            changed = True
+        else:
+            db.session.commit()
+            flash("Het actiepunt is verwijderd.", "success")
+            return _to_list(conversation)
+    action = get_action_or_404(conversation, action_id)
+    form.revision.data = str(action.revision)
     return render_template(
-        "actions/delete.html", conversation=conversation, action=action, form=form
-    )
+        "actions/delete.html", conversation=conversation, action=action, form=form, changed=changed
+    ), (409 if changed else 200)

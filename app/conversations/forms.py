@@ -24,7 +24,9 @@ from .models import OrganisationType
 from .operations import ANSWER_MAX_CHARACTERS
 
 MIN_PARTICIPANT_ROWS = 4
-MAX_PARTICIPANT_ROWS = 60
+#: More people than sit at any board table; a form with more filled rows is refused whole,
+#: never cut short.
+MAX_PARTICIPANTS = 60
 
 
 class ParticipantForm(HandvatSubform):
@@ -68,13 +70,27 @@ class ConversationForm(HandvatForm):
         "In welke fase is de samenwerking nu?",
         validators=[InputRequired("Kies de fase waarin de samenwerking nu is.")],
     )
-    #: "Nog een deelnemer" adds a row by a round trip, so it works without JavaScript.
-    participants = FieldList(
-        FormField(ParticipantForm),
-        min_entries=MIN_PARTICIPANT_ROWS,
-        max_entries=MAX_PARTICIPANT_ROWS,
-    )
+    #: "Nog een deelnemer" adds a row by a round trip, so it works without JavaScript. No
+    #: ``max_entries``: WTForms would silently drop the rows past it; ``validate_participants``
+    #: refuses them with a message instead.
+    participants = FieldList(FormField(ParticipantForm), min_entries=MIN_PARTICIPANT_ROWS)
     creation_token = SubmissionTokenField()
+    max_participants = MAX_PARTICIPANTS
+    #: The conversation's ``details_revision`` the edit form was based on.
+    details_revision = HiddenField(default="0")
+
+    def validate_participants(self, field):
+        filled = sum(not row.form.is_empty() for row in field)
+        if filled > MAX_PARTICIPANTS:
+            raise ValidationError(
+                f"U vulde {filled} deelnemers in. Er kunnen er maximaal {MAX_PARTICIPANTS} in "
+                "één gesprek. Er is niets opgeslagen en alle regels staan nog in het formulier. "
+                "Maak regels leeg tot er niet meer dan "
+                f"{MAX_PARTICIPANTS} over zijn."
+            )
+
+    def can_add_participant_row(self) -> bool:
+        return len(self.participants) < MAX_PARTICIPANTS
 
     def set_choices(self, regions, questionnaire) -> None:
         self.region_id.choices = select_choices((r.id, r.name) for r in regions)

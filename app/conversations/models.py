@@ -34,6 +34,9 @@ class Conversation(TimestampMixin, db.Model):
     #: Goes up with every change to the conversation or to its chosen questions, participants,
     #: answers or actions (see ``revisions.py``): a cheap way to know whether anything changed.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Goes up with every saved change to the details (title, region, date, phase) or the
+    #: participants: the edit form is refused as a conflict when it was based on an older one.
+    details_revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     region: Mapped[Region] = relationship()
     questionnaire_snapshot: Mapped[QuestionnaireSnapshot] = relationship()

@@ -9,6 +9,8 @@ from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..core.database import serialize_writes
+from ..core.forms import Outcome
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.registry import current_questionnaire, snapshot_of
@@ -68,19 +70,100 @@ class EditConflict(Exception):
     """The answer changed since the form was opened (another tab, another person)."""
 
 
+class DetailsConflict(Exception):
+    """The conversation's details or participants changed since the edit form was opened.
+    ``current`` holds them as they are stored now."""
+
+    def __init__(self, current: StoredDetails):
+        super().__init__(current.details_revision)
+        self.current = current
+
+
+@dataclass(frozen=True)
+class StartResult:
+    conversation: Conversation
+    outcome: Outcome
+    #: For ``SAVED_AS_NEW``: the conversation the earlier submit of this form started.
+    earlier: Conversation | None = None
+
+
+@dataclass(frozen=True)
+class StoredDetails:
+    """A conversation's details and participants as stored, in the shape the forms send."""
+
+    details_revision: int
+    title: str
+    region_id: int
+    held_on: date
+    current_phase_id: str
+    participants: tuple[ParticipantData, ...]
+
+    def same_content(self, details: ConversationDetails, participants) -> bool:
+        return (
+            self.title,
+            self.region_id,
+            self.held_on,
+            self.current_phase_id,
+            self.participants,
+        ) == (
+            details.title.strip(),
+            details.region.id,
+            details.held_on,
+            details.current_phase_id,
+            tuple(_cleaned(p) for p in participants),
+        )
+
+
+def _cleaned(p: ParticipantData) -> ParticipantData:
+    return ParticipantData(
+        p.name.strip(), p.organisation.strip(), p.organisation_type, p.role.strip()
+    )
+
+
+def stored_details(conversation_id: int) -> StoredDetails:
+    """The details as they are in the database now, also when this session holds older ones."""
+    conversation = db.session.scalar(
+        select(Conversation)
+        .where(Conversation.id == conversation_id)
+        .execution_options(populate_existing=True)
+    )
+    rows = db.session.scalars(
+        select(Participant)
+        .where(Participant.conversation_id == conversation_id)
+        .order_by(Participant.position, Participant.id)
+        .execution_options(populate_existing=True)
+    )
+    return StoredDetails(
+        conversation.details_revision,
+        conversation.title,
+        conversation.region_id,
+        conversation.held_on,
+        conversation.current_phase_id,
+        tuple(ParticipantData(p.name, p.organisation, p.organisation_type, p.role) for p in rows),
+    )
+
+
 def start_conversation(
     details: ConversationDetails,
     participants: list[ParticipantData],
     creation_token: str | None = None,
-) -> Conversation:
+) -> StartResult:
     """Start a conversation on the current questionnaire version, with the questions of the
-    phase the collaboration is in pre-selected (the plate: pick the questions that fit)."""
+    phase the collaboration is in pre-selected (the plate: pick the questions that fit).
+
+    The same form (``creation_token``) sent twice with the same content starts one
+    conversation; sent again with other content, it starts a second one and says so.
+    """
+    earlier = None
     if creation_token:
-        existing = db.session.scalar(
+        serialize_writes(f"conversation-token:{creation_token}")
+        earlier = db.session.scalar(
             select(Conversation).where(Conversation.creation_token == creation_token)
         )
-        if existing is not None:
-            return existing
+        if earlier is not None:
+            if stored_details(earlier.id).same_content(details, participants):
+                return StartResult(earlier, Outcome.ALREADY_SAVED)
+            creation_token = None
     snapshot = snapshot_of(current_questionnaire())
     questionnaire = snapshot.questionnaire
     if details.current_phase_id not in questionnaire.phases_by_id:
@@ -98,7 +181,31 @@ def start_conversation(
     phase = questionnaire.phases_by_id[details.current_phase_id]
     select_questions(conversation, [q.id for q in phase.questions])
     db.session.flush()
-    return conversation
+    if earlier is not None:
+        return StartResult(conversation, Outcome.SAVED_AS_NEW, earlier)
+    return StartResult(conversation, Outcome.SAVED)
+
+
+def save_details(
+    conversation: Conversation,
+    details: ConversationDetails,
+    participants: list[ParticipantData],
+    based_on_details_revision: int,
+) -> Outcome:
+    """Save the details and participants from an edit form that showed
+    ``based_on_details_revision``. Raises ``DetailsConflict`` when someone saved others in
+    between; the very same content sent twice is simply accepted."""
+    serialize_writes(f"conversation-details:{conversation.id}")
+    current = stored_details(conversation.id)
+    if current.same_content(details, participants):
+        return Outcome.ALREADY_SAVED
+    if current.details_revision != based_on_details_revision:
+        raise DetailsConflict(current)
+    update_details(conversation, details)
+    replace_participants(conversation, participants)
+    conversation.details_revision = current.details_revision + 1
+    db.session.flush()
+    return Outcome.SAVED
 
 
 def update_details(conversation: Conversation, details: ConversationDetails) -> None:

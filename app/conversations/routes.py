@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from ..actions.queries import actions_of
 from ..core.formatting import local_now
-from ..core.forms import HandvatForm, revision_of
+from ..core.forms import HandvatForm, Outcome, revision_of
 from ..core.page_cache import cached_page
 from ..extensions import db
 from ..questionnaires.registry import current_questionnaire
@@ -55,9 +55,26 @@ def _participants_from(form: ConversationForm) -> list[operations.ParticipantDat
 def _wants_extra_participant_row(form: ConversationForm) -> bool:
     if "add_participant" not in request.form:
         return False
-    if len(form.participants) < form.participants.max_entries:
+    if form.can_add_participant_row():
         form.participants.append_entry()
     return True
+
+
+def _started_message(result: operations.StartResult) -> tuple[str, str]:
+    if result.outcome is Outcome.ALREADY_SAVED:
+        return (
+            "Dit gesprek was al gestart: u stuurde het formulier twee keer. Er is één gesprek.",
+            "success",
+        )
+    if result.outcome is Outcome.SAVED_AS_NEW:
+        return (
+            "U had dit formulier al eerder verstuurd, met andere gegevens. Daarom is er nu een "
+            f"tweede gesprek gestart: ‘{result.conversation.title}’. Het eerdere gesprek "
+            f"‘{result.earlier.title}’ staat er ook nog. Verwijder het gesprek dat u niet wilt "
+            "houden.",
+            "warning",
+        )
+    return "Het gesprek is gestart. Kies de vragen die u wilt bespreken.", "success"
 
 
 @bp.route("/nieuw", methods=["GET", "POST"])
@@ -69,12 +86,12 @@ def start():
         form.held_on.data = local_now().date()
         form.current_phase_id.data = questionnaire.phases[0].id
     elif not _wants_extra_participant_row(form) and form.validate():
-        conversation = operations.start_conversation(
-            _details_from(form), _participants_from(form), form.creation_token.data
+        result = operations.start_conversation(
+            _details_from(form), _participants_from(form), form.creation_token.token
         )
         db.session.commit()
-        flash("Het gesprek is gestart. Kies de vragen die u wilt bespreken.", "success")
-        return redirect(url_for(".choose_questions", conversation_id=conversation.id))
+        flash(*_started_message(result))
+        return redirect(url_for(".choose_questions", conversation_id=result.conversation.id))
     return render_template(
         "conversations/start.html",
         form=form,
@@ -83,7 +100,7 @@ def start():
     )
 
 
-@bp.get("/<int:conversation_id>")
+@bp.get("/<id:conversation_id>")
 def show(conversation_id: int):
     revision = conversation_revision_or_404(conversation_id)
     return cached_page(
@@ -104,26 +121,44 @@ def _render_show(conversation_id: int) -> str:
     )
 
 
-@bp.route("/<int:conversation_id>/bewerken", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/bewerken", methods=["GET", "POST"])
 def edit(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     form = ConversationForm(obj=conversation if request.method == "GET" else None)
     form.set_choices(visible_regions(), conversation.questionnaire)
+    conflict = None
     if request.method == "POST" and not _wants_extra_participant_row(form) and form.validate():
-        operations.update_details(conversation, _details_from(form))
-        operations.replace_participants(conversation, _participants_from(form))
-        db.session.commit()
-        flash("De gegevens van het gesprek zijn opgeslagen.", "success")
-        return redirect(url_for(".show", conversation_id=conversation.id))
+        try:
+            outcome = operations.save_details(
+                conversation,
+                _details_from(form),
+                _participants_from(form),
+                revision_of(form.details_revision),
+            )
+        except operations.DetailsConflict as error:
+            db.session.rollback()
+            conflict = error.current
+            form.details_revision.data = str(conflict.details_revision)
+        else:
+            db.session.commit()
+            flash(
+                "De gegevens van het gesprek waren al zo opgeslagen."
+                if outcome is Outcome.ALREADY_SAVED
+                else "De gegevens van het gesprek zijn opgeslagen.",
+                "success",
+            )
+            return redirect(url_for(".show", conversation_id=conversation.id))
     return render_template(
         "conversations/edit.html",
         form=form,
         conversation=conversation,
+        conflict=conflict,
+        conflict_region=db.session.get(Region, conflict.region_id) if conflict else None,
         questionnaire=conversation.questionnaire,
-    )
+    ), (409 if conflict else 422 if form.errors else 200)
 
 
-@bp.route("/<int:conversation_id>/verwijderen", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/verwijderen", methods=["GET", "POST"])
 def delete(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     form = HandvatForm()
@@ -142,7 +177,7 @@ def delete(conversation_id: int):
     )
 
 
-@bp.route("/<int:conversation_id>/vragen", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/vragen", methods=["GET", "POST"])
 def choose_questions(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     questionnaire = conversation.questionnaire
@@ -167,7 +202,7 @@ def choose_questions(conversation_id: int):
     )
 
 
-@bp.route("/<int:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
+@bp.route("/<id:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
 def answer(conversation_id: int, question_id: str):
     conversation = get_conversation_or_404(conversation_id)
     chosen = chosen_question_ids(conversation)

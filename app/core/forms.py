@@ -2,30 +2,50 @@
 
 from __future__ import annotations
 
+import enum
 import re
 import secrets
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, SelectMultipleField
+from wtforms import Field, Form, HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
+from .converters import MAX_DATABASE_ID
 from .formatting import number
+from .text import clean_line, clean_text
 
 #: WTForms' own built-in messages ("Ongeldige keuze.") in Dutch, loaded once per process.
 DUTCH_TRANSLATIONS = get_translations(["nl"])
 
 
 class _DutchMeta:
-    """Built-in WTForms messages in Dutch, without Flask-Babel."""
+    """Built-in WTForms messages in Dutch, without Flask-Babel; every text field cleaned.
+
+    Every ``TextAreaField`` gets ``clean_text`` and every other ``StringField`` (hidden fields
+    too) ``clean_line`` as its first filter, so no form can store a NUL byte or a line break
+    in a name, and a new form gets that without asking.
+    """
 
     locales = ("nl",)
 
     def get_translations(self, form):
         return DUTCH_TRANSLATIONS
+
+    def bind_field(self, form, unbound_field, options):
+        field_class = unbound_field.field_class
+        cleaner = None
+        if issubclass(field_class, TextAreaField):
+            cleaner = clean_text
+        elif issubclass(field_class, StringField):
+            cleaner = clean_line
+        if cleaner is not None:
+            filters = (cleaner, *unbound_field.kwargs.get("filters", ()))
+            return unbound_field.bind(form=form, filters=filters, **options)
+        return unbound_field.bind(form=form, **options)
 
 
 class HandvatForm(FlaskForm):
@@ -42,14 +62,18 @@ class HandvatSubform(Form):
         pass
 
 
-_DUTCH_DATE = re.compile(r"^\s*(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})\s*$")
-_ISO_DATE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
+_DUTCH_DATE = re.compile(r"^\s*([0-9]{1,2})[-/.]([0-9]{1,2})[-/.]([0-9]{4})\s*$")
+_ISO_DATE = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*$")
 
 DATE_HINT = "Schrijf de datum als dd-mm-jjjj, bijvoorbeeld 05-03-2026."
+#: The years a date may have: what Excel can hold (1900-9999), so every date reads back the
+#: same from the form, the PDF and the spreadsheet.
+FIRST_YEAR, LAST_YEAR = 1900, 9999
 
 
 def parse_dutch_date(text: str) -> date:
     """Parse 05-03-2026, 5-3-2026, 5/3/2026 or 2026-03-05; ValueError with a Dutch message."""
+    text = clean_line(text)
     match = _DUTCH_DATE.match(text)
     if match:
         day, month, year = (int(g) for g in match.groups())
@@ -59,9 +83,15 @@ def parse_dutch_date(text: str) -> date:
             raise ValueError(f"'{text.strip()}' is geen datum. {DATE_HINT}")
         year, month, day = (int(g) for g in match.groups())
     try:
-        return date(year, month, day)
+        parsed = date(year, month, day)
     except ValueError:
         raise ValueError(f"'{text.strip()}' bestaat niet als datum. {DATE_HINT}") from None
+    if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
+        raise ValueError(
+            f"'{text.strip()}' ligt te ver in het verleden. Kies een datum vanaf 1 januari "
+            f"{FIRST_YEAR}."
+        )
+    return parsed
 
 
 class DutchDateField(Field):
@@ -89,13 +119,36 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class Outcome(enum.Enum):
+    """What happened to a submitted form, so the page can say it truthfully."""
+
+    SAVED = "saved"
+    #: The very same form was sent twice (a double click, a reload): it counts once.
+    ALREADY_SAVED = "already-saved"
+    #: The form had been sent before, but with other content: saved as a separate item, so
+    #: nothing typed is lost; the page says so.
+    SAVED_AS_NEW = "saved-as-new"
+
+
+_SUBMISSION_TOKEN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 class SubmissionTokenField(HiddenField):
-    """A random token per rendered form, so a double submit can be recognised."""
+    """A random token per rendered form, so a double submit can be recognised.
+
+    ``token`` is the submitted token when it looks like one we made, else None: an empty,
+    overlong or tampered token only switches the double-submit check off, it is never stored.
+    """
 
     def _value(self) -> str:
-        if not self.data:
+        if not self.token:
             self.data = secrets.token_urlsafe(24)
         return self.data
+
+    @property
+    def token(self) -> str | None:
+        data = self.data or ""
+        return data if _SUBMISSION_TOKEN.match(data) else None
 
 
 class MaxCharacters:
@@ -114,12 +167,19 @@ class MaxCharacters:
             )
 
 
+_COUNTER = re.compile(r"^(0|[1-9][0-9]{0,9})$")
+
+
 def revision_of(field: Field) -> int:
-    """The revision a form was based on; -1 for a tampered value, so it counts as stale."""
-    try:
-        return int(field.data or 0)
-    except (TypeError, ValueError):
+    """The revision a form was based on; -1 for a tampered value, so it counts as stale.
+
+    Only plain decimal numbers that fit the database's integer column count: a negative, a
+    huge or a zero-padded number would otherwise reach a query and fail there.
+    """
+    text = (field.data or "0").strip()
+    if not _COUNTER.match(text) or int(text) > MAX_DATABASE_ID:
         return -1
+    return int(text)
 
 
 def select_choices(pairs) -> list[SelectChoice]:

@@ -51,7 +51,7 @@ def load_demo() -> Conversation:
         )
         conversation = start_conversation(
             details, demo.participants, creation_token=demo.creation_token
-        )
+        ).conversation
         select_questions(conversation, demo.question_ids)
     # Answers already stored, also ones changed by hand since, are left as they are.
     present = set(

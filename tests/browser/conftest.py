@@ -177,7 +177,7 @@ def seed_conversation(live_server):
                         "Wethouder",
                     )
                 ],
-            )
+            ).conversation
             select_questions(conversation, question_ids)
             db.session.commit()
             conversation_id = conversation.id
