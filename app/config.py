@@ -22,6 +22,12 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     #: HTTPS redirect and HSTS belong to production behind TLS; see README.
     FORCE_HTTPS = False
+    #: Host names the site answers to (JSON list or comma-separated); any other ``Host`` gets a
+    #: 400. Flask's own setting; required with FORCE_HTTPS. None accepts every name (development).
+    TRUSTED_HOSTS = None
+    #: How many proxies in front of the app set X-Forwarded-For/-Proto/-Host/-Port
+    #: (werkzeug's ProxyFix). 0: those headers are ignored.
+    PROXY_COUNT = 0
     #: Reuse rendered conversation pages while the conversation's revision is unchanged
     #: (``app/core/page_cache.py``). Off only to measure rendering itself.
     PAGE_CACHE_ENABLED = True

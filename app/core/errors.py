@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -47,7 +48,22 @@ def submitted_texts() -> list[tuple[str, str]]:
     ]
 
 
+def bind_urls_for_untrusted_host() -> None:
+    """Let ``url_for`` work on the error page for a Host that is not in ``TRUSTED_HOSTS``.
+
+    Flask then binds no URL adapter to the request (that is where it raises the 400), so every
+    link in the page would fail and turn the 400 into a 500. The page's links are paths without
+    a host name, so the forged name never ends up in them.
+    """
+    if request_ctx.url_adapter is None:
+        hosts = current_app.config.get("TRUSTED_HOSTS") or ["localhost"]
+        request_ctx.url_adapter = current_app.url_map.bind(
+            hosts[0].lstrip("."), script_name=request.root_path or "/", url_scheme=request.scheme
+        )
+
+
 def render_error(status: int, title: str | None = None, message: str | None = None):
+    bind_urls_for_untrusted_host()
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
     return render_template(
         "errors/error.html",
