@@ -34,6 +34,24 @@ class DefaultConfig:
     #: Bring the embedded SQLite database up to date when the app starts. Never on PostgreSQL:
     #: there ``flask db upgrade`` is a release step, not something every worker does.
     AUTO_UPGRADE_EMBEDDED_DB = True
+    #: Rendered exports (PDF, Excel) are kept here, shared by all workers on the server and keyed
+    #: on a digest of their content (``app/exports/cache.py``). None: ``export-cache`` in the
+    #: instance folder; a TESTING app without a folder of its own caches nothing and has no slots.
+    EXPORT_CACHE_FOLDER = None
+    #: Off only to measure rendering itself.
+    EXPORT_CACHE_ENABLED = True
+    #: The cache keeps at most this many files; the least recently used go first.
+    EXPORT_CACHE_MAX_FILES = 500
+    #: ... and at most this many megabytes (a PDF of 1,000 action points is about 0.5 MB).
+    EXPORT_CACHE_MAX_MB = 200
+    #: How many exports may be rendered at the same time on one server, by all workers
+    #: together (``app/exports/limits.py``); a cached export needs no slot. 0: no limit.
+    EXPORT_SLOTS = 1
+    #: How long a request waits for a free slot before it gets a Dutch 503 with Retry-After.
+    EXPORT_WAIT_SECONDS = 3
+    #: A render that takes longer is stopped with a Dutch 503, before gunicorn's worker timeout
+    #: (30 s) kills the worker. Only in a worker's main thread (gunicorn sync workers). 0: none.
+    EXPORT_TIME_BUDGET_SECONDS = 20
 
 
 def database_url(instance_path: str) -> str:

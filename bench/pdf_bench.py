@@ -8,7 +8,8 @@ Two Handvat figures:
 
 * render only: ``render_action_list_pdf(document)`` for a prepared ``ActionListDocument``;
 * end to end: ``GET /gesprekken/1/actielijst.pdf`` through the Flask test client, so including
-  the queries, building the document and the response (no network, no gunicorn).
+  the queries, building the document and the response (no network, no gunicorn), with the
+  export cache off so that every request renders (``export_bench.py`` measures the cache).
 
 Run from the project root, with the virtualenv active::
 
@@ -220,6 +221,10 @@ def main() -> int:
 
     with scratch_dir() as scratch:
         app = prepare_database(scratch / "handvat.sqlite")
+        # Render on every request (the export cache would serve the rounds after the first;
+        # ``export_bench.py`` measures that), and keep the app out of ``instance/``.
+        app.config["EXPORT_CACHE_ENABLED"] = False
+        app.config["EXPORT_CACHE_FOLDER"] = str(scratch / "export-cache")
         from app.actions.operations import add_action
         from app.actions.queries import actions_of
         from app.conversations.queries import get_conversation_or_404

@@ -30,6 +30,10 @@ MESSAGES = {
         "Er ging bij ons iets mis. Uw laatste wijziging is misschien niet "
         "opgeslagen. Ga terug, controleer uw gegevens en probeer het opnieuw.",
     ),
+    503: (
+        "Het is nu even te druk",
+        "Het lukt nu even niet. Er is niets verloren gegaan. Probeer het over een minuut opnieuw.",
+    ),
 }
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template, request
 
 from ..actions.queries import actions_of
 from ..conversations.queries import get_conversation_or_404
+from ..core.errors import render_error
 from ..core.formatting import date_short
 from ..questionnaires.registry import current_questionnaire
 from ..regions.operations import slugify
+from .cache import rendered_export
+from .limits import ExportBusy, ExportTooSlow
 from .pdf import render_action_list_pdf, render_blank_plate_pdf
 from .queries import action_list_document, blank_plate_document
 from .spreadsheet import render_action_list_xlsx
@@ -28,7 +31,7 @@ def _download(data: bytes, filename: str, mimetype: str = "application/pdf") -> 
     )
 
 
-@bp.get("/gesprekken/<int:conversation_id>/actielijst")
+@bp.get("/gesprekken/<id:conversation_id>/actielijst")
 def action_list(conversation_id: int):
     """The accessible twin of the PDF: same content, semantic HTML, prints well."""
     conversation = get_conversation_or_404(conversation_id)
@@ -36,20 +39,20 @@ def action_list(conversation_id: int):
     return render_template("exports/action_list.html", doc=document, conversation=conversation)
 
 
-@bp.get("/gesprekken/<int:conversation_id>/actielijst.pdf")
+@bp.get("/gesprekken/<id:conversation_id>/actielijst.pdf")
 def action_list_pdf(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     document = action_list_document(conversation, actions_of(conversation))
-    return _download(render_action_list_pdf(document), _filename(conversation, "pdf"))
+    data = rendered_export("action-list.pdf", document, render_action_list_pdf)
+    return _download(data, _filename(conversation, "pdf"))
 
 
-@bp.get("/gesprekken/<int:conversation_id>/actielijst.xlsx")
+@bp.get("/gesprekken/<id:conversation_id>/actielijst.xlsx")
 def action_list_xlsx(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
     document = action_list_document(conversation, actions_of(conversation))
-    return _download(
-        render_action_list_xlsx(document), _filename(conversation, "xlsx"), XLSX_MIMETYPE
-    )
+    data = rendered_export("action-list.xlsx", document, render_action_list_xlsx)
+    return _download(data, _filename(conversation, "xlsx"), XLSX_MIMETYPE)
 
 
 def _filename(conversation, extension: str) -> str:
@@ -63,4 +66,34 @@ def _filename(conversation, extension: str) -> str:
 def blank_plate_pdf():
     questionnaire = current_questionnaire().questionnaire
     filename = f"gespreksplaat-{questionnaire.key}-v{questionnaire.version}.pdf"
-    return _download(render_blank_plate_pdf(blank_plate_document(questionnaire)), filename)
+    data = rendered_export(
+        "blank-plate.pdf", blank_plate_document(questionnaire), render_blank_plate_pdf
+    )
+    return _download(data, filename)
+
+
+# Exports are rendered in a slot and within a time budget (``limits.py``); when either runs
+# out the user gets a Dutch page, never a 500.
+
+
+@bp.errorhandler(ExportBusy)
+def export_busy(error: ExportBusy):
+    current_app.logger.info("No free export slot for %s", request.path)
+    body, status = render_error(
+        503,
+        "Even geduld",
+        "Er wordt nu al een andere lijst gemaakt. Probeer het over een minuut opnieuw. "
+        "Er is niets verloren gegaan.",
+    )
+    return body, status, {"Retry-After": str(error.retry_after)}
+
+
+@bp.errorhandler(ExportTooSlow)
+def export_too_slow(error: ExportTooSlow):
+    current_app.logger.warning("Export %s stopped: %s", request.path, error)
+    return render_error(
+        503,
+        "Dit bestand is te groot",
+        "Het maken van dit bestand duurde te lang. Daarom zijn we gestopt. Er is niets "
+        "verloren gegaan. U kunt de actielijst wel als webpagina bekijken en printen.",
+    )
