@@ -7,6 +7,8 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .text import clean_text
+
 MESSAGES = {
     400: (
         "Het verzoek klopt niet",
@@ -46,7 +48,7 @@ def submitted_texts() -> list[tuple[str, str]]:
     except Exception:  # an oversized body cannot be read back
         return []
     return [
-        (key, value)
+        (key, clean_text(value))
         for key, value in form.items(multi=True)
         if key != "csrf_token" and value.strip() and len(value) > 2
     ]

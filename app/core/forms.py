@@ -8,7 +8,8 @@ import secrets
 from datetime import date
 
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, HiddenField, SelectMultipleField, StringField, TextAreaField
+from werkzeug.datastructures import MultiDict
+from wtforms import Field, Form, HiddenField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
@@ -23,11 +24,12 @@ DUTCH_TRANSLATIONS = get_translations(["nl"])
 
 
 class _DutchMeta:
-    """Built-in WTForms messages in Dutch, without Flask-Babel; every text field cleaned.
+    """Built-in WTForms messages in Dutch, without Flask-Babel; every submitted value cleaned.
 
-    Every ``TextAreaField`` gets ``clean_text`` and every other ``StringField`` (hidden fields
-    too) ``clean_line`` as its first filter, so no form can store a NUL byte or a line break
-    in a name, and a new form gets that without asking.
+    Every value a form reads goes through ``clean_text`` (the form's text areas) or
+    ``clean_line`` (everything else: names, titles, hidden fields, choices, dates), so no form
+    can store a NUL byte or a line break in a name, no error message can repeat one, and a new
+    form gets that without asking.
     """
 
     locales = ("nl",)
@@ -35,17 +37,17 @@ class _DutchMeta:
     def get_translations(self, form):
         return DUTCH_TRANSLATIONS
 
-    def bind_field(self, form, unbound_field, options):
-        field_class = unbound_field.field_class
-        cleaner = None
-        if issubclass(field_class, TextAreaField):
-            cleaner = clean_text
-        elif issubclass(field_class, StringField):
-            cleaner = clean_line
-        if cleaner is not None:
-            filters = (cleaner, *unbound_field.kwargs.get("filters", ()))
-            return unbound_field.bind(form=form, filters=filters, **options)
-        return unbound_field.bind(form=form, **options)
+    def wrap_formdata(self, form, formdata):
+        formdata = super().wrap_formdata(form, formdata)
+        if formdata is None:
+            return None
+        multiline = {f.name for f in form if isinstance(f, TextAreaField)}
+        cleaned = MultiDict()
+        for key, value in formdata.items(multi=True):
+            if isinstance(value, str):
+                value = clean_text(value) if key in multiline else clean_line(value)
+            cleaned.add(key, value)
+        return cleaned
 
 
 class HandvatForm(FlaskForm):

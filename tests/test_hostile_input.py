@@ -1,0 +1,585 @@
+"""Hostile and impatient input, sent to every route of the URL map, on SQLite and PostgreSQL.
+
+The route table below must name every endpoint in ``app.url_map`` (a test enforces it), so a
+new route cannot escape. For every route: impossible numbers and odd strings in the URL; for
+every form field: NUL bytes, control characters, line breaks, right-to-left text, huge, negative
+and zero-padded numbers, broken tokens and dates at the edges. Every answer must be below 500,
+and whatever a success redirect confirmed must be stored exactly as the cleaned input.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from html import escape
+from urllib.parse import quote
+
+import pytest
+
+from app.actions.models import ActionPoint, ActionStatus
+from app.conversations.models import Answer, Conversation, Participant
+from app.core.forms import parse_dutch_date
+from app.core.text import clean_line, clean_text
+from app.extensions import db
+
+QUESTION = "verkennen-regie"
+
+# --- the values ---------------------------------------------------------------------------
+
+HOSTILE_PATH_NUMBERS = [
+    "0",
+    "-1",
+    "007",
+    "2147483648",  # one past PostgreSQL's integer
+    "9223372036854775808",  # one past a 64-bit integer
+    "9" * 40,
+    "1e3",
+    "%00",
+    "%D9%A1",  # an Arabic-Indic digit one
+]
+HOSTILE_PATH_STRINGS = ["%00", "..%2F..%2Fetc", "x" * 2000, "%E2%80%AE", "vraag%0Aregel"]
+HOSTILE_TEXTS = [
+    "Nul\x00byte in de tekst",
+    "Bel\x07 en\x1b[31m escape\x7f en \x85C1",
+    "Eerste regel\r\nTweede regel\rDerde\u2028vierde",
+    "\t tab vooraan en achteraan \t",
+    "مدرسة في التعاون שלום Şükrü Łódź",
+    '=HYPERLINK("http://x")',
+    "<script>alert(1)</script>",
+    "   ",
+]
+HOSTILE_NUMBERS = ["-1", "007", "2147483648", "9223372036854775808", "9" * 5000, "1.5", "\x00"]
+HOSTILE_TOKENS = ["", "a" * 65, "b" * 5000, "tok\x00en", "'; DROP TABLE action_point; --"]
+HOSTILE_DATES = [
+    "31-12-1899",
+    "01-01-1900",
+    "31-12-9999",
+    "01-01-10000",
+    "00-00-0000",
+    "29-02-2027",
+    "٠٥-٠٣-٢٠٢٦",
+    "5\x00-3-2026",
+]
+
+
+# --- the world every route is tried against ---------------------------------------------------
+
+
+@dataclass
+class World:
+    conversation_id: int
+    action_id: int
+    region_id: int
+    other_action_id: int
+    path_values: dict[str, str] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(make_conversation, make_action) -> World:
+    conversation = make_conversation()
+    first = make_action(conversation, "Eerste actie")
+    second = make_action(conversation, "Tweede actie")
+    return World(
+        conversation.id,
+        first.id,
+        conversation.region_id,
+        second.id,
+        {
+            "conversation_id": str(conversation.id),
+            "action_id": str(first.id),
+            "question_id": QUESTION,
+        },
+    )
+
+
+def start_form(w: World) -> dict:
+    return {
+        "title": "Overleg Twente",
+        "region_id": str(w.region_id),
+        "held_on": "08-10-2026",
+        "current_phase_id": "verkennen",
+        "participants-0-name": "Anna de Vries",
+        "participants-0-organisation": "Gemeente Enschede",
+        "participants-0-organisation_type": "gemeente",
+        "participants-0-role": "Wethouder",
+        "creation_token": "start-token",
+    }
+
+
+def edit_form(w: World) -> dict:
+    current = db.session.get(Conversation, w.conversation_id)
+    revision = str(current.details_revision) if current else "1"
+    return {**start_form(w), "details_revision": revision}
+
+
+def action_form(w: World) -> dict:
+    return {
+        "description": "Analyse laten maken",
+        "question_id": QUESTION,
+        "phase_id": "",
+        "owner_name": "Anna de Vries",
+        "owner_organisation": "Gemeente Enschede",
+        "due_date": "01-03-2027",
+        "status": "open",
+        "priority": "hoog",
+        "creation_token": "action-token",
+    }
+
+
+def action_edit_form(w: World) -> dict:
+    action = db.session.get(ActionPoint, w.action_id)
+    return {**action_form(w), "revision": str(action.revision if action else 1)}
+
+
+def answer_form(w: World) -> dict:
+    answer = db.session.scalar(db.select(Answer).where(Answer.question_id == QUESTION))
+    return {
+        "text": "Ons antwoord",
+        "assessment_id": "first_steps",
+        "revision": str(answer.revision if answer else 0),
+        "go": "stay",
+    }
+
+
+def _action_revision(w: World) -> str:
+    action = db.session.get(ActionPoint, w.action_id)
+    return str(action.revision if action else 1)
+
+
+def _action_position(w: World) -> str:
+    action = db.session.get(ActionPoint, w.action_id)
+    return str(action.position if action else 1)
+
+
+# --- reading back what a success redirect confirmed --------------------------------------------
+
+
+def _conversation_from(location: str, w: World) -> Conversation:
+    match = re.search(r"/gesprekken/(\d+)", location)
+    conversation_id = int(match.group(1)) if match else w.conversation_id
+    return db.session.get(Conversation, conversation_id)
+
+
+def _stored_details(location: str, w: World) -> dict[str, str]:
+    conversation = _conversation_from(location, w)
+    participants = db.session.scalars(
+        db.select(Participant)
+        .where(Participant.conversation_id == conversation.id)
+        .order_by(Participant.position)
+    ).all()
+    first = participants[0] if participants else None
+    return {
+        "title": conversation.title,
+        "held_on": conversation.held_on,
+        "participants-0-name": first.name if first else "",
+        "participants-0-organisation": first.organisation if first else "",
+        "participants-0-role": first.role if first else "",
+    }
+
+
+def _stored_action(location: str, w: World) -> dict[str, str]:
+    match = re.search(r"#actie-(\d+)", location)
+    action = db.session.get(ActionPoint, int(match.group(1)) if match else w.action_id)
+    return {
+        "description": action.description,
+        "owner_name": action.owner_name,
+        "owner_organisation": action.owner_organisation,
+        "due_date": action.due_date,
+    }
+
+
+def _stored_answer(location: str, w: World) -> dict[str, str]:
+    answer = db.session.scalar(db.select(Answer).where(Answer.question_id == QUESTION))
+    return {"text": answer.text if answer else ""}
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """How to reach a route with valid input, and how to read back what it stored."""
+
+    form: object = None  #: World -> dict of a valid form, for routes that take POST
+    text_fields: tuple[str, ...] = ()
+    multiline_fields: tuple[str, ...] = ()
+    number_fields: tuple[str, ...] = ()
+    date_fields: tuple[str, ...] = ()
+    token_fields: tuple[str, ...] = ()
+    choice_fields: tuple[str, ...] = ()
+    stored: object = None  #: (location, World) -> dict of stored values
+
+
+ROUTES: dict[str, RouteSpec] = {
+    "static": RouteSpec(),
+    "core.home": RouteSpec(),
+    "core.about": RouteSpec(),
+    "core.health": RouteSpec(),
+    "conversations.show": RouteSpec(),
+    "actions.index": RouteSpec(),
+    "exports.action_list": RouteSpec(),
+    "exports.action_list_pdf": RouteSpec(),
+    "exports.action_list_xlsx": RouteSpec(),
+    "exports.blank_plate_pdf": RouteSpec(),
+    "conversations.start": RouteSpec(
+        form=start_form,
+        text_fields=(
+            "title",
+            "participants-0-name",
+            "participants-0-organisation",
+            "participants-0-role",
+        ),
+        number_fields=("region_id",),
+        date_fields=("held_on",),
+        token_fields=("creation_token",),
+        choice_fields=("current_phase_id", "participants-0-organisation_type"),
+        stored=_stored_details,
+    ),
+    "conversations.edit": RouteSpec(
+        form=edit_form,
+        text_fields=("title", "participants-0-name", "participants-0-organisation"),
+        number_fields=("region_id", "details_revision"),
+        date_fields=("held_on",),
+        choice_fields=("current_phase_id",),
+        stored=_stored_details,
+    ),
+    "conversations.delete": RouteSpec(form=lambda w: {}),
+    "conversations.choose_questions": RouteSpec(
+        form=lambda w: {"question_ids": [QUESTION, "verkennen-populatie"]},
+        choice_fields=("question_ids",),
+    ),
+    "conversations.answer": RouteSpec(
+        form=answer_form,
+        multiline_fields=("text",),
+        number_fields=("revision",),
+        choice_fields=("assessment_id", "go"),
+        stored=_stored_answer,
+    ),
+    "actions.add": RouteSpec(
+        form=action_form,
+        text_fields=("owner_name", "owner_organisation"),
+        multiline_fields=("description",),
+        date_fields=("due_date",),
+        token_fields=("creation_token",),
+        choice_fields=("question_id", "phase_id", "status", "priority"),
+        stored=_stored_action,
+    ),
+    "actions.edit": RouteSpec(
+        form=action_edit_form,
+        text_fields=("owner_name", "owner_organisation"),
+        multiline_fields=("description",),
+        number_fields=("revision",),
+        date_fields=("due_date",),
+        choice_fields=("question_id", "status", "priority"),
+        stored=_stored_action,
+    ),
+    "actions.move": RouteSpec(
+        form=lambda w: {"direction": "down", "position": _action_position(w)},
+        number_fields=("position",),
+        choice_fields=("direction",),
+    ),
+    "actions.change_status": RouteSpec(
+        form=lambda w: {"status": "afgerond", "revision": _action_revision(w)},
+        number_fields=("revision",),
+        choice_fields=("status",),
+    ),
+    "actions.delete": RouteSpec(
+        form=lambda w: {"revision": _action_revision(w)}, number_fields=("revision",)
+    ),
+}
+
+
+def _rules(app):
+    return [rule for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+
+
+def _url(rule, values: dict[str, str]) -> str:
+    url = rule.rule
+    for name in rule.arguments:
+        url = re.sub(rf"<(?:[a-z]+:)?{name}>", values[name], url)
+    return url
+
+
+def _no_server_error(response, what: str) -> None:
+    assert response.status_code < 500, f"{what}: {response.status_code}"
+
+
+def test_every_route_is_in_the_table(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(ROUTES), "add the new route to ROUTES in this module"
+
+
+def test_impossible_numbers_and_odd_strings_in_urls(app, client, world):
+    for rule in _rules(app):
+        for name in rule.arguments:
+            converter = type(rule._converters[name]).__name__
+            hostile = (
+                HOSTILE_PATH_NUMBERS if converter == "DatabaseIdConverter" else HOSTILE_PATH_STRINGS
+            )
+            for value in hostile:
+                url = _url(rule, {**world.path_values, name: value})
+                for method in sorted(rule.methods & {"GET", "POST"}):
+                    response = client.open(url, method=method, data={"status": "afgerond"})
+                    _no_server_error(response, f"{method} {url}")
+                    if converter == "DatabaseIdConverter":
+                        assert response.status_code == 404, f"{method} {url}"
+    # Nothing was changed by any of it.
+    assert db.session.get(ActionPoint, world.action_id).status is ActionStatus.OPEN
+
+
+def test_every_route_answers_get_on_real_objects(app, client, world):
+    for rule in _rules(app):
+        if "GET" in rule.methods:
+            response = client.get(_url(rule, world.path_values))
+            assert response.status_code == 200, rule.rule
+
+
+def _post_routes(app):
+    return sorted({rule.endpoint for rule in app.url_map.iter_rules() if "POST" in rule.methods})
+
+
+@pytest.mark.parametrize("endpoint", [e for e, spec in ROUTES.items() if spec.form is not None])
+def test_hostile_form_values(app, client, world, endpoint):
+    spec = ROUTES[endpoint]
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    url = _url(rule, world.path_values)
+    trials = (
+        [(f, v) for f in spec.text_fields + spec.multiline_fields for v in HOSTILE_TEXTS]
+        + [(f, v) for f in spec.number_fields for v in HOSTILE_NUMBERS]
+        + [(f, v) for f in spec.date_fields for v in HOSTILE_DATES]
+        + [(f, v) for f in spec.token_fields for v in HOSTILE_TOKENS]
+        + [(f, v) for f in spec.choice_fields for v in ("\x00", "9" * 40, "", "onbekend")]
+    )
+    for name, value in trials:
+        form = {**spec.form(world), name: value}
+        response = client.post(url, data=form)
+        what = f"POST {url} {name}={value[:30]!r}"
+        _no_server_error(response, what)
+        page = response.get_data(as_text=True)
+        assert "\x00" not in page, what
+        if response.status_code == 302 and spec.stored and name in spec.text_fields:
+            stored = spec.stored(response.location, world)
+            expected = clean_line(value).strip()
+            if expected:
+                assert stored[name] == expected, what
+        elif response.status_code == 302 and spec.stored and name in spec.multiline_fields:
+            stored = spec.stored(response.location, world)
+            assert stored[name] == clean_text(value).strip(), what
+        elif response.status_code == 302 and spec.stored and name in spec.date_fields:
+            stored = spec.stored(response.location, world)
+            assert stored[name] == parse_dutch_date(value), what
+            assert 1900 <= stored[name].year <= 9999
+        elif response.status_code in (400, 409, 422) and name in spec.text_fields + (
+            spec.multiline_fields
+        ):
+            cleaned = (clean_text if name in spec.multiline_fields else clean_line)(value)
+            assert escape(cleaned.strip(), quote=False)[:20] in page.replace("&#34;", '"').replace(
+                "&#39;", "'"
+            ), f"{what}: the text is not given back"
+        db.session.expire_all()
+
+
+# --- the classes one by one -----------------------------------------------------------------
+
+
+def test_nul_bytes_and_line_breaks_are_cleaned_on_both_databases(client, world):
+    url = f"/gesprekken/{world.conversation_id}/acties/nieuw"
+    form = {
+        **action_form(world),
+        "description": "Regel\x00 een\r\nregel twee\x1b",
+        "owner_name": "Anna\nde\tVries\x00",
+        "creation_token": "clean-1",
+    }
+    response = client.post(url, data=form)
+    assert response.status_code == 302
+    action = db.session.scalars(
+        db.select(ActionPoint).where(ActionPoint.creation_token == "clean-1")
+    ).one()
+    assert action.description == "Regel een\nregel twee"
+    assert action.owner_name == "Anna de Vries"
+
+
+def test_bytes_that_are_not_utf8_are_kept_as_typed(client, world):
+    url = f"/gesprekken/{world.conversation_id}/vragen/{QUESTION}"
+    response = client.post(
+        url,
+        data=b"text=caf%E9+%FF%FE%00+klaar&revision=0&go=stay",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 302
+    # Werkzeug keeps a percent-escape it cannot decode as it came; the NUL byte goes.
+    assert db.session.scalar(db.select(Answer.text)) == "caf%E9 %FF%FE klaar"
+
+
+def test_huge_revision_is_a_conflict_not_an_error(client, world):
+    url = f"/gesprekken/{world.conversation_id}/vragen/{QUESTION}"
+    client.post(url, data={"text": "Eerste", "revision": "0"})
+    response = client.post(url, data={"text": "Tweede", "revision": "9" * 30})
+    assert response.status_code == 409
+    assert "Tweede" in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(Answer.text)) == "Eerste"
+
+
+def test_form_token_of_another_conversation_adds_a_new_action(
+    client, world, make_conversation, make_region
+):
+    other = make_conversation(title="Ander", region=make_region("Fryslân", ["Leeuwarden"]))
+    form = {**action_form(world), "creation_token": "shared-token"}
+    first = client.post(f"/gesprekken/{world.conversation_id}/acties/nieuw", data=form)
+    second = client.post(f"/gesprekken/{other.id}/acties/nieuw", data=form)
+    assert (first.status_code, second.status_code) == (302, 302)
+    tokens = db.session.scalars(
+        db.select(ActionPoint.conversation_id).where(ActionPoint.creation_token == "shared-token")
+    ).all()
+    assert sorted(tokens) == sorted([world.conversation_id, other.id])
+
+
+def test_resubmit_with_changed_text_is_kept_as_a_new_action(client, world):
+    url = f"/gesprekken/{world.conversation_id}/acties/nieuw"
+    form = {**action_form(world), "creation_token": "resubmit"}
+    client.post(url, data=form)
+    client.post(url, data=form)  # the same: counts once
+    response = client.post(url, data={**form, "description": "Toch iets anders"})
+    page = client.get(response.location).get_data(as_text=True)
+    descriptions = db.session.scalars(
+        db.select(ActionPoint.description).order_by(ActionPoint.position)
+    ).all()
+    assert descriptions == [
+        "Eerste actie",
+        "Tweede actie",
+        "Analyse laten maken",
+        "Toch iets anders",
+    ]
+    assert "U had dit formulier al eerder verstuurd, met een andere tekst" in page
+    assert "actiepunt 4" in page and "actiepunt 3" in page
+
+
+def test_resubmit_of_start_form_with_changes_starts_a_second_conversation(client, world):
+    form = start_form(world)
+    first = client.post("/gesprekken/nieuw", data=form)
+    again = client.post("/gesprekken/nieuw", data=form)
+    changed = client.post("/gesprekken/nieuw", data={**form, "title": "Overleg Twente, versie 2"})
+    assert first.location == again.location != changed.location
+    page = client.get(changed.location).get_data(as_text=True)
+    assert "tweede gesprek gestart" in page
+    titles = db.session.scalars(db.select(Conversation.title).order_by(Conversation.id)).all()
+    assert titles[-2:] == ["Overleg Twente", "Overleg Twente, versie 2"]
+
+
+def test_too_many_participants_are_refused_whole(client, world):
+    form = start_form(world)
+    for row in range(1, 62):
+        form |= {
+            f"participants-{row}-name": f"Deelnemer {row}",
+            f"participants-{row}-organisation": "ROC van Twente",
+            f"participants-{row}-organisation_type": "mbo-instelling",
+        }
+    before = db.session.scalar(db.select(db.func.count()).select_from(Conversation))
+    response = client.post("/gesprekken/nieuw", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "U vulde 62 deelnemers in. Er kunnen er maximaal 60" in page
+    assert 'value="Deelnemer 61"' in page  # nothing dropped from the form
+    assert db.session.scalar(db.select(db.func.count()).select_from(Conversation)) == before
+
+
+def test_concurrent_detail_edits_show_both_versions(client, world):
+    url = f"/gesprekken/{world.conversation_id}/bewerken"
+    form = edit_form(world)
+    mine = client.post(url, data={**form, "title": "Mijn titel"})
+    theirs = client.post(url, data={**form, "title": "Hun titel"})
+    assert mine.status_code == 302
+    assert theirs.status_code == 409
+    page = theirs.get_data(as_text=True)
+    assert "Iemand anders heeft de gegevens intussen gewijzigd" in page
+    assert "Mijn titel" in page and 'value="Hun titel"' in page
+    assert db.session.get(Conversation, world.conversation_id).title == "Mijn titel"
+    # Saving again from the conflict page (it carries the new revision) overwrites on purpose.
+    revision = re.search(r'name="details_revision" type="hidden" value="(\d+)"', page).group(1)
+    again = client.post(url, data={**form, "title": "Hun titel", "details_revision": revision})
+    assert again.status_code == 302
+
+
+def test_stale_move_status_and_delete_are_refused_with_a_message(client, world):
+    base = f"/gesprekken/{world.conversation_id}/acties/{world.action_id}"
+    action = db.session.get(ActionPoint, world.action_id)
+    revision = str(action.revision)
+    client.post(f"{base}/verplaatsen", data={"direction": "down", "position": "1"})
+    stale_move = client.post(f"{base}/verplaatsen", data={"direction": "down", "position": "1"})
+    assert "De lijst was intussen veranderd" in client.get(stale_move.location).get_data(
+        as_text=True
+    )
+    client.post(f"{base}/status", data={"status": "afgerond", "revision": revision})
+    stale = client.post(f"{base}/status", data={"status": "bezig", "revision": revision})
+    assert "De status is niet aangepast" in client.get(stale.location).get_data(as_text=True)
+    stale_delete = client.post(f"{base}/verwijderen", data={"revision": revision})
+    assert stale_delete.status_code == 409
+    assert "Het is daarom niet verwijderd" in stale_delete.get_data(as_text=True)
+    positions = db.session.scalars(
+        db.select(ActionPoint.position).order_by(ActionPoint.position)
+    ).all()
+    assert positions == [1, 2]
+
+
+def test_delete_closes_the_gap_and_a_second_delete_says_so(client, world):
+    base = f"/gesprekken/{world.conversation_id}/acties/{world.action_id}/verwijderen"
+    revision = str(db.session.get(ActionPoint, world.action_id).revision)
+    assert client.post(base, data={"revision": revision}).status_code == 302
+    again = client.post(base, data={"revision": revision})
+    assert "Het actiepunt was al verwijderd." in client.get(again.location).get_data(as_text=True)
+    assert db.session.scalars(db.select(ActionPoint.position)).all() == [1]
+
+
+def test_edit_of_a_deleted_action_keeps_the_text(client, world):
+    form = {**action_edit_form(world), "description": "Mijn nieuwe tekst"}
+    base = f"/gesprekken/{world.conversation_id}/acties/{world.action_id}"
+    client.post(f"{base}/verwijderen", data={"revision": form["revision"]})
+    response = client.post(f"{base}/bewerken", data=form)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Dit actiepunt is intussen verwijderd" in page and "Mijn nieuwe tekst" in page
+    assert f'action="/gesprekken/{world.conversation_id}/acties/nieuw"' in page
+
+
+def test_action_limit_is_said_in_dutch(client, world, monkeypatch):
+    from app.actions import operations
+
+    monkeypatch.setattr(operations, "MAX_ACTIONS_PER_CONVERSATION", 2)
+    response = client.post(
+        f"/gesprekken/{world.conversation_id}/acties/nieuw", data=action_form(world)
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "het hoogste aantal dat kan" in page and "Analyse laten maken" in page
+
+
+@pytest.mark.parametrize("typed", ["01-01-1900", "31-12-9999", "29-02-2028"])
+def test_dates_at_the_edges_round_trip(client, world, typed):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    url = f"/gesprekken/{world.conversation_id}/acties/{world.action_id}/bewerken"
+    response = client.post(url, data={**action_edit_form(world), "due_date": typed})
+    assert response.status_code == 302
+    form_page = client.get(url).get_data(as_text=True)
+    assert f'value="{typed}"' in form_page
+    pdf = client.get(f"/gesprekken/{world.conversation_id}/actielijst.pdf").data
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert typed in text
+    xlsx = client.get(f"/gesprekken/{world.conversation_id}/actielijst.xlsx").data
+    sheet = load_workbook(io.BytesIO(xlsx))["Actiepunten"]
+    stored = [row[6].value for row in sheet.iter_rows(min_row=5) if row[6].value]
+    assert parse_dutch_date(typed) in [value.date() for value in stored]
+
+
+def test_dates_before_1900_are_refused_with_a_message(client, world):
+    url = f"/gesprekken/{world.conversation_id}/acties/{world.action_id}/bewerken"
+    response = client.post(url, data={**action_edit_form(world), "due_date": "31-12-1899"})
+    assert response.status_code == 422
+    assert "Kies een datum vanaf 1 januari 1900" in response.get_data(as_text=True)
+    assert db.session.get(ActionPoint, world.action_id).due_date != date(1899, 12, 31)
+
+
+def test_question_ids_in_urls_are_matched_exactly(client, world):
+    for value in (quote(QUESTION + "\x00"), QUESTION.upper(), quote(" " + QUESTION)):
+        response = client.get(f"/gesprekken/{world.conversation_id}/vragen/{value}")
+        assert response.status_code == 404
