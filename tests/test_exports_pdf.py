@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -357,11 +358,150 @@ def test_text_outside_the_standard_fonts_does_not_crash(questionnaire):
     reader = read(render_action_list_pdf(doc))
     text = all_text(reader)
     assert "nog een regel" in text
-    # Letters outside the standard fonts lose their accent instead of becoming boxes.
-    assert "Yildiz Sahin" in text
-    assert "->" in text
+    # Turkish letters come from the shipped Noto font; what no shipped font has gets a
+    # stand-in instead of a box: "?" for a letter, "->" for the arrow, emoji left out.
+    assert "Yıldız Şahin" in text
+    assert "Overleg met ?? team -> [ ] Yıldız" in text
     assert "\u25a0" not in text  # the black box reportlab draws for a missing glyph
+    assert "\U0001f600" not in text
     assert reader.metadata.title.startswith("Regio Overleg met 中文 team")
+
+
+# --- other scripts: fallback fonts, right to left -------------------------------------------
+
+ARABIC_SENTENCE = (
+    "تنظيم لقاء مع المدرسة المهنية وفريق الحي حول الانتقال الدافئ للطلاب الذين يبلغون الثامنة "
+    "عشرة، وإرسال نسخة إلى جميع البلديات قبل نهاية الشهر"
+)
+#: Names and texts from other scripts, each with a word to find back in the PDF.
+OTHER_SCRIPTS = {
+    "Arabic": ("فاطمة الزهراء", "مدرسة الأمل", "مدرسة"),
+    "Hebrew": ("דוד כהן", "שלום לכולם", "שלום"),
+    "Turkish": ("Şükrü Yılmaz", "Gemeente İzmir-Ağrı", "Şükrü"),
+    "Polish": ("Zofia Łódź", "Wydział Świętokrzyski", "Łódź"),
+    "Greek": ("Αλέξανδρος Παπαδόπουλος", "Δήμος Αθηναίων", "Παπαδόπουλος"),
+    "Cyrillic": ("Олена Шевченко", "Школа Москва", "Шевченко"),
+    "Tigrinya": ("ኣማኑኤል ተስፋይ", "ቤት ትምህርቲ", "ተስፋይ"),
+}
+
+
+def readable(text: str) -> str:
+    """Extracted text with Arabic presentation forms folded back into letters."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def has_word(word: str, text: str) -> bool:
+    """A word in logical or in visual (reversed) order: pypdf may give either for RTL text."""
+    return word in text or word[::-1] in text
+
+
+def font_names(reader: PdfReader) -> set[str]:
+    return {
+        str(font["/BaseFont"]).lstrip("/").split("+")[-1]
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+
+
+def assert_embedded(reader: PdfReader, name: str) -> None:
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            if str(font["/BaseFont"]).endswith("+" + name):
+                assert "/FontFile2" in font["/FontDescriptor"], name  # the TrueType data
+                return
+    raise AssertionError(f"{name} is not in the PDF")
+
+
+def other_scripts_document(questionnaire: Questionnaire) -> ActionListDocument:
+    actions = [
+        ActionRow(
+            n, f"{organisation} — {name}", "Verkennen", "", name, organisation, None, "Open", ""
+        )
+        for n, (name, organisation, _word) in enumerate(OTHER_SCRIPTS.values(), start=1)
+    ]
+    actions.append(ActionRow(99, ARABIC_SENTENCE, "", "", "", "", None, "Open", "Hoog"))
+    doc = make_document(questionnaire, actions=actions)
+    first = doc.sections[0].questions[0]
+    answer = f"{ARABIC_SENTENCE}\nשלום לכולם, זו תשובה עם מספר 42 ומילה English באמצע."
+    section = PhaseSection(
+        doc.sections[0].phase_id,
+        doc.sections[0].name,
+        [AnsweredQuestion(first.number, first.question_id, first.text, [], answer, "")],
+    )
+    return make_document(
+        questionnaire,
+        actions=actions,
+        sections=[section],
+        title="Regiotafel مدرسة Twente",
+        region="Twente שלום",
+        participants=[
+            ParticipantRow(name, organisation, "Gemeente", "Wethouder")
+            for name, organisation, _word in OTHER_SCRIPTS.values()
+        ],
+    )
+
+
+def test_other_scripts_print_in_embedded_noto_fonts(questionnaire):
+    reader = read(render_action_list_pdf(other_scripts_document(questionnaire)))
+    text = readable(all_text(reader))
+
+    for script, (_name, _organisation, word) in OTHER_SCRIPTS.items():
+        assert has_word(word, text), script
+    for word in ("Yılmaz", "Αθηναίων", "Москва", "Świętokrzyski", "فاطمة", "כהן"):
+        assert has_word(word, text), word
+    assert "Regiotafel" in text and has_word("مدرسة", text)
+    assert "??" not in text  # no letter became a question mark
+    assert "\u25a0" not in text
+
+    fonts = font_names(reader)
+    assert {"Helvetica", "Helvetica-Bold"} <= fonts
+    for name in (
+        "NotoSans-Regular",
+        "NotoSansArabic-Regular",
+        "NotoSansArabic-Bold",  # the title is bold
+        "NotoSansHebrew-Regular",
+        "NotoSansEthiopic-Regular",
+    ):
+        assert_embedded(reader, name)
+
+
+def test_arabic_is_shaped_and_long_rtl_text_keeps_its_line_order(questionnaire):
+    reader = read(render_action_list_pdf(other_scripts_document(questionnaire)))
+    raw = " ".join(page_texts(reader))
+    # Contextual forms (initial, medial, final), not the bare letters.
+    assert any("\ufe70" <= char <= "\ufefc" for char in raw)
+    # The long Arabic action runs over several lines of its cell; broken into lines before
+    # the reordering, its first line holds the first words and its last line the last ones.
+    lines = [readable(line) for page in page_texts(reader) for line in page.split("\n")]
+    arabic = [line for line in lines if any(has_word(w, line) for w in ("تنظيم", "الشهر"))]
+    first_word = [i for i, line in enumerate(lines) if has_word("تنظيم", line)]
+    last_word = [i for i, line in enumerate(lines) if has_word("الشهر", line)]
+    assert arabic and first_word and last_word
+    assert len(first_word) == len(last_word) == 2  # the answer and the action
+    assert all(f < last for f, last in zip(first_word, last_word, strict=True))
+
+
+def test_long_rtl_texts_split_over_pages(questionnaire):
+    long_arabic = " ".join([ARABIC_SENTENCE] * 60)[:10_000]
+    actions = [
+        ActionRow(1, long_arabic, "Verkennen", "", "فاطمة", "بلدية", None, "Open", ""),
+        ActionRow(2, "ACT-LAST", "", "", "", "", None, "Open", ""),
+    ]
+    reader = read(render_action_list_pdf(make_document(questionnaire, actions=actions)))
+    text = readable(all_text(reader))
+    assert len(reader.pages) > 3
+    assert "ACT-LAST" in text
+    assert text.count("تنظيم") == long_arabic.count("تنظيم")
+
+
+def test_dutch_text_uses_only_the_standard_fonts(questionnaire):
+    """Text Helvetica can draw embeds no font: an ordinary PDF stays small."""
+    reader = read(render_action_list_pdf(make_document(questionnaire)))
+    assert font_names(reader) <= {"Helvetica", "Helvetica-Bold", "Helvetica-Oblique"}
+    plate = read(
+        render_blank_plate_pdf(BlankPlateDocument(questionnaire, generated_at=GENERATED_AT))
+    )
+    assert font_names(plate) <= {"Helvetica", "Helvetica-Bold", "Helvetica-Oblique"}
 
 
 # --- blank plate ---------------------------------------------------------------------------

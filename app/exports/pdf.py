@@ -2,9 +2,19 @@
 
 Both renderers share one page layout (A4 portrait, a header with the document title, a footer
 with the NJi source attribution and "pagina X van Y"), one set of styles and one build function.
-Only the standard Helvetica fonts are used, so no font files are needed. Those fonts know only the
-WinAnsi characters: any other character gets a stand-in (an accent is dropped, "→" becomes "->")
-rather than the black box reportlab would draw.
+
+Fonts: the text is set in the standard Helvetica fonts, which need no font file but know only the
+WinAnsi (cp1252) characters. Text that fits WinAnsi (nearly all Dutch text) takes that path
+unchanged, so such a PDF embeds no font at all. A word with any other character is set in the Noto
+fonts shipped in ``fonts/`` (Latin with every accent, Greek, Cyrillic, Arabic, Hebrew, Ethiopic):
+each character in the first of ``_FALLBACK_FONTS`` that has it, bold and italic in the matching
+Noto variant. reportlab embeds the glyphs used (a subset). For Paragraphs this happens on the
+parsed fragments (``_Paragraph``), for strings drawn on the canvas (header, footer) in
+``_draw_text``. Right-to-left text (Arabic, Hebrew) is put in visual order with python-bidi, and
+Arabic letters get their joined forms (arabic-reshaper) first; a paragraph with such text is broken
+into lines before each line is reordered (``_BidiPara``), so long texts read right too. A character
+no shipped font has gets a stand-in ("→" becomes "->", a letter "?"; emoji are left out) rather
+than the black box reportlab would draw.
 
 All user text is escaped for Paragraph markup; line breaks are kept. Long texts (10,000
 characters) are fine: answers become one Paragraph per line, and a table row taller than a page
@@ -13,20 +23,28 @@ is split inside the row (see ``_RowTable``).
 
 from __future__ import annotations
 
+import functools
 import io
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
+import arabic_reshaper
+from bidi.algorithm import get_display
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -41,6 +59,7 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 from ..core.formatting import date_long, date_short, datetime_long
 from ..questionnaires.schema import Question, Source
@@ -180,7 +199,100 @@ class _Styles:
 S = _Styles
 
 
-class _Para(Paragraph):
+# --------------------------------------------------------------------------------------------
+# Fonts: Helvetica first, the shipped Noto fonts for everything else
+# --------------------------------------------------------------------------------------------
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+
+#: The fallback fonts in the order they are tried: (regular, bold, italic) file names without
+#: ".ttf"; None where the font has no italic (the regular one is used).
+_FALLBACK_FONTS: tuple[tuple[str, str, str | None], ...] = (
+    ("NotoSans-Regular", "NotoSans-Bold", "NotoSans-Italic"),  # Latin, Greek, Cyrillic
+    ("NotoSansArabic-Regular", "NotoSansArabic-Bold", None),
+    ("NotoSansHebrew-Regular", "NotoSansHebrew-Bold", None),
+    ("NotoSansEthiopic-Regular", "NotoSansEthiopic-Bold", None),  # Tigrinya, Amharic
+)
+
+#: The Helvetica fonts the layout uses, with whether each is (bold, italic).
+_HELVETICA = {
+    "Helvetica": (False, False),
+    "Helvetica-Bold": (True, False),
+    "Helvetica-Oblique": (False, True),
+    "Helvetica-BoldOblique": (True, True),
+}
+
+#: Per Helvetica font: the fallback fonts to try, as (registered name, char-to-glyph map).
+_Chain = tuple[tuple[str, dict[int, int]], ...]
+_chains: dict[str, _Chain] | None = None
+_chains_lock = threading.Lock()
+
+
+def _fallback_chains() -> dict[str, _Chain]:
+    """The fallback fonts, registered with reportlab on first use (once per process)."""
+    global _chains
+    if _chains is None:
+        with _chains_lock:
+            if _chains is None:
+                _chains = _load_fallback_fonts()
+    return _chains
+
+
+def _load_fallback_fonts() -> dict[str, _Chain]:
+    loaded: dict[str, tuple[str, dict[int, int]]] = {}
+
+    def font(name: str) -> tuple[str, dict[int, int]]:
+        if name not in loaded:
+            # Not shapable: Arabic is shaped by arabic-reshaper, whether or not uharfbuzz is
+            # installed. reportlab embeds a subset of each TrueType font it draws with.
+            ttf = TTFont(name, str(FONT_DIR / f"{name}.ttf"), shapable=False)
+            pdfmetrics.registerFont(ttf)
+            loaded[name] = (name, ttf.face.charToGlyph)
+        return loaded[name]
+
+    def variant(bold: bool, italic: bool, regular: str, bold_name: str, italic_name: str | None):
+        if bold:  # there is no bold italic: bold it is
+            return bold_name
+        return (italic_name or regular) if italic else regular
+
+    return {
+        helvetica: tuple(font(variant(*style, *names)) for names in _FALLBACK_FONTS)
+        for helvetica, style in _HELVETICA.items()
+    }
+
+
+def _has_glyph(char: str) -> bool:
+    """Whether a fallback font can draw ``char`` (Helvetica cannot)."""
+    code = ord(char)
+    return any(code in cmap for _name, cmap in _fallback_chains()[BODY_FONT])
+
+
+class _Paragraph(Paragraph):
+    """A Paragraph that sets the characters Helvetica lacks in a fallback font.
+
+    The markup is parsed as usual; a fragment with other than WinAnsi text is then cut into runs
+    per font (see ``_runs``). Its bold and italic come from the Helvetica it replaces, so
+    ``<b>`` around such text works as it should.
+    """
+
+    def _setup(self, text, style, bulletText, frags, cleaner):
+        super()._setup(text, style, bulletText, frags, cleaner)
+        if frags is None and not _encodable(text):
+            self.frags = _fallback_frags(self.frags)
+
+
+def _fallback_frags(frags: list) -> list:
+    result = []
+    for frag in frags:
+        text = getattr(frag, "text", "")
+        if not text or frag.fontName not in _HELVETICA or _encodable(text):
+            result.append(frag)
+            continue
+        result += [frag.clone(text=run, fontName=font) for font, run in _runs(text, frag.fontName)]
+    return result
+
+
+class _Para(_Paragraph):
     """A Paragraph that remembers its layout for the last width.
 
     A long table measures each cell several times (to fill a page, to split it, to draw it);
@@ -200,16 +312,90 @@ class _Para(Paragraph):
         return size
 
 
+class _BidiPara(_Para):
+    """User text with right-to-left script, as one Paragraph.
+
+    A line can only be put in visual order (right to left) once it is known which words are on
+    it; reordering the whole text first would put the end of a long Arabic text on the first
+    line. So the (shaped) text is broken into lines here, for the width the paragraph gets, and
+    then each line is reordered. A text that starts right to left is aligned right.
+    """
+
+    _logical: list[tuple[str, str]] | None = None  #: (shaped line, base direction "L" or "R")
+    _laid_out_for: float | None = None
+
+    def __init__(self, text, style=None, bulletText=None, frags=None, **kwargs):
+        if frags is not None or text is None:  # a part made by split(): already laid out
+            super().__init__(text, style, bulletText, frags, **kwargs)
+            return
+        self._logical = [(_shape(line), _base_direction(line)) for line in text.split("\n")]
+        if self._logical[0][1] == "R":
+            style = _aligned_right(style)
+        super().__init__(self._markup_for(None, style), style, bulletText, **kwargs)
+
+    def _markup_for(self, width: float | None, style: ParagraphStyle) -> str:
+        lines = []
+        for logical, base in self._logical or ():
+            pieces = [logical] if width is None else _break_line(logical, style, width)
+            lines += [escape(_reorder(piece, base)) for piece in pieces]
+        return "<br/>".join(lines)
+
+    def wrap(self, availWidth, availHeight):
+        if self._logical is not None and availWidth != self._laid_out_for:
+            style = self.style
+            width = availWidth - style.leftIndent - style.rightIndent - style.firstLineIndent
+            markup = self._markup_for(width, style)
+            self._setup(markup, style, self.bulletText, None, cleanBlockQuotedText)
+            self.__dict__.pop("blPara", None)
+            self._wrapped = None
+            self._laid_out_for = availWidth
+        return super().wrap(availWidth, availHeight)
+
+
+@functools.cache
+def _aligned_right(style: ParagraphStyle) -> ParagraphStyle:
+    return ParagraphStyle(f"{style.name}_rtl", parent=style, alignment=TA_RIGHT)
+
+
+def _break_line(text: str, style: ParagraphStyle, width: float) -> list[str]:
+    """``text`` broken into lines that fit ``width`` (greedy, at spaces, in logical order)."""
+    font, size = style.fontName, style.fontSize
+    space = _runs_width(" ", font, size)
+    width -= 1  # a little room, so that reportlab does not break a line again
+    lines: list[str] = []
+    current: list[str] = []
+    current_width = 0.0
+    for word in text.split():
+        word_width = _runs_width(word, font, size)
+        if current and current_width + space + word_width > width:
+            lines.append(" ".join(current))
+            current, current_width = [], 0.0
+        current_width += (space if current else 0) + word_width
+        current.append(word)
+    if current or not lines:
+        lines.append(" ".join(current))
+    return lines
+
+
 # --------------------------------------------------------------------------------------------
 # Text helpers
 # --------------------------------------------------------------------------------------------
 
 # Control characters break nothing in reportlab, but show as boxes; zero-width characters too.
 _INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
+# In right-to-left text the joiners (ZWNJ, ZWJ) and direction marks (LRM, RLM) matter until the
+# text is shaped and reordered; they are removed after that.
+_INVISIBLE_BUT_BIDI = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\u2060\ufeff]")
+_BIDI_CONTROLS = re.compile(r"[\u200c-\u200f]")
 
+#: Hebrew, Arabic (with its presentation forms), and the scripts between them.
+_RTL = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+_ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff]")
 
-# The standard PDF fonts only have the WinAnsi (cp1252) characters; reportlab draws a black box
-# for any other. Common ones get a stand-in; letters with accents lose the accent.
+# Hyphens and thin spaces always become their WinAnsi look-alikes, so that a word like
+# "18‑jarigen" (with a non-breaking hyphen) stays in Helvetica.
+_LOOK_ALIKES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2009": " ", "\u202f": " "})
+# Characters no font here has get a stand-in.
 _STAND_INS = str.maketrans(
     {
         "\u2192": "->",
@@ -221,25 +407,17 @@ _STAND_INS = str.maketrans(
         "\u2260": "!=",
         "\u2248": "~",
         "\u2212": "-",
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2009": " ",
-        "\u202f": " ",
         "\u2610": "[ ]",
         "\u2611": "[x]",
         "\u2612": "[x]",
         "\u2713": "v",
         "\u2714": "v",
-        "\u0131": "i",
-        "\u0142": "l",
-        "\u0141": "L",
-        "\u0111": "d",
-        "\u0110": "D",
     }
 )
 
 
 def _encodable(text: str) -> bool:
+    """Whether Helvetica can draw all of ``text``."""
     try:
         text.encode("cp1252")
     except UnicodeEncodeError:
@@ -247,32 +425,143 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _winansi(text: str) -> str:
-    if _encodable(text):
-        return text
-    out = []
-    for char in text.translate(_STAND_INS):
-        if _encodable(char):
-            out.append(char)
-            continue
-        base = "".join(
-            c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)
-        )
-        if base and _encodable(base):
-            out.append(base)
-            continue
-        category = unicodedata.category(char)
-        if category not in ("So", "Sk") and category[0] not in "MC":
-            out.append("?")  # a letter we cannot show; emoji, symbols and marks are left out
-    return "".join(out)
+@functools.lru_cache(maxsize=4096)
+def _drawable(char: str) -> str:
+    """``char`` (not in WinAnsi) if a fallback font has it, else its stand-in."""
+    if _BIDI_CONTROLS.match(char) or _has_glyph(char):
+        return char
+    stand_in = char.translate(_STAND_INS)
+    if stand_in != char:
+        return stand_in
+    base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
+    if base and all(_encodable(c) or _has_glyph(c) for c in base):
+        return base  # a letter with an accent no font has, or a compatibility form
+    category = unicodedata.category(char)
+    if category not in ("So", "Sk") and category[0] not in "MC":
+        return "?"  # a letter no font here has (Chinese, say); emoji, symbols, marks are left out
+    return ""
 
 
 def _clean(text: str | None) -> str:
-    """Normalised line breaks and tabs, without invisible characters, in WinAnsi."""
+    """Normalised line breaks and tabs, without invisible characters, and only characters the
+    fonts can draw (or their stand-ins). In logical order: see ``_display``."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
-    return _winansi(_INVISIBLE.sub("", text))
+    if _encodable(text):
+        return _INVISIBLE.sub("", text)
+    # Composed where possible: "e" + combining accent becomes "é", which Helvetica has.
+    text = unicodedata.normalize("NFC", text)
+    text = (_INVISIBLE_BUT_BIDI if _RTL.search(text) else _INVISIBLE).sub("", text)
+    text = text.translate(_LOOK_ALIKES)
+    return "".join(c if _encodable(c) else _drawable(c) for c in text)
+
+
+def _shape(text: str) -> str:
+    """Arabic letters in their joined (contextual) forms; still in logical order."""
+    return arabic_reshaper.reshape(text) if _ARABIC.search(text) else text
+
+
+def _base_direction(text: str) -> str:
+    """The direction of ``text``: "R" when its first letter with a direction is right to
+    left, else "L"."""
+    for char in text:
+        direction = unicodedata.bidirectional(char)
+        if direction == "L":
+            return "L"
+        if direction in ("R", "AL"):
+            return "R"
+    return "L"
+
+
+def _reorder(line: str, base: str) -> str:
+    """A shaped line in visual order (left to right, as it is drawn), for base direction
+    ``base`` ("L" or "R"); without the joiners and direction marks."""
+    if _RTL.search(line):
+        line = get_display(line, base_dir=base)
+    return _BIDI_CONTROLS.sub("", line)
+
+
+def _display(line: str) -> str:
+    """One line of cleaned text as it is drawn: Arabic shaped, right-to-left runs reversed. For
+    text within the Dutch (left-to-right) layout: labels, headers; see ``_BidiPara`` for a
+    paragraph of user text, which takes the direction of the text itself."""
+    if _encodable(line):
+        return line
+    return _reorder(_shape(line), "L")
+
+
+def _runs(text: str, font: str) -> list[tuple[str, str]]:
+    """``text`` (as drawn) cut into (font name, text) runs. A word Helvetica can draw stays in
+    ``font``; in any other word each character gets the first fallback font that has it (or the
+    font of the character before it, when that has it too, so that punctuation stays with its
+    script). Spaces join the run before them where they can."""
+    chain = _fallback_chains().get(font)
+    if chain is None or _encodable(text):
+        return [(font, text)]
+    cmaps = dict(chain)
+    runs: list[list[str]] = []  # [font name, text]
+
+    def add(run_font: str, piece: str) -> None:
+        if runs and runs[-1][0] == run_font:
+            runs[-1][1] += piece
+        else:
+            runs.append([run_font, piece])
+
+    for word in re.split(r"(\s+)", text):
+        if not word:
+            continue
+        previous = cmaps.get(runs[-1][0]) if runs else None  # None: Helvetica, or no run yet
+        if word.isspace() and previous is not None and all(ord(c) in previous for c in word):
+            add(runs[-1][0], word)
+        elif _encodable(word):
+            add(font, word)
+        else:
+            for char in word:
+                code = ord(char)
+                previous = cmaps.get(runs[-1][0]) if runs else None
+                if previous is not None and code in previous:
+                    add(runs[-1][0], char)
+                    continue
+                choice = next((name for name, cmap in chain if code in cmap), None)
+                if choice is not None:
+                    add(choice, char)
+                else:  # (``_clean`` leaves no such character; text from elsewhere might)
+                    add(font, char if _encodable(char) else "?")
+    return [(run_font, piece) for run_font, piece in runs]
+
+
+def _runs_width(text: str, font: str, size: float) -> float:
+    return sum(stringWidth(piece, run_font, size) for run_font, piece in _runs(text, font))
+
+
+def _text_width(text: str, font: str, size: float) -> float:
+    """The width of one line of cleaned text as ``_draw_text`` draws it."""
+    if _encodable(text):
+        return stringWidth(text, font, size)
+    return _runs_width(_display(text), font, size)
+
+
+def _draw_text(
+    canv: Canvas, x: float, y: float, text: str, font: str, size: float, *, right: bool = False
+) -> None:
+    """One line of cleaned text on the canvas, starting at ``x`` (or ending there, ``right``),
+    in fallback fonts where Helvetica has no glyph. Leaves ``font`` set."""
+    canv.setFont(font, size)
+    if _encodable(text):
+        if right:
+            canv.drawRightString(x, y, text)
+        else:
+            canv.drawString(x, y, text)
+        return
+    runs = _runs(_display(text), font)
+    if right:
+        x -= sum(stringWidth(piece, run_font, size) for run_font, piece in runs)
+    for run_font, piece in runs:
+        canv.setFont(run_font, size)
+        canv.drawString(x, y, piece)
+        x += stringWidth(piece, run_font, size)
+    canv.setFont(font, size)
 
 
 def _one_line(text: str) -> str:
@@ -281,12 +570,29 @@ def _one_line(text: str) -> str:
 
 
 def _markup(text: str | None) -> str:
-    """User text as Paragraph markup: escaped, with its line breaks kept."""
-    return escape(_clean(text).strip()).replace("\n", "<br/>")
+    """User text as Paragraph markup: escaped, in visual order, with its line breaks kept."""
+    return _cleaned_markup(_clean(text).strip())
+
+
+def _cleaned_markup(text: str) -> str:
+    if _encodable(text):
+        return escape(text).replace("\n", "<br/>")
+    return "<br/>".join(escape(_display(line)) for line in text.split("\n"))
+
+
+def _text_para(
+    text: str | None, style: ParagraphStyle, paragraph: type[Paragraph] = _Para
+) -> Paragraph:
+    """User text (line breaks kept) as one Paragraph in one style; a ``_BidiPara`` when it has
+    right-to-left script."""
+    text = _clean(text).strip()
+    if _RTL.search(text):
+        return _BidiPara(text, style)
+    return paragraph(_cleaned_markup(text), style)
 
 
 def _text_paragraphs(
-    text: str, style: ParagraphStyle, paragraph: type[Paragraph] = Paragraph
+    text: str, style: ParagraphStyle, paragraph: type[Paragraph] = _Paragraph
 ) -> list[Flowable]:
     """A long text as one Paragraph per line, so a page can break between any two lines."""
     flowables: list[Flowable] = []
@@ -295,7 +601,10 @@ def _text_paragraphs(
         if line.strip():
             if blank and flowables:
                 flowables.append(Spacer(1, style.leading * 0.5))
-            flowables.append(paragraph(escape(line), style))
+            if _RTL.search(line):
+                flowables.append(_BidiPara(line, style))
+            else:
+                flowables.append(paragraph(_cleaned_markup(line), style))
             blank = False
         else:
             blank = True
@@ -305,9 +614,9 @@ def _text_paragraphs(
 def _truncate(text: str, font: str, size: float, width: float) -> str:
     """Text cut off with an ellipsis so that it fits ``width``."""
     text = " ".join(_clean(text).split())
-    if stringWidth(text, font, size) <= width:
+    if _text_width(text, font, size) <= width:
         return text
-    while text and stringWidth(text + "…", font, size) > width:
+    while text and _text_width(text + "…", font, size) > width:
         text = text[: max(0, min(len(text) - 1, int(len(text) * 0.9)))].rstrip()
     return text + "…"
 
@@ -342,9 +651,9 @@ def _source_colophon(source: Source) -> list[Flowable]:
     if source.url:
         reference += f" {_markup(_display_url(source.url))}"
     return [
-        Paragraph("Bron", S.h2),
-        Paragraph(reference, S.meta_muted),
-        Paragraph(_markup(" ".join(source.rights.split())), S.meta_muted),
+        _Paragraph("Bron", S.h2),
+        _Paragraph(reference, S.meta_muted),
+        _Paragraph(_markup(" ".join(source.rights.split())), S.meta_muted),
     ]
 
 
@@ -367,14 +676,14 @@ class _PageDecoration:
         left, right = MARGIN_X, PAGE_WIDTH - MARGIN_X
 
         # Header: document title left, region right, thin rule below.
-        canv.setFont(BODY_FONT, 8)
         canv.setFillColor(MUTED)
         right_text = _truncate(self.header_right, BODY_FONT, 8, CONTENT_WIDTH * 0.4)
-        right_width = stringWidth(right_text, BODY_FONT, 8)
+        right_width = _text_width(right_text, BODY_FONT, 8)
         left_room = CONTENT_WIDTH - right_width - (12 if right_text else 0)
-        canv.drawString(left, HEADER_BASELINE, _truncate(self.header_left, BODY_FONT, 8, left_room))
+        left_text = _truncate(self.header_left, BODY_FONT, 8, left_room)
+        _draw_text(canv, left, HEADER_BASELINE, left_text, BODY_FONT, 8)
         if right_text:
-            canv.drawRightString(right, HEADER_BASELINE, right_text)
+            _draw_text(canv, right, HEADER_BASELINE, right_text, BODY_FONT, 8, right=True)
         canv.setStrokeColor(RULE)
         canv.setLineWidth(0.5)
         canv.line(left, HEADER_RULE, right, HEADER_RULE)
@@ -382,11 +691,10 @@ class _PageDecoration:
         # Footer: rule, generation time left (page number right, drawn by _NumberedCanvas),
         # and the source attribution below.
         canv.line(left, FOOTER_RULE, right, FOOTER_RULE)
-        canv.drawString(left, FOOTER_BASELINE, self.generated)
-        canv.setFont(BODY_FONT, 7)
+        _draw_text(canv, left, FOOTER_BASELINE, self.generated, BODY_FONT, 8)
         lines = _wrap_words(self.attribution, BODY_FONT, 7, CONTENT_WIDTH)[:2]
         for i, line in enumerate(lines):
-            canv.drawString(left, ATTRIBUTION_BASELINE - i * 9, line)
+            _draw_text(canv, left, ATTRIBUTION_BASELINE - i * 9, line, BODY_FONT, 7)
         canv.restoreState()
 
 
@@ -395,7 +703,7 @@ def _wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
     current = ""
     for word in text.split():
         candidate = f"{current} {word}" if current else word
-        if current and stringWidth(candidate, font, size) > width:
+        if current and _text_width(candidate, font, size) > width:
             lines.append(current)
             current = word
         else:
@@ -560,12 +868,12 @@ def _fits(text: str, width: float, size: float = 9, font: str = BODY_FONT) -> bo
 
 
 def _cell(text: str, width: float, style: ParagraphStyle = S.cell) -> str | Paragraph:
-    """A plain string when it fits on one line (fast, drawn with the table's font), otherwise a
-    wrapping Paragraph."""
+    """A plain string when Helvetica can draw it on one line (fast, drawn with the table's
+    font), otherwise a wrapping Paragraph."""
     text = _clean(text).strip()
-    if "\n" not in text and _fits(text, width, style.fontSize, style.fontName):
+    if "\n" not in text and _encodable(text) and _fits(text, width, style.fontSize, style.fontName):
         return text
-    return _Para(_markup(text), style)
+    return _text_para(text, style)
 
 
 class _ChoiceLine(Flowable):
@@ -584,11 +892,11 @@ class _ChoiceLine(Flowable):
 
     def wrap(self, avail_width, avail_height):
         self.width = avail_width
-        start = self.indent + stringWidth(self.prefix, BOLD_FONT, self.SIZE) + 10
+        start = self.indent + _text_width(self.prefix, BOLD_FONT, self.SIZE) + 10
         x, line = start, 0
         self._placed = []
         for option in self.options:
-            needed = self.BOX + 4 + stringWidth(option, BODY_FONT, self.SIZE)
+            needed = self.BOX + 4 + _text_width(option, BODY_FONT, self.SIZE)
             if x > start and x + needed > avail_width:
                 x, line = start, line + 1
             self._placed.append((x, line, option))
@@ -600,15 +908,13 @@ class _ChoiceLine(Flowable):
         canv = self.canv
         top = self.height - self.LINE_HEIGHT + 4
         canv.setFillColor(TEXT)
-        canv.setFont(BOLD_FONT, self.SIZE)
-        canv.drawString(self.indent, top, self.prefix)
-        canv.setFont(BODY_FONT, self.SIZE)
+        _draw_text(canv, self.indent, top, self.prefix, BOLD_FONT, self.SIZE)
         canv.setStrokeColor(TEXT)
         canv.setLineWidth(0.7)
         for x, line, option in self._placed:
             y = top - line * self.LINE_HEIGHT
             canv.rect(x, y - 1, self.BOX, self.BOX)
-            canv.drawString(x + self.BOX + 4, y, option)
+            _draw_text(canv, x + self.BOX + 4, y, option, BODY_FONT, self.SIZE)
 
 
 class _WritingLines(Flowable):
@@ -647,8 +953,8 @@ def _tinted_box(flowables: list[Flowable], width: float, *, bar: bool = True) ->
 
 
 def _question_heading(number: str, text: str, follow_ups: Sequence[str]) -> list[Flowable]:
-    flowables: list[Flowable] = [Paragraph(_markup(text), S.question, bulletText=_clean(number))]
-    flowables += [Paragraph(_markup(f), S.follow_up) for f in follow_ups if _clean(f).strip()]
+    flowables: list[Flowable] = [_Paragraph(_markup(text), S.question, bulletText=_clean(number))]
+    flowables += [_Paragraph(_markup(f), S.follow_up) for f in follow_ups if _clean(f).strip()]
     return flowables
 
 
@@ -680,26 +986,26 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
     story += _title_block(doc)
     story += _participants(doc.participants)
     if doc.sections:
-        story.append(Paragraph("Antwoorden per fase", S.h1))
+        story.append(_Paragraph("Antwoorden per fase", S.h1))
         for section in doc.sections:
-            story.append(Paragraph(f"Fase: {_markup(section.name)}", S.h2))
+            story.append(_Paragraph(f"Fase: {_markup(section.name)}", S.h2))
             for question in section.questions:
                 story += _question_heading(question.number, question.text, question.follow_ups)
                 answer = _text_paragraphs(question.answer, S.answer)
-                story += answer or [Paragraph("Niet beantwoord", S.not_answered)]
+                story += answer or [_Paragraph("Niet beantwoord", S.not_answered)]
                 assessment = (
                     _markup(question.assessment)
                     if _clean(question.assessment).strip()
                     else f'<font color="{MUTED.hexval()}">niet ingevuld</font>'
                 )
-                story.append(Paragraph(f"<b>Zelfbeoordeling:</b> {assessment}", S.assessment))
+                story.append(_Paragraph(f"<b>Zelfbeoordeling:</b> {assessment}", S.assessment))
         story.append(PageBreak())
     # Not keepWithNext: that would measure the whole (possibly 1,000-row) table in one go.
-    story += [CondPageBreak(4 * cm), Paragraph("Actiepuntenlijst", S.h1_table)]
+    story += [CondPageBreak(4 * cm), _Paragraph("Actiepuntenlijst", S.h1_table)]
     if doc.actions:
         story.append(_action_table(doc.actions))
     else:
-        story.append(Paragraph("Er zijn nog geen actiepunten afgesproken.", S.body))
+        story.append(_Paragraph("Er zijn nog geen actiepunten afgesproken.", S.body))
     story.append(_signature_block())
     story += _source_colophon(doc.source)
 
@@ -720,16 +1026,16 @@ def _title_block(doc: ActionListDocument) -> list[Flowable]:
         f"{_markup(doc.questionnaire_title)} (versie {_markup(doc.questionnaire_version)})"
     )
     lines = [
-        Paragraph(f"<b>Regio:</b> {_markup(doc.region)}", S.meta),
-        Paragraph(f"<b>Gesprek gehouden op</b> {date_long(doc.held_on)}", S.meta),
-        Paragraph(f"<b>Fase van de samenwerking:</b> {_markup(doc.current_phase)}", S.meta),
-        Paragraph(f"<b>Vragenlijst:</b> {questionnaire}", S.meta),
+        _Paragraph(f"<b>Regio:</b> {_markup(doc.region)}", S.meta),
+        _Paragraph(f"<b>Gesprek gehouden op</b> {date_long(doc.held_on)}", S.meta),
+        _Paragraph(f"<b>Fase van de samenwerking:</b> {_markup(doc.current_phase)}", S.meta),
+        _Paragraph(f"<b>Vragenlijst:</b> {questionnaire}", S.meta),
     ]
     if doc.questionnaire_subtitle:
-        lines.append(Paragraph(_markup(doc.questionnaire_subtitle), S.meta_muted))
+        lines.append(_Paragraph(_markup(doc.questionnaire_subtitle), S.meta_muted))
     return [
-        Paragraph("Verslag en actiepuntenlijst", S.kicker),
-        Paragraph(_markup(doc.title), S.title),
+        _Paragraph("Verslag en actiepuntenlijst", S.kicker),
+        _text_para(doc.title, S.title, _Paragraph),
         Spacer(1, 4),
         _tinted_box(lines, CONTENT_WIDTH),
     ]
@@ -739,9 +1045,9 @@ PARTICIPANT_WIDTHS = tuple(CONTENT_WIDTH * f for f in (0.25, 0.31, 0.2, 0.24))
 
 
 def _participants(participants: Sequence[ParticipantRow]) -> list[Flowable]:
-    flowables: list[Flowable] = [Paragraph("Deelnemers", S.h1)]
+    flowables: list[Flowable] = [_Paragraph("Deelnemers", S.h1)]
     if not participants:
-        flowables.append(Paragraph("Er zijn geen deelnemers vastgelegd.", S.body))
+        flowables.append(_Paragraph("Er zijn geen deelnemers vastgelegd.", S.body))
         return flowables
     w = PARTICIPANT_WIDTHS
     rows: list[list] = [_header_row(("Naam", "Organisatie", "Soort organisatie", "Rol"))]
@@ -765,7 +1071,7 @@ def _description_cell(description: str, priority: str) -> list[Flowable]:
     cell = _text_paragraphs(description, S.cell, _Para) or [_Para("—", S.cell)]
     priority = _clean(priority).strip()
     if priority:
-        cell.append(_Para(f"Prioriteit: {escape(priority)}", S.cell_note))
+        cell.append(_Para(f"Prioriteit: {_markup(priority)}", S.cell_note))
     return cell
 
 
@@ -776,8 +1082,8 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
         phase, question = _clean(action.phase).strip(), _clean(action.question).strip()
         if phase and question:
             where: str | list[Flowable] = [
-                _Para(escape(phase), S.cell_small_bold),
-                _Para(_markup(question), S.cell_small),
+                _text_para(phase, S.cell_small_bold),
+                _text_para(question, S.cell_small),
             ]
         else:
             where = _cell(phase or question or "—", w[2])
@@ -788,10 +1094,15 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
         )
         if not (name or organisation):
             owner: str | Paragraph = "—"
-        elif "\n" not in name + organisation and _fits(name, w[3]) and _fits(organisation, w[3]):
+        elif (
+            "\n" not in name + organisation
+            and _encodable(name + organisation)
+            and _fits(name, w[3])
+            and _fits(organisation, w[3])
+        ):
             owner = f"{name}\n{organisation}" if name and organisation else name or organisation
         else:
-            owner = _Para("<br/>".join(_markup(t) for t in (name, organisation) if t), S.cell)
+            owner = _text_para("\n".join(t for t in (name, organisation) if t), S.cell)
 
         rows.append(
             [
@@ -846,8 +1157,8 @@ def _signature_block() -> KeepTogether:
     )
     return KeepTogether(
         [
-            Paragraph("Vastgesteld door", S.h2),
-            Paragraph(
+            _Paragraph("Vastgesteld door", S.h2),
+            _Paragraph(
                 "De antwoorden en de actiepunten in dit document zijn vastgesteld door:",
                 S.body,
             ),
@@ -868,26 +1179,26 @@ def render_blank_plate_pdf(doc: BlankPlateDocument) -> bytes:
     q = doc.questionnaire
     scale = [_clean(step.label).strip() for step in q.assessment_scale]
     story: list[Flowable] = [
-        Paragraph("Lege gespreksplaat", S.kicker),
-        Paragraph(_markup(q.title), S.title),
+        _Paragraph("Lege gespreksplaat", S.kicker),
+        _text_para(q.title, S.title, _Paragraph),
     ]
     if q.subtitle:
-        story.append(Paragraph(_markup(q.subtitle), S.subtitle))
+        story.append(_Paragraph(_markup(q.subtitle), S.subtitle))
     story.append(_fill_in_fields([phase.name for phase in q.phases]))
 
-    story.append(Paragraph("Over deze plaat", S.h1))
+    story.append(_Paragraph("Over deze plaat", S.h1))
     story += _text_paragraphs(q.introduction, S.body_after)
 
-    story.append(Paragraph("Zelfbeoordeling", S.h1))
+    story.append(_Paragraph("Zelfbeoordeling", S.h1))
     story.append(
-        Paragraph(
+        _Paragraph(
             "Kruis bij elke vraag aan hoe de samenwerking er op dit punt voor staat.",
             S.body_after,
         )
     )
     label_width = 0.3 * CONTENT_WIDTH
     scale_rows = [
-        [Paragraph(_markup(step.label), S.cell_bold), Paragraph(_markup(step.description), S.cell)]
+        [_text_para(step.label, S.cell_bold), _text_para(step.description, S.cell)]
         for step in q.assessment_scale
     ]
     scale_table = Table(
@@ -900,16 +1211,16 @@ def render_blank_plate_pdf(doc: BlankPlateDocument) -> bytes:
     story.append(scale_table)
 
     for phase_number, phase in enumerate(q.phases, start=1):
-        heading: Flowable | None = Paragraph(f"Fase: {_markup(phase.name)}", S.h1)
+        heading: Flowable | None = _Paragraph(f"Fase: {_markup(phase.name)}", S.h1)
         for question_number, question in enumerate(phase.questions, start=1):
             number = f"{phase_number}.{question_number}"
             story.append(_blank_question(number, question, scale, heading=heading))
             heading = None
 
     story.append(PageBreak())
-    story.append(Paragraph("Actiepuntenlijst (de achterkant)", S.h1))
+    story.append(_Paragraph("Actiepuntenlijst (de achterkant)", S.h1))
     story.append(
-        Paragraph(
+        _Paragraph(
             "Noteer hier de acties die uit het gesprek komen: wat er moet gebeuren, bij welke "
             "vraag het hoort, wie de trekker is en wanneer het klaar moet zijn.",
             S.body_after,
@@ -957,14 +1268,14 @@ def _blank_question(
     parts = [heading] if heading else []
     parts += _question_heading(number, question.text, question.follow_ups)
     if question.guidance:
-        guidance: list[Flowable] = [Paragraph("Handvat", S.label)]
-        guidance += [Paragraph(_markup(g), S.guidance) for g in question.guidance]
+        guidance: list[Flowable] = [_Paragraph("Handvat", S.label)]
+        guidance += [_Paragraph(_markup(g), S.guidance) for g in question.guidance]
         parts += [Spacer(1, 5), _Indented(_tinted_box(guidance, CONTENT_WIDTH - QUESTION_INDENT))]
     parts += [
         Spacer(1, 8),
         _ChoiceLine("Zelfbeoordeling:", scale, indent=QUESTION_INDENT),
         Spacer(1, 4),
-        Paragraph("Antwoord en afspraken:", S.lines_label),
+        _Paragraph("Antwoord en afspraken:", S.lines_label),
         Spacer(1, 2),
         _WritingLines(4, indent=QUESTION_INDENT),
         Spacer(1, 6),
