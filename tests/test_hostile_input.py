@@ -583,3 +583,15 @@ def test_question_ids_in_urls_are_matched_exactly(client, world):
     for value in (quote(QUESTION + "\x00"), QUESTION.upper(), quote(" " + QUESTION)):
         response = client.get(f"/gesprekken/{world.conversation_id}/vragen/{value}")
         assert response.status_code == 404
+
+
+def test_writes_on_a_conversation_deleted_meanwhile_are_a_404(world):
+    from app.actions.operations import ActionData, add_action
+    from app.conversations.operations import ConversationGone
+
+    conversation = db.session.get(Conversation, world.conversation_id)
+    with db.engine.begin() as other_request:
+        other_request.execute(db.delete(Conversation).where(Conversation.id == conversation.id))
+    with pytest.raises(ConversationGone):
+        add_action(conversation, ActionData("Te laat"))
+    db.session.rollback()

@@ -15,9 +15,8 @@ from datetime import date
 from sqlalchemy import bindparam, func, select, update
 
 from ..conversations.models import Conversation
-from ..conversations.operations import InvalidChoice
+from ..conversations.operations import InvalidChoice, lock_conversation
 from ..conversations.revisions import raise_revisions
-from ..core.database import serialize_writes
 from ..core.forms import Outcome
 from ..core.models import utcnow
 from ..extensions import db
@@ -66,8 +65,9 @@ class ActionLimitReached(Exception):
 
 
 def lock_action_list(conversation: Conversation) -> None:
-    """Handle writes on this conversation's action list one at a time (see module docstring)."""
-    serialize_writes(f"action-list:{conversation.id}")
+    """Handle writes on this conversation's action list one at a time (see module docstring);
+    ``ConversationGone`` (a 404) when the conversation was deleted in the meantime."""
+    lock_conversation(conversation, "action-list")
 
 
 def current_action(conversation: Conversation, action_id: int) -> ActionPoint | None:

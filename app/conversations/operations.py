@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import NotFound
 
 from ..core.database import serialize_writes
 from ..core.forms import Outcome
@@ -64,6 +65,23 @@ class ConversationDetails:
 
 class InvalidChoice(ValueError):
     """A phase, question or assessment step that is not in the conversation's questionnaire."""
+
+
+class ConversationGone(NotFound):
+    """The conversation was deleted while this request was working on it.
+
+    A ``NotFound``, so it is answered like any missing page: a 404 in Dutch that gives the
+    submitted text back (``core/errors.py``).
+    """
+
+
+def lock_conversation(conversation: Conversation, part: str) -> None:
+    """Handle writes on one ``part`` of a conversation one request at a time, and make sure
+    the conversation still exists once it is our turn (see ``serialize_writes``)."""
+    serialize_writes(f"{part}:{conversation.id}")
+    exists = db.session.scalar(select(Conversation.id).where(Conversation.id == conversation.id))
+    if exists is None:
+        raise ConversationGone()
 
 
 class EditConflict(Exception):
@@ -195,7 +213,7 @@ def save_details(
     """Save the details and participants from an edit form that showed
     ``based_on_details_revision``. Raises ``DetailsConflict`` when someone saved others in
     between; the very same content sent twice is simply accepted."""
-    serialize_writes(f"conversation-details:{conversation.id}")
+    lock_conversation(conversation, "details")
     current = stored_details(conversation.id)
     if current.same_content(details, participants):
         return Outcome.ALREADY_SAVED
@@ -228,7 +246,12 @@ def update_details(conversation: Conversation, details: ConversationDetails) -> 
 
 
 def delete_conversation(conversation: Conversation) -> None:
-    """Delete a conversation with everything in it: participants, answers and action points."""
+    """Delete a conversation with everything in it: participants, answers and action points.
+
+    Raises ``ConversationGone`` when another request deleted it first.
+    """
+    lock_conversation(conversation, "details")
+    lock_conversation(conversation, "action-list")
     db.session.delete(conversation)
     db.session.flush()
 

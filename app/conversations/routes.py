@@ -223,6 +223,8 @@ def answer(conversation_id: int, question_id: str):
         except operations.EditConflict:
             db.session.rollback()
             conflict = stored_answer(conversation_id, question_id)
+            if conflict is None:  # the conversation was deleted meanwhile
+                abort(404)
             form.revision.data = str(conflict.revision)
         else:
             db.session.commit()
