@@ -118,7 +118,7 @@ def test_new_user_journey(page: Page, live_server, artifacts):
     page.get_by_role("button", name="Opslaan", exact=True).click()
 
     # The action list shows the new row.
-    expect(page).to_have_url(f"{conversation_url}/acties")
+    expect(page).to_have_url(re.compile(re.escape(f"{conversation_url}/acties") + r"#actie-\d+$"))
     expect(page.get_by_text("Het actiepunt is toegevoegd.")).to_be_visible()
     rows = page.locator("table.table--actions tbody tr")
     expect(rows).to_have_count(1)
