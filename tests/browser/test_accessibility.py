@@ -81,3 +81,37 @@ def test_start_form_with_errors_has_no_axe_violations(page: Page, live_server, a
     expect(summary).to_contain_text("Geef het gesprek een titel.")
     expect(summary).to_contain_text("Vul de datum van het gesprek in")
     _assert_no_violations(axe, page)
+
+
+def test_conflict_pages_have_no_axe_violations(browser_context, live_server, axe):
+    """Two tabs on the same details, then on the same action point: the loser's pages."""
+    demo = live_server.demo_conversation_id
+    first, second = browser_context.new_page(), browser_context.new_page()
+    for tab in (first, second):
+        tab.goto(live_server(f"/gesprekken/{demo}/bewerken"))
+    first.get_by_label("Titel van het gesprek").fill("Titel uit het eerste tabblad")
+    first.get_by_role("button", name="Opslaan").click()
+    second.get_by_label("Titel van het gesprek").fill("Titel uit het tweede tabblad")
+    second.get_by_role("button", name="Opslaan").click()
+    expect(second.get_by_role("alert").first).to_contain_text(
+        "Iemand anders heeft de gegevens intussen gewijzigd"
+    )
+    expect(second.get_by_label("Titel van het gesprek")).to_have_value(
+        "Titel uit het tweede tabblad"
+    )
+    second.screenshot(path="test-artifacts/conflict-details.png", full_page=True)
+    _assert_no_violations(axe, second)
+
+    action = live_server.demo_action_id
+    first.goto(live_server(f"/gesprekken/{demo}/acties/{action}/verwijderen"))
+    second.goto(live_server(f"/gesprekken/{demo}/acties/{action}/bewerken"))
+    first.get_by_role("button", name="Ja, verwijderen").click()
+    second.get_by_label("Wat gaan we doen?").fill("Mijn wijziging mag niet verloren gaan")
+    second.get_by_role("button", name="Opslaan").click()
+    expect(second.get_by_role("alert").first).to_contain_text(
+        "Dit actiepunt is intussen verwijderd"
+    )
+    second.screenshot(path="test-artifacts/conflict-action-gone.png", full_page=True)
+    _assert_no_violations(axe, second)
+    second.get_by_role("button", name="Opslaan als nieuw actiepunt").click()
+    expect(second.locator("table")).to_contain_text("Mijn wijziging mag niet verloren gaan")
