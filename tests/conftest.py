@@ -35,22 +35,33 @@ BASE_TEST_CONFIG = {
 }
 
 
-def _postgres_database_url() -> str:
+def _on_postgres_server(*statements: str) -> None:
     engine = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
     try:
         with engine.connect() as conn:
-            conn.execute(
-                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DATABASE}" WITH (FORCE)')
-            )
-            conn.execute(sa.text(f'CREATE DATABASE "{POSTGRES_TEST_DATABASE}"'))
+            for statement in statements:
+                conn.execute(sa.text(statement))
+    finally:
+        engine.dispose()
+
+
+def create_postgres_database(name: str) -> str:
+    """A new, empty database ``name`` on the test server, and its URL. Skips the test when
+    the server cannot be reached, except in CI, where that is a failure."""
+    try:
+        _on_postgres_server(
+            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
+        )
     except sa.exc.OperationalError as exc:
         message = f"PostgreSQL not reachable at {POSTGRES_SERVER_URL}: {exc.orig}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    finally:
-        engine.dispose()
-    return POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{POSTGRES_TEST_DATABASE}"
+    return POSTGRES_SERVER_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_postgres_database(name: str) -> None:
+    _on_postgres_server(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -58,7 +69,7 @@ def database_url(request, tmp_path_factory):
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'handvat-test.sqlite'}"
     else:
-        url = _postgres_database_url()
+        url = create_postgres_database(POSTGRES_TEST_DATABASE)
     app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     from flask_migrate import upgrade
 
@@ -67,18 +78,7 @@ def database_url(request, tmp_path_factory):
         db.engine.dispose()
     yield url
     if request.param == "postgresql":
-        _drop_postgres_database()
-
-
-def _drop_postgres_database() -> None:
-    engine = sa.create_engine(POSTGRES_SERVER_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(
-                sa.text(f'DROP DATABASE IF EXISTS "{POSTGRES_TEST_DATABASE}" WITH (FORCE)')
-            )
-    finally:
-        engine.dispose()
+        drop_postgres_database(POSTGRES_TEST_DATABASE)
 
 
 def _empty_all_tables() -> None:

@@ -205,14 +205,7 @@ def update_action(
     sent: a double submit) and ``ActionGone`` when it was deleted.
     """
     content = _content(conversation, data)
-    action = _locked_action(conversation, action_id)
-    if _stored_content(action) == content:
-        return Outcome.ALREADY_SAVED
-    if action.revision != based_on_revision:
-        raise ActionConflict(action)
-    _apply(action, content)
-    db.session.flush()
-    return Outcome.SAVED
+    return _change(conversation, action_id, based_on_revision, lambda _stored: content)
 
 
 def set_status(
@@ -220,12 +213,24 @@ def set_status(
 ) -> Outcome:
     """Close, reopen or otherwise change the status of an action point shown at
     ``based_on_revision``; a status that is already set counts as done."""
+    return _change(
+        conversation,
+        action_id,
+        based_on_revision,
+        lambda stored: (*stored[:-2], status, stored[-1]),
+    )
+
+
+def _change(conversation, action_id: int, based_on_revision: int, new_content) -> Outcome:
+    """Store ``new_content(stored content)`` on the action point, under the list's lock."""
     action = _locked_action(conversation, action_id)
-    if action.status == status:
+    stored = _stored_content(action)
+    content = new_content(stored)
+    if stored == content:
         return Outcome.ALREADY_SAVED
     if action.revision != based_on_revision:
         raise ActionConflict(action)
-    _set_status(action, status)
+    _apply(action, content)
     db.session.flush()
     return Outcome.SAVED
 
