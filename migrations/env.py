@@ -88,10 +88,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        on_sqlite = connection.dialect.name == "sqlite"
+        if on_sqlite:
+            # Batch mode rebuilds a SQLite table by copy, drop and rename. With foreign keys on,
+            # dropping a table that others point at would delete their rows (ON DELETE
+            # CASCADE). The pragma only takes effect outside a transaction, so it is set here,
+            # and checked and restored after the migrations.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+            if on_sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
+        if on_sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

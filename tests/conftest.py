@@ -98,6 +98,8 @@ def app(database_url, tmp_path):
         {
             **BASE_TEST_CONFIG,
             "SQLALCHEMY_DATABASE_URI": database_url,
+            # Every export in the tests goes through the cache and its slots, as in production.
+            "EXPORT_CACHE_FOLDER": str(tmp_path / "export-cache"),
         }
     )
     with app.app_context():

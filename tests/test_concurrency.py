@@ -330,15 +330,7 @@ def run_at_once(calls: list[Callable[[], Reply]]) -> list[Reply]:
 #: the last frame in ``app/`` and the exception that ends its traceback in gunicorn's log). A
 #: test that meets only these still makes all its other checks and then ends as xfail, naming
 #: the bug. Remove an entry when its bug is fixed: from then on it fails the tests like any 5xx.
-KNOWN_BUGS = {
-    "an action point deleted right after a status change or edit was committed, before the "
-    "route read it back for its message: operations.current_action() returns None "
-    "(routes.py, edit / change_status)": (
-        re.compile(r"^POST /gesprekken/\d+/acties/\d+/(status|bewerken)$"),
-        re.compile(r"/app/actions/routes\.py:(edit|change_status)$"),
-        re.compile(r"^AttributeError: 'NoneType' object has no attribute '(position|revision)'$"),
-    ),
-}
+KNOWN_BUGS: dict[str, tuple[re.Pattern, re.Pattern, re.Pattern]] = {}
 
 _LOG_RECORD_START = re.compile(r"^(?=\[\d{4}-\d\d-\d\d )", re.M)
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+, in (\S+)$', re.M)
@@ -956,21 +948,15 @@ def test_details_saved_from_several_forms_at_once_one_wins(server):
 # --- a form from an older tab, after its action point was deleted ----------------------------
 
 
-def test_a_form_from_an_older_tab_never_changes_a_newer_action(server, request):
+def test_a_form_from_an_older_tab_never_changes_a_newer_action(server):
     """Two tabs show the list; in one the last action point is deleted and a new one added.
     The other tab's forms for the deleted action point must not touch the new one.
 
-    Found by the burst above: SQLite (the embedded default) gives the id of a deleted last row
+    Found by the burst above: SQLite (the embedded default) gave the id of a deleted last row
     to the next one, and a new action point starts at revision 1, as the deleted one was shown,
-    so the old tab's edit, status change or delete is applied to the new action point.
+    so the old tab's edit, status change or delete was applied to the new action point. Fixed
+    by AUTOINCREMENT on SQLite (migration 0004).
     """
-    if server.database == "sqlite":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="SQLite reuses the id of a deleted last action point (no AUTOINCREMENT)",
-            )
-        )
     tag = uuid.uuid4().hex[:8]
     conversation_id = start_conversation(server, f"Twee tabbladen ({tag})")
     list_path = f"/gesprekken/{conversation_id}/acties"

@@ -31,7 +31,12 @@ class ActionPoint(TimestampMixin, db.Model):
     __tablename__ = "action_point"
     #: A form token counts within its conversation only: a token copied into another
     #: conversation's form can never collide with this one.
-    __table_args__ = (UniqueConstraint("conversation_id", "creation_token"),)
+    #: ``sqlite_autoincrement``: SQLite would otherwise give a deleted action point's id to the
+    #: next one, and a form left open in an older tab would change the newer action point.
+    __table_args__ = (
+        UniqueConstraint("conversation_id", "creation_token"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)

@@ -161,10 +161,13 @@ def edit(conversation_id: int, action_id: int):
     except ActionConflict:
         db.session.rollback()
         conflict = operations.current_action(conversation, action_id)
+        if conflict is None:  # and deleted right after that
+            return _render_form(conversation, form, None, gone=True), 409
         form.revision.data = str(conflict.revision)
         return _render_form(conversation, form, conflict, conflict=conflict), 409
-    db.session.commit()
+    # Read before the commit, while the list's lock is held: a delete may follow at once.
     action = operations.current_action(conversation, action_id)
+    db.session.commit()
     if outcome is Outcome.ALREADY_SAVED:
         flash(f"Actiepunt {action.position} was al zo opgeslagen.", "success")
     else:
@@ -214,6 +217,9 @@ def change_status(conversation_id: int, action_id: int):
     except ActionConflict as conflict:
         db.session.rollback()
         current = operations.current_action(conversation, action_id)
+        if current is None:  # and deleted right after that
+            flash(GONE_MESSAGE, "warning")
+            return _to_list(conversation)
         flash(
             f"Actiepunt {current.position} is intussen gewijzigd, in een ander tabblad of door "
             f"iemand anders. De status is niet aangepast en staat nu op "
@@ -221,8 +227,8 @@ def change_status(conversation_id: int, action_id: int):
             "warning",
         )
         return _to_list(conversation, conflict.current.id)
+    action = operations.current_action(conversation, action_id)  # before a delete can follow
     db.session.commit()
-    action = operations.current_action(conversation, action_id)
     flash(f"Actiepunt {action.position} staat nu op ‘{action.status.label}’.", "success")
     return _to_list(conversation, action_id)
 

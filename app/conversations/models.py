@@ -22,6 +22,9 @@ class OrganisationType(LabelledEnum):
 
 
 class Conversation(TimestampMixin, db.Model):
+    #: Ids are never reused, on SQLite too (see ``ActionPoint``).
+    __table_args__ = {"sqlite_autoincrement": True}
+
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     questionnaire_snapshot_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_snapshot.id"))
