@@ -372,6 +372,7 @@ def test_gunicorn_does_not_advertise_versions(tmp_path):
                 sys.executable, "-m", "gunicorn",
                 "--bind", "127.0.0.1:0",
                 "--workers", "1",
+                "--no-control-socket",  # one fixed path per user: runs would clash
                 "--pythonpath", f"{tmp_path},{project_root}",
                 "banner_test_wsgi:application",
             ],
