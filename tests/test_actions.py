@@ -8,22 +8,7 @@ from app.actions.models import ActionPoint, ActionStatus
 from app.actions.operations import move_action
 from app.extensions import db
 
-
-def action_form(**overrides):
-    data = {
-        "description": "Analyse van de zorg binnen het mbo laten maken",
-        "question_id": "verkennen-populatie",
-        "phase_id": "",
-        "owner_name": "Anna de Vries",
-        "owner_organisation": "Gemeente Enschede",
-        "due_date": "01-03-2027",
-        "status": "open",
-        "priority": "hoog",
-        "revision": "0",
-        "creation_token": "tok-1",
-    }
-    data.update(overrides)
-    return data
+from .forms import action_form
 
 
 def count_actions() -> int:

@@ -54,6 +54,7 @@ from app.actions.models import ActionPoint, ActionStatus
 from app.conversations.models import Conversation, Participant, SelectedQuestion
 from app.extensions import db
 
+from . import forms
 from .concurrency_wsgi import DATABASE_ENV, SECRET_KEY_ENV
 from .conftest import BASE_TEST_CONFIG, create_postgres_database, drop_postgres_database
 
@@ -399,39 +400,19 @@ def _fresh_start(request):
 
 
 def start_form(region_id: int, title: str, **overrides) -> dict:
-    """The start (and details) form as in tests/test_conversations.py."""
-    data = {
-        "title": title,
-        "region_id": str(region_id),
-        "held_on": "08-10-2026",
-        "current_phase_id": "vormgeven",
-        "participants-0-name": "Anna de Vries",
-        "participants-0-organisation": "Gemeente Enschede",
-        "participants-0-organisation_type": "gemeente",
-        "participants-0-role": "Wethouder",
-        "participants-1-name": "Bas Jansen",
-        "participants-1-organisation": "ROC van Twente",
-        "participants-1-organisation_type": "mbo-instelling",
-        "participants-1-role": "Bestuurder",
-        "creation_token": "",
-    }
-    data.update(overrides)
-    return data
+    return forms.start_form(region_id, **{"title": title, "creation_token": "", **overrides})
 
 
 def action_form(description: str, *, status="open", revision=0, token="") -> dict:
-    return {
-        "description": description,
-        "question_id": "",
-        "phase_id": "",
-        "owner_name": "Anna de Vries",
-        "owner_organisation": "Gemeente Enschede",
-        "due_date": "",
-        "status": status,
-        "priority": "normaal",
-        "revision": str(revision),
-        "creation_token": token,
-    }
+    return forms.action_form(
+        description=description,
+        question_id="",
+        due_date="",
+        status=status,
+        priority="normaal",
+        revision=str(revision),
+        creation_token=token,
+    )
 
 
 START_LOCATION = re.compile(r"^/gesprekken/(\d+)/vragen$")

@@ -13,25 +13,7 @@ from app.conversations.models import Answer, Conversation
 from app.conversations.queries import chosen_question_ids
 from app.extensions import db
 
-
-def start_form(region_id, **overrides):
-    data = {
-        "title": "Bestuurlijk overleg Twente",
-        "region_id": str(region_id),
-        "held_on": "08-10-2026",
-        "current_phase_id": "vormgeven",
-        "participants-0-name": "Anna de Vries",
-        "participants-0-organisation": "Gemeente Enschede",
-        "participants-0-organisation_type": "gemeente",
-        "participants-0-role": "Wethouder",
-        "participants-1-name": "Bas Jansen",
-        "participants-1-organisation": "ROC van Twente",
-        "participants-1-organisation_type": "mbo-instelling",
-        "participants-1-role": "Bestuurder",
-        "creation_token": "token-1",
-    }
-    data.update(overrides)
-    return data
+from .forms import start_form
 
 
 def test_start_conversation_preselects_questions_of_current_phase(client, make_region):

@@ -24,6 +24,8 @@ from app.core.forms import parse_dutch_date
 from app.core.text import clean_line, clean_text
 from app.extensions import db
 
+from . import forms
+
 QUESTION = "verkennen-regie"
 
 # --- the values ---------------------------------------------------------------------------
@@ -95,17 +97,7 @@ def world(make_conversation, make_action) -> World:
 
 
 def start_form(w: World) -> dict:
-    return {
-        "title": "Overleg Twente",
-        "region_id": str(w.region_id),
-        "held_on": "08-10-2026",
-        "current_phase_id": "verkennen",
-        "participants-0-name": "Anna de Vries",
-        "participants-0-organisation": "Gemeente Enschede",
-        "participants-0-organisation_type": "gemeente",
-        "participants-0-role": "Wethouder",
-        "creation_token": "start-token",
-    }
+    return forms.start_form(w.region_id, title="Overleg Twente", creation_token="start-token")
 
 
 def edit_form(w: World) -> dict:
@@ -115,17 +107,9 @@ def edit_form(w: World) -> dict:
 
 
 def action_form(w: World) -> dict:
-    return {
-        "description": "Analyse laten maken",
-        "question_id": QUESTION,
-        "phase_id": "",
-        "owner_name": "Anna de Vries",
-        "owner_organisation": "Gemeente Enschede",
-        "due_date": "01-03-2027",
-        "status": "open",
-        "priority": "hoog",
-        "creation_token": "action-token",
-    }
+    return forms.action_form(
+        description="Analyse laten maken", question_id=QUESTION, creation_token="action-token"
+    )
 
 
 def action_edit_form(w: World) -> dict:

@@ -99,48 +99,46 @@ def _resolved_phase(conversation: Conversation, data: ActionData) -> tuple[str |
     return None, data.phase_id or None
 
 
-def _content(conversation: Conversation, data: ActionData) -> tuple:
+#: What an action point holds, as the forms send it; compared to tell a double submit or a
+#: stale form from a real change.
+_CONTENT_FIELDS = (
+    "question_id",
+    "phase_id",
+    "description",
+    "owner_name",
+    "owner_organisation",
+    "due_date",
+    "status",
+    "priority",
+)
+
+
+def _content(conversation: Conversation, data: ActionData) -> dict:
     """What an action point would hold after saving ``data``, to compare with a stored one."""
     if len(data.description) > DESCRIPTION_MAX_CHARACTERS:
         raise ValueError("description too long")
     question_id, phase_id = _resolved_phase(conversation, data)
-    return (
-        question_id,
-        phase_id,
-        data.description.replace("\r\n", "\n").strip(),
-        data.owner_name.strip(),
-        data.owner_organisation.strip(),
-        data.due_date,
-        data.status,
-        data.priority,
-    )
+    return {
+        "question_id": question_id,
+        "phase_id": phase_id,
+        "description": data.description.replace("\r\n", "\n").strip(),
+        "owner_name": data.owner_name.strip(),
+        "owner_organisation": data.owner_organisation.strip(),
+        "due_date": data.due_date,
+        "status": data.status,
+        "priority": data.priority,
+    }
 
 
-def _stored_content(action: ActionPoint) -> tuple:
-    return (
-        action.question_id,
-        action.phase_id,
-        action.description,
-        action.owner_name,
-        action.owner_organisation,
-        action.due_date,
-        action.status,
-        action.priority,
-    )
+def _stored_content(action: ActionPoint) -> dict:
+    return {name: getattr(action, name) for name in _CONTENT_FIELDS}
 
 
-def _apply(action: ActionPoint, content: tuple) -> None:
-    (
-        action.question_id,
-        action.phase_id,
-        action.description,
-        action.owner_name,
-        action.owner_organisation,
-        action.due_date,
-        status,
-        action.priority,
-    ) = content
-    _set_status(action, status)
+def _apply(action: ActionPoint, content: dict) -> None:
+    for name in _CONTENT_FIELDS:
+        if name != "status":
+            setattr(action, name, content[name])
+    _set_status(action, content["status"])
 
 
 def _set_status(action: ActionPoint, status: ActionStatus) -> None:
@@ -214,10 +212,7 @@ def set_status(
     """Close, reopen or otherwise change the status of an action point shown at
     ``based_on_revision``; a status that is already set counts as done."""
     return _change(
-        conversation,
-        action_id,
-        based_on_revision,
-        lambda stored: (*stored[:-2], status, stored[-1]),
+        conversation, action_id, based_on_revision, lambda stored: {**stored, "status": status}
     )
 
 
