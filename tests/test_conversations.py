@@ -89,14 +89,35 @@ def test_choose_questions_keeps_answers_of_deselected_questions(client, make_con
     conversation = make_conversation(current_phase_id="verkennen")
     operations.save_answer(conversation, "verkennen-regie", "De gemeente voert regie.", None, 0)
     db.session.commit()
+    shown = " ".join(chosen_question_ids(conversation))
     response = client.post(
-        f"/gesprekken/{conversation.id}/vragen", data={"question_ids": ["verankeren-opbrengst"]}
+        f"/gesprekken/{conversation.id}/vragen",
+        data={"question_ids": ["verankeren-opbrengst"], "shown_selection": shown},
     )
     assert response.status_code == 302
     assert chosen_question_ids(conversation) == ["verankeren-opbrengst"]
     assert db.session.scalar(db.select(Answer.text)) == "De gemeente voert regie."
     response = client.post(f"/gesprekken/{conversation.id}/vragen", data={})
     assert "Kies minstens één vraag" in response.get_data(as_text=True)
+
+
+def test_choosing_questions_in_two_tabs_shows_the_other_choice(client, make_conversation):
+    conversation = make_conversation(current_phase_id="verkennen")
+    url = f"/gesprekken/{conversation.id}/vragen"
+    shown = " ".join(chosen_question_ids(conversation))
+    first = client.post(url, data={"question_ids": ["verkennen-regie"], "shown_selection": shown})
+    assert first.status_code == 302
+    again = client.post(url, data={"question_ids": ["verkennen-regie"], "shown_selection": shown})
+    assert again.status_code == 302  # the same choice twice: a double submit
+    other = client.post(
+        url, data={"question_ids": ["verankeren-opbrengst"], "shown_selection": shown}
+    )
+    page = other.get_data(as_text=True)
+    assert other.status_code == 409
+    assert "Iemand anders heeft de keuze intussen gewijzigd" in page
+    assert re.search(r'value="verankeren-opbrengst" id="[^"]+"\s+checked', page)
+    assert chosen_question_ids(conversation) == ["verkennen-regie"]
+    assert 'name="shown_selection" type="hidden" value="verkennen-regie"' in page
 
 
 def test_answer_and_navigate(client, make_conversation):

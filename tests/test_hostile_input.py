@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 
 from app.actions.models import ActionPoint, ActionStatus
-from app.conversations.models import Answer, Conversation, Participant
+from app.conversations.models import Answer, Conversation, Participant, SelectedQuestion
 from app.core.forms import parse_dutch_date
 from app.core.text import clean_line, clean_text
 from app.extensions import db
@@ -228,8 +228,17 @@ ROUTES: dict[str, RouteSpec] = {
     ),
     "conversations.delete": RouteSpec(form=lambda w: {}),
     "conversations.choose_questions": RouteSpec(
-        form=lambda w: {"question_ids": [QUESTION, "verkennen-populatie"]},
-        choice_fields=("question_ids",),
+        form=lambda w: {
+            "question_ids": [QUESTION, "verkennen-populatie"],
+            "shown_selection": " ".join(
+                db.session.scalars(
+                    db.select(SelectedQuestion.question_id).where(
+                        SelectedQuestion.conversation_id == w.conversation_id
+                    )
+                )
+            ),
+        },
+        choice_fields=("question_ids", "shown_selection"),
     ),
     "conversations.answer": RouteSpec(
         form=answer_form,

@@ -99,6 +99,12 @@ class ConversationForm(HandvatForm):
 
 class QuestionSelectionForm(HandvatForm):
     question_ids = MultiCheckboxField("Vragen")
+    #: The chosen questions as the page showed them (ids, space-separated): if they changed
+    #: since, the save is a conflict instead of silently undoing someone else's choice.
+    shown_selection = HiddenField()
+
+    def shown_question_ids(self) -> list[str]:
+        return (self.shown_selection.data or "").split()
 
     def set_choices(self, questionnaire) -> None:
         self.question_ids.choices = select_choices(

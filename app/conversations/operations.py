@@ -88,6 +88,15 @@ class EditConflict(Exception):
     """The answer changed since the form was opened (another tab, another person)."""
 
 
+class SelectionConflict(Exception):
+    """The chosen questions changed since the form showed them. ``current`` is the choice
+    as it is stored now."""
+
+    def __init__(self, current: list[str]):
+        super().__init__(current)
+        self.current = current
+
+
 class DetailsConflict(Exception):
     """The conversation's details or participants changed since the edit form was opened.
     ``current`` holds them as they are stored now."""
@@ -267,6 +276,29 @@ def replace_participants(conversation: Conversation, participants: list[Particip
         )
         for index, p in enumerate(participants)
     ]
+
+
+def change_question_selection(
+    conversation: Conversation, question_ids: list[str], shown_question_ids: list[str]
+) -> Outcome:
+    """Choose the questions to discuss from a form that showed ``shown_question_ids`` as
+    chosen. Raises ``SelectionConflict`` when someone changed the choice in between (unless
+    this very choice is what is stored now)."""
+    lock_conversation(conversation, "questions")
+    current = list(
+        db.session.scalars(
+            select(SelectedQuestion.question_id)
+            .where(SelectedQuestion.conversation_id == conversation.id)
+            .order_by(SelectedQuestion.position)
+        )
+    )
+    if set(current) == set(question_ids):
+        return Outcome.ALREADY_SAVED
+    if set(current) != set(shown_question_ids):
+        raise SelectionConflict(current)
+    db.session.refresh(conversation, ["selected_questions"])
+    select_questions(conversation, question_ids)
+    return Outcome.SAVED
 
 
 def select_questions(conversation: Conversation, question_ids: list[str]) -> None:

@@ -183,23 +183,34 @@ def choose_questions(conversation_id: int):
     questionnaire = conversation.questionnaire
     form = QuestionSelectionForm()
     form.set_choices(questionnaire)
+    conflict = None
     if request.method == "GET":
         form.question_ids.data = chosen_question_ids(conversation)
+        form.shown_selection.data = " ".join(form.question_ids.data)
     elif form.validate():
-        operations.select_questions(conversation, form.question_ids.data)
-        db.session.commit()
-        flash("De keuze van vragen is opgeslagen.", "success")
-        step = first_open_step(question_steps(conversation))
-        return redirect(
-            url_for(".answer", conversation_id=conversation.id, question_id=step.question.id)
-        )
+        try:
+            operations.change_question_selection(
+                conversation, form.question_ids.data, form.shown_question_ids()
+            )
+        except operations.SelectionConflict as error:
+            db.session.rollback()
+            conflict = error.current
+            form.shown_selection.data = " ".join(conflict)
+        else:
+            db.session.commit()
+            flash("De keuze van vragen is opgeslagen.", "success")
+            step = first_open_step(question_steps(conversation))
+            return redirect(
+                url_for(".answer", conversation_id=conversation.id, question_id=step.question.id)
+            )
     return render_template(
         "conversations/choose_questions.html",
         form=form,
         conversation=conversation,
         questionnaire=questionnaire,
         answered=answers_by_question(conversation),
-    )
+        conflict=conflict,
+    ), (409 if conflict is not None else 422 if form.errors else 200)
 
 
 @bp.route("/<id:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
