@@ -115,3 +115,21 @@ def test_conflict_pages_have_no_axe_violations(browser_context, live_server, axe
     _assert_no_violations(axe, second)
     second.get_by_role("button", name="Opslaan als nieuw actiepunt").click()
     expect(second.locator("table")).to_contain_text("Mijn wijziging mag niet verloren gaan")
+
+
+def test_question_choice_conflict_has_no_axe_violations(browser_context, live_server, axe):
+    url = live_server(f"/gesprekken/{live_server.demo_conversation_id}/vragen")
+    first, second = browser_context.new_page(), browser_context.new_page()
+    for tab in (first, second):
+        tab.goto(url)
+    first.locator("#vraag-verankeren-opbrengst").click()  # each tab toggles another question
+    first.get_by_role("button", name="Opslaan en beginnen").click()
+    regie = second.locator("#vraag-verkennen-regie")
+    regie.click()
+    was_checked = regie.is_checked()
+    second.get_by_role("button", name="Opslaan en beginnen").click()
+    expect(second.get_by_role("alert").first).to_contain_text(
+        "Iemand anders heeft de keuze intussen gewijzigd"
+    )
+    expect(second.locator("#vraag-verkennen-regie")).to_be_checked(checked=was_checked)
+    _assert_no_violations(axe, second)
