@@ -80,3 +80,16 @@ def test_embedded_database_is_brought_up_to_date_at_start(tmp_path):
         tables = set(inspect(db.engine).get_table_names())
         db.engine.dispose()
     assert {"conversation", "answer", "action_point", "alembic_version"} <= tables
+
+
+def test_region_command_cleans_and_checks_names(runner):
+    from app.regions.models import Region
+
+    result = runner.invoke(args=["region", "add", "Regio\x00 West\nBrabant", "-m", "Breda\t"])
+    assert result.exit_code == 0, result.output
+    region = db.session.scalars(db.select(Region).where(Region.name == "Regio West Brabant")).one()
+    assert [m.name for m in region.municipalities] == ["Breda"]
+    result = runner.invoke(args=["region", "add", "x" * 121])
+    assert result.exit_code != 0 and "De naam van de regio is te lang: 121 tekens" in result.output
+    result = runner.invoke(args=["region", "add", "\x07 "])
+    assert result.exit_code != 0 and "De naam van de regio is leeg." in result.output

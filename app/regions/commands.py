@@ -14,6 +14,9 @@ region_cli = AppGroup("region", help="Regio's beheren.")
 @click.option("--municipality", "-m", multiple=True, help="Gemeente in de regio (herhaalbaar).")
 def add_region(name: str, municipality: tuple[str, ...]) -> None:
     """Add a region (or add municipalities to an existing one)."""
-    region = ensure_region(name, list(municipality))
+    try:
+        region = ensure_region(name, list(municipality))
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"Regio {region.name}: {len(region.municipalities)} gemeenten.")

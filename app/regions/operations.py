@@ -5,6 +5,7 @@ import unicodedata
 
 from sqlalchemy import select
 
+from ..core.text import clean_line
 from ..extensions import db
 from .models import Municipality, Region
 
@@ -15,10 +16,16 @@ def slugify(name: str) -> str:
 
 
 def ensure_region(name: str, municipalities: list[str]) -> Region:
-    """Create the region if needed and add any municipality it does not have yet."""
+    """Create the region if needed and add any municipality it does not have yet.
+
+    Names are cleaned like every typed text; a name that is empty or longer than its column
+    raises ``ValueError`` with a Dutch message.
+    """
+    name = _checked_name(name, "regio")
+    municipalities = [_checked_name(m, "gemeente") for m in municipalities]
     region = db.session.scalar(select(Region).where(Region.name == name))
     if region is None:
-        region = Region(name=name, slug=slugify(name))
+        region = Region(name=name, slug=slugify(name) or "regio")
         db.session.add(region)
     known = {m.name for m in region.municipalities}
     for municipality in municipalities:
@@ -26,3 +33,18 @@ def ensure_region(name: str, municipalities: list[str]) -> Region:
             region.municipalities.append(Municipality(name=municipality))
     db.session.flush()
     return region
+
+
+NAME_MAX_CHARACTERS = 120
+
+
+def _checked_name(name: str, what: str) -> str:
+    name = clean_line(name).strip()
+    if not name:
+        raise ValueError(f"De naam van de {what} is leeg.")
+    if len(name) > NAME_MAX_CHARACTERS:
+        raise ValueError(
+            f"De naam van de {what} is te lang: {len(name)} tekens. "
+            f"Het mag maximaal {NAME_MAX_CHARACTERS} tekens zijn."
+        )
+    return name
