@@ -1,0 +1,62 @@
+"""Properties of text cleaning and Dutch dates, for any input hypothesis can think of."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.core.formatting import date_short
+from app.core.forms import parse_dutch_date
+from app.core.text import clean_line, clean_text
+
+#: Any text a client could send: every code point except lone surrogates, which UTF-8 cannot
+#: carry (werkzeug never hands them over).
+any_text = st.text(st.characters(blacklist_categories=("Cs",)))
+
+
+def _controls(text: str, allowed: str = "") -> set[str]:
+    return {ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed}
+
+
+@given(any_text)
+def test_clean_line_leaves_no_control_character_and_no_line_break(text):
+    cleaned = clean_line(text)
+    assert not _controls(cleaned)
+    assert not {"\n", "\r", "\u2028", "\u2029"} & set(cleaned)
+    assert clean_line(cleaned) == cleaned
+
+
+@given(any_text)
+def test_clean_text_keeps_line_breaks_and_tabs_only(text):
+    cleaned = clean_text(text)
+    assert not _controls(cleaned, allowed="\n\t")
+    assert "\r" not in cleaned
+    assert clean_text(cleaned) == cleaned
+    assert cleaned.count("\n") >= text.count("\n") - text.count("\r\n")
+
+
+@given(any_text)
+def test_cleaning_only_removes_what_cannot_be_stored_or_shown(text):
+    """Every letter, digit, punctuation mark and symbol that was typed is still there."""
+    kept = [ch for ch in text if unicodedata.category(ch)[0] in "LNPS"]
+    assert [ch for ch in clean_text(text) if unicodedata.category(ch)[0] in "LNPS"] == kept
+    assert [ch for ch in clean_line(text) if unicodedata.category(ch)[0] in "LNPS"] == kept
+
+
+@given(st.dates(min_value=date(1900, 1, 1), max_value=date(9999, 12, 31)))
+def test_every_accepted_date_reads_back_as_it_is_shown(day):
+    assert parse_dutch_date(date_short(day)) == day
+    assert parse_dutch_date(day.isoformat()) == day
+
+
+@given(any_text)
+def test_a_date_field_never_fails_other_than_with_a_dutch_message(text):
+    try:
+        parsed = parse_dutch_date(text)
+    except ValueError as error:
+        assert "datum" in str(error)
+    else:
+        assert 1900 <= parsed.year <= 9999
