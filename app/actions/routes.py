@@ -58,6 +58,14 @@ LIMIT_MESSAGE = (
 )
 
 
+@bp.errorhandler(ActionGone)
+def action_gone(_error):
+    """A click on an action point that someone deleted in the meantime: back to the list."""
+    db.session.rollback()
+    flash(GONE_MESSAGE, "warning")
+    return redirect(url_for(".index", conversation_id=request.view_args["conversation_id"]))
+
+
 def _to_list(conversation, action_id: int | None = None):
     anchor = f"actie-{action_id}" if action_id else None
     return redirect(url_for(".index", conversation_id=conversation.id, _anchor=anchor))
@@ -185,10 +193,6 @@ def move(conversation_id: int, action_id: int):
         operations.move_action(
             conversation, action_id, form.direction.data, revision_of(form.position)
         )
-    except ActionGone:
-        db.session.rollback()
-        flash(GONE_MESSAGE, "warning")
-        return _to_list(conversation)
     except ActionConflict:
         db.session.rollback()
         flash(
@@ -210,16 +214,11 @@ def change_status(conversation_id: int, action_id: int):
     status = ActionStatus(form.status.data)
     try:
         operations.set_status(conversation, action_id, status, revision_of(form.revision))
-    except ActionGone:
-        db.session.rollback()
-        flash(GONE_MESSAGE, "warning")
-        return _to_list(conversation)
     except ActionConflict as conflict:
         db.session.rollback()
         current = operations.current_action(conversation, action_id)
         if current is None:  # and deleted right after that
-            flash(GONE_MESSAGE, "warning")
-            return _to_list(conversation)
+            raise ActionGone() from None
         flash(
             f"Actiepunt {current.position} is intussen gewijzigd, in een ander tabblad of door "
             f"iemand anders. De status is niet aangepast en staat nu op "
