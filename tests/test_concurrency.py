@@ -32,8 +32,6 @@ import http.client
 import os
 import random
 import re
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -57,6 +55,7 @@ from app.extensions import db
 from . import forms
 from .concurrency_wsgi import DATABASE_ENV, SECRET_KEY_ENV
 from .conftest import BASE_TEST_CONFIG, create_postgres_database, drop_postgres_database
+from .gunicorn_server import running_gunicorn
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SECRET_KEY = "concurrency-test-secret"
@@ -214,61 +213,35 @@ def _gunicorn(url: str, workdir: Path, worker_class: str) -> Iterator[tuple[int,
     workers handle ``WORKER_THREADS`` each, so requests also meet inside one process.
     """
     log = workdir / "gunicorn.log"
+    options = [
+        "--workers", str(WORKERS),
+        "--worker-class", worker_class,
+        "--threads", str(WORKER_THREADS if worker_class == "gthread" else 1),
+        "--timeout", "30",
+        "--graceful-timeout", "5",
+        "--pythonpath", str(PROJECT_ROOT),
+    ]  # fmt: skip
     env = {**os.environ, DATABASE_ENV: url, SECRET_KEY_ENV: SECRET_KEY}
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn",
-                # Port 0: the arbiter binds once, before forking, and logs the port it got.
-                "--bind", "127.0.0.1:0",
-                "--workers", str(WORKERS),
-                "--worker-class", worker_class,
-                "--threads", str(WORKER_THREADS if worker_class == "gthread" else 1),
-                "--timeout", "30",
-                "--graceful-timeout", "5",
-                # gunicorn 24+ opens a control socket at one fixed path per user by default;
-                # two servers at once (another test run) would fight over it.
-                "--no-control-socket",
-                "--pythonpath", str(PROJECT_ROOT),
-                "tests.concurrency_wsgi:build_app()",
-            ],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            yield _wait_until_answering(server, log), log
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=SERVER_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=SERVER_TIMEOUT)
+    with running_gunicorn(
+        options, "tests.concurrency_wsgi:build_app()", log, cwd=PROJECT_ROOT, env=env
+    ) as port:
+        _wait_until_answering(port, log)
+        yield port, log
 
 
-def _wait_until_answering(server: subprocess.Popen, log: Path) -> int:
+def _wait_until_answering(port: int, log: Path) -> None:
+    """Until a worker serves a page (the app is imported and the database reached)."""
     deadline = time.monotonic() + SERVER_TIMEOUT
-    port = None
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn stopped:\n{log.read_text(errors='replace')}")
-        if port is None:
-            listening = re.search(
-                r"Listening at: http://127\.0\.0\.1:(\d+)", log.read_text(errors="replace")
-            )
-            port = int(listening.group(1)) if listening else None
-        if port is not None:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            try:
-                conn.request("GET", "/over")
-                if conn.getresponse().status == 200:
-                    return port
-            except (OSError, http.client.HTTPException):
-                pass
-            finally:
-                conn.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/over")
+            if conn.getresponse().status == 200:
+                return
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            conn.close()
         time.sleep(0.1)
     pytest.fail(f"gunicorn did not answer within {SERVER_TIMEOUT}s:\n{log.read_text()}")
 

@@ -8,11 +8,7 @@ with conversation data use the ``client`` fixture, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import http.client
-import re
-import subprocess
-import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +19,7 @@ from app import create_app
 from app.core.security import ConfigurationError, parse_proxy_count, parse_trusted_hosts
 
 from .conftest import BASE_TEST_CONFIG
+from .gunicorn_server import running_gunicorn
 
 HOST = "handvat.example.nl"
 FORGED = "evil.example"
@@ -366,41 +363,8 @@ def test_gunicorn_does_not_advertise_versions(tmp_path):
     (tmp_path / "banner_test_wsgi.py").write_text(GUNICORN_APP.format(config=config))
     log = tmp_path / "gunicorn.log"
     project_root = Path(__file__).resolve().parents[1]
-    with log.open("wb") as log_file:
-        server = subprocess.Popen(
-            [
-                sys.executable, "-m", "gunicorn",
-                "--bind", "127.0.0.1:0",
-                "--workers", "1",
-                "--no-control-socket",  # one fixed path per user: runs would clash
-                "--pythonpath", f"{tmp_path},{project_root}",
-                "banner_test_wsgi:application",
-            ],
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            port = _wait_for_gunicorn_port(server, log)
-            banners = _server_headers(port)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=SERVER_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=SERVER_TIMEOUT)
+    options = ["--workers", "1", "--pythonpath", f"{tmp_path},{project_root}"]
+    with running_gunicorn(options, "banner_test_wsgi:application", log) as port:
+        banners = _server_headers(port)
 
     assert banners == ["gunicorn"]
-
-
-def _wait_for_gunicorn_port(server: subprocess.Popen, log: Path) -> int:
-    deadline = time.monotonic() + SERVER_TIMEOUT
-    while time.monotonic() < deadline:
-        text = log.read_text(errors="replace")
-        listening = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", text)
-        if listening:  # the socket is open; the request waits in its backlog for the worker
-            return int(listening.group(1))
-        if server.poll() is not None:
-            pytest.fail(f"gunicorn stopped:\n{text}")
-        time.sleep(0.1)
-    pytest.fail(f"gunicorn did not start within {SERVER_TIMEOUT}s:\n{log.read_text()}")
