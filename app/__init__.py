@@ -38,9 +38,13 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    if app.config["REQUIRE_TWO_FACTOR"] is None:
+        app.config["REQUIRE_TWO_FACTOR"] = not app.config["IS_EMBEDDED_DB"]
 
 
 def register_extensions(app: Flask) -> None:
+    from .accounts.access import init_access
+    from .accounts.limits import init_rate_limits
     from .conversations.revisions import track_conversation_revisions
     from .core.database import init_database
     from .core.security import init_security
@@ -52,6 +56,8 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     init_security(app)
+    init_access(app)
+    init_rate_limits(app)
     init_questionnaires(app)
     track_conversation_revisions()
 
@@ -63,15 +69,27 @@ def register_url_converters(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .accounts.routes import bp as accounts_bp
+    from .accounts.two_factor_routes import bp as two_factor_bp
     from .actions.routes import bp as actions_bp
+    from .admin.routes import bp as admin_bp
+    from .audit.routes import bp as audit_bp
     from .conversations.routes import bp as conversations_bp
     from .core.routes import bp as core_bp
     from .exports.routes import bp as exports_bp
+    from .privacy.routes import bp as privacy_bp
+    from .regions.routes import bp as regions_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(conversations_bp)
     app.register_blueprint(actions_bp)
     app.register_blueprint(exports_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(two_factor_bp)
+    app.register_blueprint(regions_bp)
+    app.register_blueprint(audit_bp)
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(privacy_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -87,11 +105,13 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from .accounts.commands import users_cli
     from .demo.commands import demo_command
     from .regions.commands import region_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(region_cli)
+    app.cli.add_command(users_cli)
 
 
 def prepare_embedded_database(app: Flask) -> None:

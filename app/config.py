@@ -53,6 +53,35 @@ class DefaultConfig:
     #: (30 s) kills the worker. Only in a worker's main thread (gunicorn sync workers). 0: none.
     EXPORT_TIME_BUDGET_SECONDS = 20
 
+    # --- accounts (app/accounts/) ---
+    #: A session ends after this many minutes without a request ...
+    SESSION_IDLE_MINUTES = 60
+    #: ... and at the latest this many hours after signing in.
+    SESSION_MAX_HOURS = 12
+    #: An invitation link works this many days, a forgotten-password link this many minutes.
+    INVITATION_DAYS = 7
+    PASSWORD_RESET_MINUTES = 60
+    #: Administrators and coordinators must use a second factor (TOTP). None: required on
+    #: PostgreSQL (production), not on the embedded SQLite demo, so a visitor can sign in with
+    #: the printed credentials.
+    REQUIRE_TWO_FACTOR = None
+    #: Outgoing mail for invitations and forgotten passwords. Without a server, the link is
+    #: shown to the person who invites (or to an administrator) to pass on.
+    MAIL_SERVER = None
+    MAIL_PORT = 587
+    MAIL_USE_TLS = True
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = "Handvat <handvat@localhost>"
+    #: Where rate-limit counters live (Flask-Limiter): ``memory://`` counts per process, fine
+    #: for one process; with several workers or servers use ``redis://host:6379``.
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    #: ``/.well-known/security.txt`` (RFC 9116): where to report a vulnerability, e.g.
+    #: ``mailto:security@gemeente.nl``, and until when that holds (ISO date). No contact: 404.
+    SECURITY_CONTACT = None
+    SECURITY_TXT_EXPIRES = None
+
 
 def database_url(instance_path: str) -> str:
     """``DATABASE_URL`` (PostgreSQL in production), else the embedded SQLite in ``instance/``."""
@@ -66,10 +95,27 @@ def database_url(instance_path: str) -> str:
     return f"sqlite:///{Path(instance_path) / 'handvat.sqlite'}"
 
 
+def is_production() -> bool:
+    """PostgreSQL through ``DATABASE_URL``, or ``HANDVAT_ENV=production``."""
+    return bool(os.environ.get("DATABASE_URL")) or os.environ.get("HANDVAT_ENV") == "production"
+
+
+class MissingSecretKey(RuntimeError):
+    pass
+
+
 def load_secret_key(instance_path: str) -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in ``instance/``."""
+    """SECRET_KEY from the environment, else (never in production) one generated once and kept
+    in ``instance/``."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
+    if is_production():
+        raise MissingSecretKey(
+            "SECRET_KEY is not set. In production (DATABASE_URL set or HANDVAT_ENV=production) "
+            "Handvat needs a fixed secret key, the same on every server, to sign sessions. "
+            "Create one with: python -c 'import secrets; print(secrets.token_hex(32))' and set "
+            "it as the environment variable SECRET_KEY."
+        )
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -32,6 +32,9 @@ BASE_TEST_CONFIG = {
     "SECRET_KEY": "test-secret",
     "WTF_CSRF_ENABLED": False,
     "AUTO_UPGRADE_EMBEDDED_DB": False,
+    # The rate-limit tests switch it on for themselves.
+    "RATELIMIT_ENABLED": False,
+    "REQUIRE_TWO_FACTOR": False,
 }
 
 
@@ -112,7 +115,24 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
-def client(app):
+def tester(app):
+    """The signed-in user of ``client``: coordinator of every region ``make_region`` makes."""
+    from .accounts import make_user
+
+    return make_user("tess@handvat.test", "Tess Tester")
+
+
+@pytest.fixture
+def client(app, tester):
+    from .accounts import sign_in
+
+    client = app.test_client()
+    sign_in(client, tester)
+    return client
+
+
+@pytest.fixture
+def anonymous_client(app):
     return app.test_client()
 
 
@@ -125,11 +145,17 @@ def runner(app):
 
 
 @pytest.fixture
-def make_region(app):
+def make_region(app, tester):
+    from app.accounts.operations import set_role
+    from app.accounts.roles import Role
     from app.regions.operations import ensure_region
 
-    def make(name="Twente", municipalities=("Almelo", "Enschede", "Hengelo")):
+    def make(
+        name="Twente", municipalities=("Almelo", "Enschede", "Hengelo"), role=Role.COORDINATOR
+    ):
         region = ensure_region(name, list(municipalities))
+        if role is not None:
+            set_role(tester, region, role)
         db.session.commit()
         return region
 

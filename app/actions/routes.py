@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..accounts.roles import Permission
 from ..conversations.operations import InvalidChoice
 from ..conversations.queries import chosen_question_ids, get_conversation_or_404
 from ..core.formatting import number
@@ -91,7 +92,7 @@ def _added_message(result: operations.AddResult) -> tuple[str, str]:
 
 @bp.route("/nieuw", methods=["GET", "POST"])
 def add(conversation_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.MANAGE_ACTIONS)
     form = ActionForm()
     form.set_choices(conversation.questionnaire, chosen_question_ids(conversation))
     if request.method == "GET":
@@ -135,7 +136,7 @@ def _render_form(conversation, form, action, conflict=None, gone=False) -> str:
 
 @bp.route("/<id:action_id>/bewerken", methods=["GET", "POST"])
 def edit(conversation_id: int, action_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.UPDATE_ACTIONS)
     if request.method == "GET":
         action = get_action_or_404(conversation, action_id)
         form = ActionForm(obj=action)
@@ -185,7 +186,7 @@ def edit(conversation_id: int, action_id: int):
 
 @bp.post("/<id:action_id>/verplaatsen")
 def move(conversation_id: int, action_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.MANAGE_ACTIONS)
     form = MoveForm()
     if not form.validate() or form.direction.data not in ("up", "down"):
         abort(400)
@@ -207,7 +208,7 @@ def move(conversation_id: int, action_id: int):
 
 @bp.post("/<id:action_id>/status")
 def change_status(conversation_id: int, action_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.UPDATE_ACTIONS)
     form = StatusForm()
     if not form.validate() or form.status.data not in {s.value for s in ActionStatus}:
         abort(400)
@@ -234,7 +235,7 @@ def change_status(conversation_id: int, action_id: int):
 
 @bp.route("/<id:action_id>/verwijderen", methods=["GET", "POST"])
 def delete(conversation_id: int, action_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.MANAGE_ACTIONS)
     form = DeleteForm()
     changed = None
     if request.method == "POST" and form.validate():

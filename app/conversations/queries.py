@@ -1,4 +1,9 @@
-"""Reads of conversations, always scoped to the regions the user may see."""
+"""Reads of conversations, always scoped to the regions the user may see.
+
+Who may see what is decided per request (``current_access()``), never in a statement built at
+import time: the prebuilt statements below only fetch by id, and every function that returns a
+conversation checks its region against the user's roles before it does.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,8 @@ from flask import abort
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
+from ..accounts.access import current_access
+from ..accounts.roles import Permission
 from ..extensions import db
 from ..questionnaires.schema import Phase, Question
 from ..regions.queries import visible_regions_select
@@ -15,12 +22,9 @@ from .models import Answer, Conversation, SelectedQuestion
 
 # The statements every conversation page runs are built once: building a statement costs
 # SQLAlchemy about as much as running it. Values go in as bound parameters.
-_VISIBLE_CONVERSATION = Conversation.region_id.in_(visible_regions_select())
-_CONVERSATION = select(Conversation).where(
-    Conversation.id == bindparam("conversation_id"), _VISIBLE_CONVERSATION
-)
-_REVISION = select(Conversation.__table__.c.revision).where(
-    Conversation.id == bindparam("conversation_id"), _VISIBLE_CONVERSATION
+_CONVERSATION = select(Conversation).where(Conversation.id == bindparam("conversation_id"))
+_REVISION = select(Conversation.__table__.c.revision, Conversation.__table__.c.region_id).where(
+    Conversation.id == bindparam("conversation_id")
 )
 _CHOSEN_QUESTION_IDS = (
     select(SelectedQuestion.__table__.c.question_id)
@@ -39,8 +43,20 @@ _CHOSEN_WITH_ANSWERS = (
 )
 
 
-def get_conversation_or_404(conversation_id: int) -> Conversation:
-    """The conversation, if the user may see it.
+def check_permission(region_id: int, permission: Permission) -> None:
+    """404 when the user has no role in the region (they never learn it exists), 403 when
+    their role there does not allow ``permission``."""
+    access = current_access()
+    if not access.can_see(region_id):
+        abort(404)
+    if not access.allows(permission, region_id):
+        abort(403)
+
+
+def get_conversation_or_404(
+    conversation_id: int, permission: Permission = Permission.VIEW
+) -> Conversation:
+    """The conversation, if the user may see it and do ``permission`` with it.
 
     Its chosen questions and answers are read with ``chosen_question_ids`` and
     ``question_steps``: a few plain queries cost less than eager-loading collections, and
@@ -49,15 +65,17 @@ def get_conversation_or_404(conversation_id: int) -> Conversation:
     conversation = db.session.scalar(_CONVERSATION, {"conversation_id": conversation_id})
     if conversation is None:
         abort(404)
+    check_permission(conversation.region_id, permission)
     return conversation
 
 
 def conversation_revision_or_404(conversation_id: int) -> int:
     """The conversation's revision, if the user may see it: one cheap query."""
-    revision = db.session.scalar(_REVISION, {"conversation_id": conversation_id})
-    if revision is None:
+    row = db.session.execute(_REVISION, {"conversation_id": conversation_id}).first()
+    if row is None:
         abort(404)
-    return revision
+    check_permission(row.region_id, Permission.VIEW)
+    return row.revision
 
 
 def chosen_question_ids(conversation: Conversation) -> list[str]:
@@ -88,17 +106,19 @@ class ConversationSummary:
     open_action_count: int
 
 
-def conversations_overview() -> list[ConversationSummary]:
+def conversations_overview(region_id: int | None = None) -> list[ConversationSummary]:
+    """The conversations of every region the user sees, or of one of them, newest first."""
     from ..actions.models import ActionPoint, ActionStatus
 
-    conversations = list(
-        db.session.scalars(
-            select(Conversation)
-            .where(Conversation.region_id.in_(visible_regions_select()))
-            .options(selectinload(Conversation.region))
-            .order_by(Conversation.held_on.desc(), Conversation.id.desc())
-        )
+    query = (
+        select(Conversation)
+        .where(Conversation.region_id.in_(visible_regions_select()))
+        .options(selectinload(Conversation.region))
+        .order_by(Conversation.held_on.desc(), Conversation.id.desc())
     )
+    if region_id is not None:
+        query = query.where(Conversation.region_id == region_id)
+    conversations = list(db.session.scalars(query))
     ids = [c.id for c in conversations]
     if not ids:
         return []

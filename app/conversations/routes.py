@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from ..accounts.access import current_access
+from ..accounts.roles import Permission
 from ..actions.queries import actions_of
 from ..core.formatting import local_now
 from ..core.forms import HandvatForm, Outcome, revision_of
@@ -27,9 +29,9 @@ from .queries import (
 bp = Blueprint("conversations", __name__, url_prefix="/gesprekken")
 
 
-def _details_from(form: ConversationForm) -> operations.ConversationDetails:
+def _details_from(form: ConversationForm, permission: Permission) -> operations.ConversationDetails:
     region = db.session.get(Region, form.region_id.data)
-    if region is None or region not in visible_regions():
+    if region is None or not current_access().allows(permission, region.id):
         abort(400)
     return operations.ConversationDetails(
         title=form.title.data,
@@ -80,14 +82,20 @@ def _started_message(result: operations.StartResult) -> tuple[str, str]:
 @bp.route("/nieuw", methods=["GET", "POST"])
 def start():
     questionnaire = current_questionnaire().questionnaire
+    regions = visible_regions(Permission.START_CONVERSATION)
+    if not regions:
+        abort(403)
     form = ConversationForm()
-    form.set_choices(visible_regions(), questionnaire)
+    form.set_choices(regions, questionnaire)
     if request.method == "GET":
+        form.region_id.data = _preferred_region_id(regions)
         form.held_on.data = local_now().date()
         form.current_phase_id.data = questionnaire.phases[0].id
     elif not _wants_extra_participant_row(form) and form.validate():
         result = operations.start_conversation(
-            _details_from(form), _participants_from(form), form.creation_token.token
+            _details_from(form, Permission.START_CONVERSATION),
+            _participants_from(form),
+            form.creation_token.token,
         )
         db.session.commit()
         flash(*_started_message(result))
@@ -96,15 +104,23 @@ def start():
         "conversations/start.html",
         form=form,
         questionnaire=questionnaire,
-        regions=visible_regions(),
+        regions=regions,
     )
+
+
+def _preferred_region_id(regions: list[Region]) -> int:
+    """The region the user came from (``?regio=slug``), else the first they may start in."""
+    slug = request.args.get("regio")
+    return next((r.id for r in regions if r.slug == slug), regions[0].id)
 
 
 @bp.get("/<id:conversation_id>")
 def show(conversation_id: int):
     revision = conversation_revision_or_404(conversation_id)
+    # The page shows the user's name and the buttons their role allows: it is kept per user.
     return cached_page(
-        ("conversation", conversation_id, revision), lambda: _render_show(conversation_id)
+        ("conversation", conversation_id, revision, current_access().fingerprint),
+        lambda: _render_show(conversation_id),
     )
 
 
@@ -123,15 +139,15 @@ def _render_show(conversation_id: int) -> str:
 
 @bp.route("/<id:conversation_id>/bewerken", methods=["GET", "POST"])
 def edit(conversation_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.RUN_CONVERSATION)
     form = ConversationForm(obj=conversation if request.method == "GET" else None)
-    form.set_choices(visible_regions(), conversation.questionnaire)
+    form.set_choices(visible_regions(Permission.RUN_CONVERSATION), conversation.questionnaire)
     conflict = None
     if request.method == "POST" and not _wants_extra_participant_row(form) and form.validate():
         try:
             outcome = operations.save_details(
                 conversation,
-                _details_from(form),
+                _details_from(form, Permission.RUN_CONVERSATION),
                 _participants_from(form),
                 revision_of(form.details_revision),
             )
@@ -160,7 +176,7 @@ def edit(conversation_id: int):
 
 @bp.route("/<id:conversation_id>/verwijderen", methods=["GET", "POST"])
 def delete(conversation_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.DELETE_CONVERSATION)
     form = HandvatForm()
     if request.method == "POST" and form.validate():
         title = conversation.title
@@ -179,7 +195,7 @@ def delete(conversation_id: int):
 
 @bp.route("/<id:conversation_id>/vragen", methods=["GET", "POST"])
 def choose_questions(conversation_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.RUN_CONVERSATION)
     questionnaire = conversation.questionnaire
     form = QuestionSelectionForm()
     form.set_choices(questionnaire)
@@ -215,7 +231,7 @@ def choose_questions(conversation_id: int):
 
 @bp.route("/<id:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
 def answer(conversation_id: int, question_id: str):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.RUN_CONVERSATION)
     chosen = chosen_question_ids(conversation)
     if question_id not in chosen:
         abort(404)

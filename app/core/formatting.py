@@ -32,6 +32,15 @@ def datetime_long(value: datetime | None) -> str:
     return format_datetime(value, "d MMMM y 'om' HH:mm", tzinfo=TIMEZONE, locale=LOCALE)
 
 
+def datetime_short(value: datetime | None) -> str:
+    """05-03-2026 14:05, in Dutch local time, for tables."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(TIMEZONE).strftime("%d-%m-%Y %H:%M")
+
+
 def number(value: float | int | None, digits: int = 0) -> str:
     if value is None:
         return ""
@@ -53,6 +62,7 @@ def register_filters(app: Flask) -> None:
         date_short=date_short,
         date_long=date_long,
         datetime_long=datetime_long,
+        datetime_short=datetime_short,
         number=number,
         percent=percent,
     )

@@ -1,9 +1,13 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from datetime import timedelta
 
+from flask import Blueprint, Response, abort, current_app, render_template
+
+from ..accounts.access import public
 from ..conversations.queries import conversations_overview
 from ..questionnaires.registry import current_questionnaire
+from .formatting import local_now
 
 bp = Blueprint("core", __name__)
 
@@ -18,10 +22,31 @@ def home():
 
 
 @bp.get("/over")
+@public
 def about():
     return render_template("about.html", questionnaire=current_questionnaire().questionnaire)
 
 
 @bp.get("/healthz")
+@public
 def health():
     return {"status": "ok"}
+
+
+@bp.get("/.well-known/security.txt")
+@public
+def security_txt():
+    """RFC 9116: where to report a vulnerability. Only when the installation names a contact."""
+    config = current_app.config
+    contact = config.get("SECURITY_CONTACT")
+    if not contact:
+        abort(404)
+    expires = config.get("SECURITY_TXT_EXPIRES") or (
+        (local_now() + timedelta(days=365)).replace(microsecond=0).isoformat()
+    )
+    lines = [
+        f"Contact: {contact}",
+        f"Expires: {expires}",
+        "Preferred-Languages: nl, en",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")

@@ -8,6 +8,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import OperationalError
 
+from ..accounts.models import User
+from ..accounts.operations import ensure_user, set_password, set_role
+from ..accounts.roles import Role
 from ..actions.models import ActionPoint
 from ..actions.operations import add_action
 from ..conversations.models import Answer, Conversation
@@ -74,6 +77,38 @@ def load_demo() -> Conversation:
     return conversation
 
 
+#: (e-mail, name, role in the demo region; None: the installation's administrator)
+DEMO_ACCOUNTS = (
+    ("coordinator@demo.test", "Carla Coördinator", Role.COORDINATOR),
+    ("gespreksleider@demo.test", "Gert Gespreksleider", Role.FACILITATOR),
+    ("projectleider@demo.test", "Petra Projectleider", Role.PROJECT_LEADER),
+    ("lid@demo.test", "Lars Lid", Role.MEMBER),
+    ("beheerder@demo.test", "Bea Beheerder", None),
+)
+
+_PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def demo_password() -> str:
+    """A new random password per run (three groups of four), never one kept in the code."""
+    import secrets
+
+    return "-".join("".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(4)) for _ in range(3))
+
+
+def load_demo_accounts(region) -> list[tuple[User, str]]:
+    """The demo accounts, each with a new password (so the printed ones always work)."""
+    accounts = []
+    for email, name, role in DEMO_ACCOUNTS:
+        user, _created = ensure_user(email, name, is_admin=role is None)
+        if role is not None:
+            set_role(user, region, role)
+        password = demo_password()
+        set_password(user, password)
+        accounts.append((user, password))
+    return accounts
+
+
 def _database_ready() -> bool:
     """Bring the embedded SQLite database up to date; on PostgreSQL only check the tables."""
     app = current_app._get_current_object()
@@ -107,6 +142,7 @@ def demo_command() -> None:
         click.get_current_context().exit(1)
     existed = find_demo_conversation() is not None
     conversation = load_demo()
+    accounts = load_demo_accounts(conversation.region)
     db.session.commit()
 
     region = conversation.region
@@ -128,5 +164,9 @@ def demo_command() -> None:
         f"{len(chosen_question_ids(conversation))} gekozen vragen, "
         f"{answered} beantwoord, {actions} actiepunten."
     )
+    click.echo("Demo-accounts (de wachtwoorden zijn nieuw bij elke keer dat u dit uitvoert):")
+    for user, password in accounts:
+        roles = [m.role.label.lower() for m in user.memberships] or ["beheerder"]
+        click.echo(f"  e-mail: {user.email} wachtwoord: {password}  ({', '.join(roles)})")
     click.echo("Start de app met: flask --app app run")
     click.echo(f"Open daarna: {LOCAL_URL.format(id=conversation.id)}")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, render_template, request
 
+from ..accounts.access import public
+from ..accounts.roles import Permission
 from ..actions.queries import actions_of
 from ..conversations.queries import get_conversation_or_404
 from ..core.errors import render_error
@@ -34,14 +36,14 @@ def _download(data: bytes, filename: str, mimetype: str = "application/pdf") -> 
 @bp.get("/gesprekken/<id:conversation_id>/actielijst")
 def action_list(conversation_id: int):
     """The accessible twin of the PDF: same content, semantic HTML, prints well."""
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.EXPORT)
     document = action_list_document(conversation, actions_of(conversation))
     return render_template("exports/action_list.html", doc=document, conversation=conversation)
 
 
 @bp.get("/gesprekken/<id:conversation_id>/actielijst.pdf")
 def action_list_pdf(conversation_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.EXPORT)
     document = action_list_document(conversation, actions_of(conversation))
     data = rendered_export("action-list.pdf", document, render_action_list_pdf)
     return _download(data, _filename(conversation, "pdf"))
@@ -49,7 +51,7 @@ def action_list_pdf(conversation_id: int):
 
 @bp.get("/gesprekken/<id:conversation_id>/actielijst.xlsx")
 def action_list_xlsx(conversation_id: int):
-    conversation = get_conversation_or_404(conversation_id)
+    conversation = get_conversation_or_404(conversation_id, Permission.EXPORT)
     document = action_list_document(conversation, actions_of(conversation))
     data = rendered_export("action-list.xlsx", document, render_action_list_xlsx)
     return _download(data, _filename(conversation, "xlsx"), XLSX_MIMETYPE)
@@ -63,7 +65,9 @@ def _filename(conversation, extension: str) -> str:
 
 
 @bp.get("/gespreksplaat.pdf")
+@public
 def blank_plate_pdf():
+    """The blank plate holds only the published questions: anyone may print it."""
     questionnaire = current_questionnaire().questionnaire
     filename = f"gespreksplaat-{questionnaire.key}-v{questionnaire.version}.pdf"
     data = rendered_export(

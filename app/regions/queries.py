@@ -1,4 +1,4 @@
-"""Reads of regions. Per-region access control (a later issue) narrows ``visible_regions``."""
+"""Reads of regions, narrowed to the regions the signed-in user has a role in."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ from .models import Region
 
 
 def visible_regions_select() -> Select:
-    """The regions the current user may see. Every region-scoped query filters on this."""
-    return select(Region.id)
+    """The ids of the regions the current user has a role in. Every region-scoped list query
+    filters on this; it is built anew at each call, from this request's roles."""
+    from ..accounts.access import current_access
+
+    return select(Region.id).where(Region.id.in_(current_access().region_ids))
 
 
-def visible_regions() -> list[Region]:
-    return list(
-        db.session.scalars(
-            select(Region).where(Region.id.in_(visible_regions_select())).order_by(Region.name)
-        )
+def visible_regions(permission=None) -> list[Region]:
+    """The regions the user sees; with ``permission``, only those where their role allows it."""
+    from ..accounts.access import current_access
+
+    access = current_access()
+    ids = (
+        [r.region_id for r in access.regions_allowing(permission)]
+        if permission
+        else access.region_ids
     )
+    return list(db.session.scalars(select(Region).where(Region.id.in_(ids)).order_by(Region.name)))

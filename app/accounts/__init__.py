@@ -1,0 +1,1 @@
+"""Accounts, sign-in, roles per region and what each role may do."""

@@ -1,0 +1,251 @@
+"""Who is asking, and what they may do: evaluated once per request, never at import time.
+
+Every request that carries a session cookie loads the session row, its user and their
+memberships (two queries). ``current_access()`` is what every check asks: the regions a user
+sees and the role they hold in each. A membership removed a moment ago is gone at the next
+request, because nothing of it is kept between requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_login import LoginManager, current_user
+from sqlalchemy import bindparam, select, update
+
+from ..core.models import utcnow
+from ..extensions import db
+from ..regions.models import Region
+from .models import Membership, User, UserSession
+from .roles import PRIVILEGED_ROLES, Permission, Role, role_allows
+
+login_manager = LoginManager()
+
+#: last_seen is written at most this often per session, not on every request.
+LAST_SEEN_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class RegionRole:
+    region_id: int
+    name: str
+    slug: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class Access:
+    """The signed-in user's roles, by region id. Anonymous: no user, no regions."""
+
+    user: User | None = None
+    roles: dict[int, RegionRole] = field(default_factory=dict)
+
+    @property
+    def region_ids(self) -> list[int]:
+        return list(self.roles)
+
+    @property
+    def regions(self) -> list[RegionRole]:
+        return sorted(self.roles.values(), key=lambda r: r.name.casefold())
+
+    def can_see(self, region_id: int | None) -> bool:
+        return region_id in self.roles
+
+    def role_in(self, region_id: int | None) -> Role | None:
+        entry = self.roles.get(region_id)
+        return entry.role if entry else None
+
+    def allows(self, permission: Permission, region_id: int | None) -> bool:
+        return role_allows(self.role_in(region_id), permission)
+
+    def regions_allowing(self, permission: Permission) -> list[RegionRole]:
+        return [r for r in self.regions if role_allows(r.role, permission)]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.user is not None and self.user.is_admin
+
+    @property
+    def is_privileged(self) -> bool:
+        """Administrators and coordinators: their accounts need a second factor."""
+        return self.is_admin or any(r.role in PRIVILEGED_ROLES for r in self.roles.values())
+
+    @property
+    def fingerprint(self) -> tuple:
+        """Everything of the user a rendered page can depend on (for the page cache)."""
+        if self.user is None:
+            return ()
+        return (
+            self.user.id,
+            self.user.name,
+            self.user.is_admin,
+            tuple(sorted((r.region_id, r.name, r.role.value) for r in self.roles.values())),
+        )
+
+
+ANONYMOUS = Access()
+
+_SESSION_WITH_USER = (
+    select(UserSession, User)
+    .join(User, User.id == UserSession.user_id)
+    .where(UserSession.key_hash == bindparam("key_hash"))
+)
+_ROLES = (
+    select(Membership.region_id, Region.name, Region.slug, Membership.role)
+    .join(Region, Region.id == Membership.region_id)
+    .where(Membership.user_id == bindparam("user_id"))
+)
+
+
+def current_access() -> Access:
+    if "access" not in g:
+        user = current_user._get_current_object() if current_user.is_authenticated else None
+        if user is None:
+            g.access = ANONYMOUS
+        else:
+            rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
+            g.access = Access(user, {row[0]: RegionRole(*row) for row in rows})
+    return g.access
+
+
+def forget_current_access() -> None:
+    """After a change to the user's own roles within this request."""
+    g.pop("access", None)
+
+
+def session_key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@login_manager.user_loader
+def load_user(session_key: str) -> User | None:
+    """The user of a live session; None (signed out) when the session ended or went idle."""
+    row = db.session.execute(
+        _SESSION_WITH_USER, {"key_hash": session_key_hash(session_key)}
+    ).first()
+    if row is None:
+        return None
+    user_session, user = row
+    now = utcnow()
+    config = current_app.config
+    idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
+    lifetime = timedelta(hours=config["SESSION_MAX_HOURS"])
+    if (
+        now - _aware(user_session.last_seen_dt) > idle_limit
+        or now - _aware(user_session.created_dt) > lifetime
+    ):
+        db.session.delete(user_session)
+        db.session.commit()
+        g.session_expired = True
+        return None
+    if now - _aware(user_session.last_seen_dt) > LAST_SEEN_RESOLUTION:
+        db.session.execute(
+            update(UserSession).where(UserSession.id == user_session.id).values(last_seen_dt=now)
+        )
+        db.session.commit()
+    g.user_session = user_session
+    user.session_key = session_key
+    return user
+
+
+def _aware(moment):
+    """SQLite gives naive datetimes back; they were stored in UTC."""
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- which views need what -------------------------------------------------------------------
+
+F = TypeVar("F", bound=Callable)
+
+
+def public(view: F) -> F:
+    """Mark a view that anyone may open without signing in. Every other view needs a session."""
+    view.is_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def allowed_without_second_factor(view: F) -> F:
+    """Mark a view that a privileged user who still has to set up a second factor may open."""
+    view.allowed_without_second_factor = True  # type: ignore[attr-defined]
+    return view
+
+
+def require_admin() -> None:
+    if not current_access().is_admin:
+        abort(403)
+
+
+def must_set_up_second_factor(access: Access) -> bool:
+    return (
+        access.user is not None
+        and not access.user.has_two_factor
+        and access.is_privileged
+        and current_app.config["REQUIRE_TWO_FACTOR"]
+    )
+
+
+def _view_function():
+    if request.endpoint is None:
+        return None
+    return current_app.view_functions.get(request.endpoint)
+
+
+def require_sign_in():
+    """Before every request: a view that is not ``@public`` needs a signed-in user.
+
+    A GET goes to the sign-in page and comes back after; a POST (a session that expired while
+    a form was open) gets a page that gives the typed text back, so nothing is lost.
+    """
+    view = _view_function()
+    if view is None or getattr(view, "is_public", False):
+        return None
+    access = current_access()
+    if access.user is None:
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+        from ..core.errors import render_error
+
+        return render_error(
+            401,
+            "U bent niet meer ingelogd",
+            "Daarom is dit niet opgeslagen. Dat gebeurt als u een tijd niets deed. Uw tekst "
+            "staat hieronder. Kopieer die, log opnieuw in en plak de tekst terug.",
+        )
+    if must_set_up_second_factor(access) and not getattr(
+        view, "allowed_without_second_factor", False
+    ):
+        return redirect(url_for("two_factor.set_up"))
+    return None
+
+
+def init_access(app: Flask) -> None:
+    login_manager.init_app(app)
+    # Our own check runs first and decides; Flask-Login's redirect is never used.
+    login_manager.session_protection = None
+    app.before_request(require_sign_in)
+
+    @app.context_processor
+    def access_in_templates():
+        return {"access": current_access(), "Permission": Permission}
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Only paths on this site: never ``//evil.example`` or ``https://...``."""
+    return bool(
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and "\\" not in target
+        and all(c.isprintable() for c in target)
+    )
+
+
+def clear_session() -> None:
+    session.clear()

@@ -1,0 +1,131 @@
+"""People, their roles per region, their sessions and their single-use links."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.models import LabelledEnum, TimestampMixin, enum_column, utcnow
+from ..extensions import db
+from ..regions.models import Region
+from .roles import Role
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    """Someone who signs in. Only what access needs: name, e-mail address, password hash."""
+
+    __tablename__ = "user_account"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Stored in lower case: people type their address in every case.
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    #: argon2id; None until the person sets a password through their invitation link.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    #: Base32 TOTP secret; set while setting up the second factor, in use once enabled.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The last accepted TOTP time step: a code is accepted once, never replayed.
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    #: The key of the session this request was made with (``access.load_user``); what
+    #: Flask-Login keeps in the cookie, so ending the session row signs the browser out.
+    session_key = None
+
+    def get_id(self) -> str | None:
+        return self.session_key
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_dt is not None
+
+    @property
+    def has_password(self) -> bool:
+        return self.password_hash is not None
+
+
+class Membership(TimestampMixin, db.Model):
+    """A person's role in one region. One role per person per region."""
+
+    __table_args__ = (UniqueConstraint("user_id", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+
+    user: Mapped[User] = relationship(back_populates="memberships")
+    region: Mapped[Region] = relationship()
+
+
+class UserSession(db.Model):
+    """A signed-in browser. The cookie holds a random key; only its SHA-256 is stored here, so
+    deleting the row ends the session at once, on every worker and server."""
+
+    __tablename__ = "user_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: Shown on the account page so a person recognises their own devices.
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+
+    user: Mapped[User] = relationship()
+
+
+class LinkPurpose(LabelledEnum):
+    INVITATION = ("invitation", "Uitnodiging")
+    PASSWORD_RESET = ("password-reset", "Nieuw wachtwoord")
+
+
+class AccountLink(db.Model):
+    """A single-use link to set a password: an invitation or a forgotten password."""
+
+    __tablename__ = "account_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
+    #: SHA-256 of the token in the link; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that replaces the authenticator app once (phone lost)."""
+
+    __tablename__ = "recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

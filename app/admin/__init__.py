@@ -1,0 +1,1 @@
+"""The installation's management: regions, users and their roles, questionnaire versions."""

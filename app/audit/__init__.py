@@ -1,0 +1,1 @@
+"""The audit trail: who created, changed or deleted what, when, and from what to what."""

@@ -1,0 +1,71 @@
+"""Writing the audit trail. Called by every operation that changes a region's data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import has_request_context
+
+from ..extensions import db
+from .models import AuditAction, AuditEvent
+
+#: Who acts when there is no signed-in user: a command run by an administrator on the server.
+COMMAND_LINE = "opdrachtregel"
+
+
+def current_actor() -> tuple[int | None, str]:
+    if has_request_context():
+        from ..accounts.access import current_access
+
+        user = current_access().user
+        if user is not None:
+            return user.id, user.name
+    return None, COMMAND_LINE
+
+
+def change(field: str, before: Any, after: Any) -> dict[str, str]:
+    return {"field": field, "before": _shown(before), "after": _shown(after)}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    label = getattr(value, "label", None)
+    if isinstance(label, str):
+        return label
+    if hasattr(value, "strftime"):
+        return value.strftime("%d-%m-%Y")
+    return str(value)
+
+
+def record(
+    action: AuditAction,
+    object_type: str,
+    *,
+    object_id: int | None = None,
+    object_label: str = "",
+    region_id: int | None = None,
+    conversation_id: int | None = None,
+    changes: list[dict[str, str]] | None = None,
+) -> AuditEvent | None:
+    """Add one event to the session, in the transaction of the change it describes.
+
+    A change that changes nothing (every ``before`` equals its ``after``) is not recorded.
+    """
+    changes = [c for c in (changes or []) if c["before"] != c["after"]]
+    if action is AuditAction.CHANGED and not changes:
+        return None
+    actor_id, actor_name = current_actor()
+    event = AuditEvent(
+        actor_id=actor_id,
+        actor_name=actor_name,
+        region_id=region_id,
+        conversation_id=conversation_id,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=object_label[:300],
+        action=action,
+        changes=changes,
+    )
+    db.session.add(event)
+    return event

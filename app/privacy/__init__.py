@@ -1,0 +1,1 @@
+"""Privacy (AVG): what Handvat stores and why, a region's data export and deletion."""
