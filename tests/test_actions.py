@@ -166,10 +166,9 @@ def test_action_of_other_conversation_is_not_found(
     assert foreign.status is ActionStatus.OPEN and foreign.position == 1
 
 
-def test_csrf_is_required_and_a_refused_form_gives_the_text_back(app, make_conversation):
+def test_csrf_is_required_and_a_refused_form_gives_the_text_back(app, client, make_conversation):
     app.config["WTF_CSRF_ENABLED"] = True
     conversation = make_conversation()
-    client = app.test_client()
     response = client.post(
         f"/gesprekken/{conversation.id}/vragen/verkennen-regie",
         data={"text": "Een lang antwoord dat niet verloren mag gaan.", "revision": "0"},

@@ -16,6 +16,7 @@ from flask import Config, request
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.accounts.access import public
 from app.core.security import ConfigurationError, parse_proxy_count, parse_trusted_hosts
 
 from .conftest import BASE_TEST_CONFIG
@@ -39,6 +40,7 @@ def make_app(tmp_path):
         )
 
         @app.get("/_test/client")
+        @public
         def client_seen_by_app():
             return {
                 "remote_addr": request.remote_addr,
@@ -47,6 +49,7 @@ def make_app(tmp_path):
             }
 
         @app.get("/_test/own-cache-control")
+        @public
         def sets_its_own_cache_control():
             return "openbaar", {"Cache-Control": "public, max-age=60"}
 

@@ -204,7 +204,7 @@ def require_sign_in():
     a form was open) gets a page that gives the typed text back, so nothing is lost.
     """
     view = _view_function()
-    if view is None or getattr(view, "is_public", False):
+    if view is None or getattr(view, "is_public", False) or request.endpoint == "static":
         return None
     access = current_access()
     if access.user is None:
