@@ -109,8 +109,12 @@ class Server:
     """A running gunicorn, plus an app in this process on the same database (to read rows
     and the flashed messages in session cookies)."""
 
-    def __init__(self, port: int, log: Path, app, region_id: int, database: str, workers: str):
+    def __init__(
+        self, port: int, log: Path, app, region_id: int, cookie: str, database: str, workers: str
+    ):
         self.port = port
+        #: The session cookie of a coordinator of the region: every request is signed in.
+        self.cookie = cookie
         self.log = log
         self.app = app
         self.region_id = region_id
@@ -126,6 +130,7 @@ class Server:
     def request(self, method: str, path: str, data: dict | None = None) -> Reply:
         body = urlencode(data) if data is not None else None
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if data else {}
+        headers["Cookie"] = self.cookie
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -189,10 +194,14 @@ def _local(location: str) -> str:
 
 
 def _prepared_app(url: str):
-    """An app in this process on ``url``, brought up to date by the migrations, with a region."""
+    """An app in this process on ``url``, brought up to date by the migrations, with a region
+    and the session cookie of its coordinator."""
     from flask_migrate import upgrade
 
+    from app.accounts.roles import Role
     from app.regions.operations import ensure_region
+
+    from .accounts import make_user, session_cookie
 
     app = create_app({**BASE_TEST_CONFIG, "SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
@@ -200,9 +209,11 @@ def _prepared_app(url: str):
         region = ensure_region("Twente", ["Almelo", "Enschede", "Hengelo"])
         db.session.commit()
         region_id = region.id
+        user = make_user("coordinator@handvat.test", region=region, role=Role.COORDINATOR)
+        name, value = session_cookie(app, user)
         db.session.remove()
         db.engine.dispose()
-    return app, region_id
+    return app, region_id, f"{name}={value}"
 
 
 @contextmanager
@@ -267,9 +278,9 @@ def server(request, tmp_path_factory):
         url = create_postgres_database(postgres_name)
     app = None
     try:
-        app, region_id = _prepared_app(url)
+        app, region_id, cookie = _prepared_app(url)
         with _gunicorn(url, workdir, worker_class) as (port, log):
-            yield Server(port, log, app, region_id, database, worker_class)
+            yield Server(port, log, app, region_id, cookie, database, worker_class)
     finally:
         if app is not None:
             with app.app_context():
