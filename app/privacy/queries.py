@@ -1,0 +1,522 @@
+"""Reading everything Handvat holds about one region, table by table, for its export.
+
+Every table names its columns explicitly: an allow-list, so a new column in a model (a secret,
+a token) never ends up in a region's download by accident. Password hashes, second-factor
+secrets, recovery codes, session keys and link tokens are not in any of these tables.
+
+Rows are plain dicts whose values are ``str``, ``int``, ``bool``, ``date``, ``datetime``,
+``list`` or None; ``export.py`` writes them as JSON and as CSV. The row functions are
+generators that fetch in batches, so a region with many conversations of 1,000 action points
+each is never held in memory at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, or_, select
+
+from ..accounts.models import Membership, User
+from ..actions.models import ActionPoint
+from ..audit.models import AuditEvent
+from ..conversations.models import Answer, Conversation, Participant, SelectedQuestion
+from ..extensions import db
+from ..questionnaires.models import parsed_snapshot
+from ..questionnaires.schema import Questionnaire
+from ..regions.models import Municipality, Region
+
+#: Rows fetched from the database at a time.
+BATCH_SIZE = 1000
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RegionTable:
+    """One file pair (JSON and CSV) in the export."""
+
+    #: File name without extension, e.g. ``"actiepunten"``.
+    name: str
+    #: One Dutch line for the README.
+    description: str
+    columns: tuple[str, ...]
+    rows: Callable[[], Iterator[Row]]
+
+
+def _batched(query) -> Iterator:
+    return db.session.execute(query.execution_options(yield_per=BATCH_SIZE))
+
+
+def _conversation_ids(region: Region):
+    return select(Conversation.id).where(Conversation.region_id == region.id).scalar_subquery()
+
+
+def _questionnaires(region: Region) -> dict[int, Questionnaire]:
+    """conversation id -> the questionnaire version it was held with (parsed once each)."""
+    pairs = db.session.execute(
+        select(Conversation.id, Conversation.questionnaire_snapshot_id).where(
+            Conversation.region_id == region.id
+        )
+    ).all()
+    return {conversation_id: parsed_snapshot(snapshot_id) for conversation_id, snapshot_id in pairs}
+
+
+def _question_label(
+    questionnaire: Questionnaire | None, question_id: str | None
+) -> tuple[str, str]:
+    """(number, text) of a question, or empty strings when unknown."""
+    if questionnaire is None or not question_id:
+        return "", ""
+    question = questionnaire.questions_by_id.get(question_id)
+    if question is None:
+        return "", ""
+    return questionnaire.question_numbers.get(question_id, ""), question.text
+
+
+# --------------------------------------------------------------------------------------------
+# The tables
+# --------------------------------------------------------------------------------------------
+
+REGION_COLUMNS = ("id", "naam", "slug", "aangemaakt_op")
+
+
+def region_rows(region: Region) -> Iterator[Row]:
+    yield {
+        "id": region.id,
+        "naam": region.name,
+        "slug": region.slug,
+        "aangemaakt_op": region.created_dt,
+    }
+
+
+MUNICIPALITY_COLUMNS = ("id", "regio_id", "naam")
+
+
+def municipality_rows(region: Region) -> Iterator[Row]:
+    query = (
+        select(Municipality.id, Municipality.region_id, Municipality.name)
+        .where(Municipality.region_id == region.id)
+        .order_by(Municipality.name, Municipality.id)
+    )
+    for id_, region_id, name in _batched(query):
+        yield {"id": id_, "regio_id": region_id, "naam": name}
+
+
+CONVERSATION_COLUMNS = (
+    "id",
+    "titel",
+    "datum",
+    "fase_van_de_samenwerking",
+    "vragenlijst",
+    "versie_vragenlijst",
+    "aangemaakt_op",
+    "gewijzigd_op",
+)
+
+
+def conversation_rows(region: Region) -> Iterator[Row]:
+    query = (
+        select(
+            Conversation.id,
+            Conversation.title,
+            Conversation.held_on,
+            Conversation.current_phase_id,
+            Conversation.questionnaire_snapshot_id,
+            Conversation.created_dt,
+            Conversation.updated_dt,
+        )
+        .where(Conversation.region_id == region.id)
+        .order_by(Conversation.held_on, Conversation.id)
+    )
+    for id_, title, held_on, phase_id, snapshot_id, created, updated in _batched(query):
+        questionnaire = parsed_snapshot(snapshot_id)
+        phase = questionnaire.phases_by_id.get(phase_id)
+        yield {
+            "id": id_,
+            "titel": title,
+            "datum": held_on,
+            "fase_van_de_samenwerking": phase.name if phase else phase_id,
+            "vragenlijst": questionnaire.title,
+            "versie_vragenlijst": questionnaire.version,
+            "aangemaakt_op": created,
+            "gewijzigd_op": updated,
+        }
+
+
+PARTICIPANT_COLUMNS = (
+    "id",
+    "gesprek_id",
+    "volgorde",
+    "naam",
+    "organisatie",
+    "soort_organisatie",
+    "rol",
+)
+
+
+def participant_rows(region: Region) -> Iterator[Row]:
+    query = (
+        select(
+            Participant.id,
+            Participant.conversation_id,
+            Participant.position,
+            Participant.name,
+            Participant.organisation,
+            Participant.organisation_type,
+            Participant.role,
+        )
+        .where(Participant.conversation_id.in_(_conversation_ids(region)))
+        .order_by(Participant.conversation_id, Participant.position, Participant.id)
+    )
+    for id_, conversation_id, position, name, organisation, kind, role in _batched(query):
+        yield {
+            "id": id_,
+            "gesprek_id": conversation_id,
+            "volgorde": position + 1,
+            "naam": name,
+            "organisatie": organisation,
+            "soort_organisatie": kind.label,
+            "rol": role,
+        }
+
+
+SELECTED_QUESTION_COLUMNS = ("gesprek_id", "volgorde", "vraag_id", "vraagnummer", "vraag")
+
+
+def selected_question_rows(region: Region) -> Iterator[Row]:
+    questionnaires = _questionnaires(region)
+    query = (
+        select(
+            SelectedQuestion.conversation_id,
+            SelectedQuestion.position,
+            SelectedQuestion.question_id,
+        )
+        .where(SelectedQuestion.conversation_id.in_(_conversation_ids(region)))
+        .order_by(SelectedQuestion.conversation_id, SelectedQuestion.position)
+    )
+    for conversation_id, position, question_id in _batched(query):
+        number, text = _question_label(questionnaires.get(conversation_id), question_id)
+        yield {
+            "gesprek_id": conversation_id,
+            "volgorde": position + 1,
+            "vraag_id": question_id,
+            "vraagnummer": number,
+            "vraag": text,
+        }
+
+
+ANSWER_COLUMNS = (
+    "id",
+    "gesprek_id",
+    "vraag_id",
+    "vraagnummer",
+    "vraag",
+    "antwoord",
+    "zelfbeoordeling",
+    "aangemaakt_op",
+    "gewijzigd_op",
+)
+
+
+def answer_rows(region: Region) -> Iterator[Row]:
+    questionnaires = _questionnaires(region)
+    query = (
+        select(
+            Answer.id,
+            Answer.conversation_id,
+            Answer.question_id,
+            Answer.text,
+            Answer.assessment_id,
+            Answer.created_dt,
+            Answer.updated_dt,
+        )
+        .where(Answer.conversation_id.in_(_conversation_ids(region)))
+        .order_by(Answer.conversation_id, Answer.id)
+    )
+    for id_, conversation_id, question_id, text, assessment_id, created, updated in _batched(query):
+        questionnaire = questionnaires.get(conversation_id)
+        number, question = _question_label(questionnaire, question_id)
+        step = questionnaire.assessment_by_id.get(assessment_id) if questionnaire else None
+        yield {
+            "id": id_,
+            "gesprek_id": conversation_id,
+            "vraag_id": question_id,
+            "vraagnummer": number,
+            "vraag": question,
+            "antwoord": text,
+            "zelfbeoordeling": step.label if step else (assessment_id or ""),
+            "aangemaakt_op": created,
+            "gewijzigd_op": updated,
+        }
+
+
+ACTION_COLUMNS = (
+    "id",
+    "gesprek_id",
+    "nummer",
+    "omschrijving",
+    "fase",
+    "vraagnummer",
+    "vraag",
+    "trekker",
+    "organisatie_trekker",
+    "deadline",
+    "status",
+    "prioriteit",
+    "afgesloten_op",
+    "aangemaakt_op",
+    "gewijzigd_op",
+)
+
+
+def action_rows(region: Region) -> Iterator[Row]:
+    questionnaires = _questionnaires(region)
+    query = (
+        select(
+            ActionPoint.id,
+            ActionPoint.conversation_id,
+            ActionPoint.position,
+            ActionPoint.description,
+            ActionPoint.phase_id,
+            ActionPoint.question_id,
+            ActionPoint.owner_name,
+            ActionPoint.owner_organisation,
+            ActionPoint.due_date,
+            ActionPoint.status,
+            ActionPoint.priority,
+            ActionPoint.closed_dt,
+            ActionPoint.created_dt,
+            ActionPoint.updated_dt,
+        )
+        .where(ActionPoint.conversation_id.in_(_conversation_ids(region)))
+        .order_by(ActionPoint.conversation_id, ActionPoint.position, ActionPoint.id)
+    )
+    for row in _batched(query):
+        questionnaire = questionnaires.get(row.conversation_id)
+        phase = (
+            questionnaire.phases_by_id.get(row.phase_id) if questionnaire and row.phase_id else None
+        )
+        number, question = _question_label(questionnaire, row.question_id)
+        yield {
+            "id": row.id,
+            "gesprek_id": row.conversation_id,
+            "nummer": row.position,
+            "omschrijving": row.description,
+            "fase": phase.name if phase else (row.phase_id or ""),
+            "vraagnummer": number,
+            "vraag": question,
+            "trekker": row.owner_name,
+            "organisatie_trekker": row.owner_organisation,
+            "deadline": row.due_date,
+            "status": row.status.label,
+            "prioriteit": row.priority.label,
+            "afgesloten_op": row.closed_dt,
+            "aangemaakt_op": row.created_dt,
+            "gewijzigd_op": row.updated_dt,
+        }
+
+
+MEMBER_COLUMNS = ("account_id", "naam", "e_mailadres", "rol", "lid_sinds")
+
+
+def member_rows(region: Region) -> Iterator[Row]:
+    """Who has a role in the region. Only name, address and role: never a password hash, a
+    second-factor secret, a recovery code or a session."""
+    query = (
+        select(User.id, User.name, User.email, Membership.role, Membership.created_dt)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.region_id == region.id)
+        .order_by(User.name, User.id)
+    )
+    for user_id, name, email, role, since in _batched(query):
+        yield {
+            "account_id": user_id,
+            "naam": name,
+            "e_mailadres": email,
+            "rol": role.label,
+            "lid_sinds": since,
+        }
+
+
+AUDIT_COLUMNS = (
+    "id",
+    "moment",
+    "door",
+    "door_account_id",
+    "gesprek_id",
+    "soort",
+    "object_id",
+    "omschrijving",
+    "handeling",
+    "wijzigingen",
+)
+
+
+def audit_rows(region: Region) -> Iterator[Row]:
+    """The region's history, also of conversations and members that are gone."""
+    query = (
+        select(
+            AuditEvent.id,
+            AuditEvent.at,
+            AuditEvent.actor_name,
+            AuditEvent.actor_id,
+            AuditEvent.conversation_id,
+            AuditEvent.object_type,
+            AuditEvent.object_id,
+            AuditEvent.object_label,
+            AuditEvent.action,
+            AuditEvent.changes,
+        )
+        .where(AuditEvent.region_id == region.id)
+        .order_by(AuditEvent.id)
+    )
+    for row in _batched(query):
+        yield {
+            "id": row.id,
+            "moment": row.at,
+            "door": row.actor_name,
+            "door_account_id": row.actor_id,
+            "gesprek_id": row.conversation_id,
+            "soort": row.object_type,
+            "object_id": row.object_id,
+            "omschrijving": row.object_label,
+            "handeling": row.action.label,
+            "wijzigingen": [
+                {
+                    "veld": str(change.get("field", "")),
+                    "voor": str(change.get("before", "")),
+                    "na": str(change.get("after", "")),
+                }
+                for change in (row.changes or [])
+                if isinstance(change, dict)
+            ],
+        }
+
+
+def region_tables(region: Region) -> list[RegionTable]:
+    """Every table that holds the region's data, in the order the README lists them."""
+
+    def rows(function):
+        return lambda: function(region)
+
+    return [
+        RegionTable(
+            "regio", "De regio zelf: naam en korte naam.", REGION_COLUMNS, rows(region_rows)
+        ),
+        RegionTable(
+            "gemeenten",
+            "De gemeenten in de regio.",
+            MUNICIPALITY_COLUMNS,
+            rows(municipality_rows),
+        ),
+        RegionTable(
+            "gesprekken",
+            "De gesprekken: titel, datum, fase van de samenwerking en versie van de vragenlijst.",
+            CONVERSATION_COLUMNS,
+            rows(conversation_rows),
+        ),
+        RegionTable(
+            "deelnemers",
+            "Wie aan tafel zaten: naam, organisatie en rol.",
+            PARTICIPANT_COLUMNS,
+            rows(participant_rows),
+        ),
+        RegionTable(
+            "gekozen_vragen",
+            "De vragen die per gesprek zijn gekozen.",
+            SELECTED_QUESTION_COLUMNS,
+            rows(selected_question_rows),
+        ),
+        RegionTable(
+            "antwoorden",
+            "De antwoorden, met de tekst van de vraag en de zelfbeoordeling.",
+            ANSWER_COLUMNS,
+            rows(answer_rows),
+        ),
+        RegionTable(
+            "actiepunten",
+            "De actiepunten: wat, wie trekt het, wanneer klaar en de status.",
+            ACTION_COLUMNS,
+            rows(action_rows),
+        ),
+        RegionTable(
+            "leden",
+            "Wie een rol heeft in de regio: naam, e-mailadres en rol.",
+            MEMBER_COLUMNS,
+            rows(member_rows),
+        ),
+        RegionTable(
+            "geschiedenis",
+            "Wie wat heeft veranderd, en wanneer. Ook van gesprekken die al gewist zijn.",
+            AUDIT_COLUMNS,
+            rows(audit_rows),
+        ),
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# For the pages
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegionCounts:
+    conversations: int
+    participants: int
+    #: Answered questions: an answer row with text or a self-assessment.
+    answers: int
+    actions: int
+    members: int
+    audit_events: int
+
+
+def region_counts(region: Region) -> RegionCounts:
+    conversation_ids = _conversation_ids(region)
+
+    def count(query) -> int:
+        return db.session.scalar(query) or 0
+
+    return RegionCounts(
+        conversations=count(
+            select(func.count())
+            .select_from(Conversation)
+            .where(Conversation.region_id == region.id)
+        ),
+        participants=count(
+            select(func.count()).where(Participant.conversation_id.in_(conversation_ids))
+        ),
+        answers=count(
+            select(func.count()).where(
+                Answer.conversation_id.in_(conversation_ids),
+                or_(func.trim(Answer.text) != "", Answer.assessment_id.is_not(None)),
+            )
+        ),
+        actions=count(
+            select(func.count()).where(ActionPoint.conversation_id.in_(conversation_ids))
+        ),
+        members=count(select(func.count()).where(Membership.region_id == region.id)),
+        audit_events=count(select(func.count()).where(AuditEvent.region_id == region.id)),
+    )
+
+
+def region_conversations(region: Region) -> list[Conversation]:
+    """The region's conversations, oldest first."""
+    return list(
+        db.session.scalars(
+            select(Conversation)
+            .where(Conversation.region_id == region.id)
+            .order_by(Conversation.held_on, Conversation.id)
+        )
+    )
+
+
+def region_conversation_ids(region: Region) -> list[int]:
+    return list(
+        db.session.scalars(
+            select(Conversation.id)
+            .where(Conversation.region_id == region.id)
+            .order_by(Conversation.held_on, Conversation.id)
+        )
+    )
