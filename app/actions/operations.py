@@ -14,6 +14,8 @@ from datetime import date
 
 from sqlalchemy import bindparam, func, select, update
 
+from ..audit.models import AuditAction
+from ..audit.operations import change, record
 from ..conversations.models import Conversation
 from ..conversations.operations import InvalidChoice, lock_conversation
 from ..conversations.revisions import raise_revisions
@@ -134,6 +136,61 @@ def _stored_content(action: ActionPoint) -> dict:
     return {name: getattr(action, name) for name in _CONTENT_FIELDS}
 
 
+#: The content fields as the audit trail names them, in the order it shows them.
+_AUDIT_FIELDS = (
+    ("description", "Omschrijving"),
+    ("owner_name", "Trekker"),
+    ("owner_organisation", "Organisatie"),
+    ("due_date", "Deadline"),
+    ("status", "Status"),
+    ("priority", "Prioriteit"),
+    ("phase_id", "Fase"),
+    ("question_id", "Vraag"),
+)
+
+
+def _audit_label(position: int, description: str) -> str:
+    """How people call an action point: its number and the start of its description."""
+    text = " ".join(description.split())
+    return f"Actiepunt {position}: {text[:60]}{'…' if len(text) > 60 else ''}"
+
+
+def _record(
+    action_type: AuditAction,
+    conversation: Conversation,
+    action: ActionPoint,
+    changes: list[dict[str, str]],
+    position: int | None = None,
+) -> None:
+    record(
+        action_type,
+        "action_point",
+        object_id=action.id,
+        object_label=_audit_label(position or action.position, action.description),
+        region_id=action.region_id,
+        conversation_id=conversation.id,
+        changes=changes,
+    )
+
+
+def _content_changes(
+    conversation: Conversation, before: dict | None, after: dict | None
+) -> list[dict[str, str]]:
+    """From-to per field of two contents (``_content``); None for "there was none"."""
+    questionnaire = conversation.questionnaire
+
+    def shown(content: dict | None, name: str):
+        value = None if content is None else content[name]
+        if value and name == "phase_id":
+            phase = questionnaire.phases_by_id.get(value)
+            return phase.name if phase else value
+        if value and name == "question_id":
+            return questionnaire.question_numbers.get(value, value)
+        return value
+
+    return [change(label, shown(before, name), shown(after, name)) for name, label in _AUDIT_FIELDS]
+
+
 def _apply(action: ActionPoint, content: dict) -> None:
     for name in _CONTENT_FIELDS:
         if name != "status":
@@ -189,6 +246,8 @@ def add_action(
     _apply(action, content)
     db.session.add(action)
     db.session.flush()
+    changes = _content_changes(conversation, None, content)
+    _record(AuditAction.CREATED, conversation, action, changes)
     if earlier is not None:
         return AddResult(action, Outcome.SAVED_AS_NEW, earlier)
     return AddResult(action, Outcome.SAVED)
@@ -227,6 +286,9 @@ def _change(conversation, action_id: int, based_on_revision: int, new_content) -
         raise ActionConflict(action)
     _apply(action, content)
     db.session.flush()
+    _record(
+        AuditAction.CHANGED, conversation, action, _content_changes(conversation, stored, content)
+    )
     return Outcome.SAVED
 
 
@@ -246,6 +308,14 @@ def move_action(
     if 0 <= other < len(order):
         order[index], order[other] = order[other], order[index]
     _renumber(conversation, order)
+    new_position = order.index(action.id) + 1
+    _record(
+        AuditAction.CHANGED,
+        conversation,
+        action,
+        [change("Positie", from_position, new_position)],
+        position=new_position,
+    )
     return action
 
 
@@ -254,6 +324,12 @@ def delete_action(conversation: Conversation, action_id: int, based_on_revision:
     action = _locked_action(conversation, action_id)
     if action.revision != based_on_revision:
         raise ActionConflict(action)
+    _record(
+        AuditAction.DELETED,
+        conversation,
+        action,
+        _content_changes(conversation, _stored_content(action), None),
+    )
     db.session.delete(action)
     db.session.flush()
     _renumber(conversation, _list_order(conversation))

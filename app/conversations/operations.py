@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import NotFound
 
+from ..audit.models import AuditAction
+from ..audit.operations import change, record
 from ..core.database import serialize_writes
 from ..core.forms import Outcome
 from ..core.models import utcnow
@@ -44,6 +46,31 @@ _SAVE_IF_CURRENT = (
         revision=_ANSWER.c.revision + 1,
         updated_dt=bindparam("now"),
     )
+)
+# The audit trail needs the answer as it was before the UPDATE. On PostgreSQL a subquery in
+# RETURNING still sees the row as it was when the statement started, so the one UPDATE also
+# gives the old content back. SQLite's RETURNING sees the new row, so there the row is read
+# first (in-process, no round trip); the UPDATE's revision condition makes sure it is the row
+# that gets replaced.
+_BEFORE = _ANSWER.alias("answer_before")
+
+
+def _before_value(column: str):
+    return (
+        select(_BEFORE.c[column])
+        .where(_BEFORE.c.id == _ANSWER.c.id)
+        .correlate(_ANSWER)
+        .scalar_subquery()
+    )
+
+
+_SAVE_IF_CURRENT_RETURNING_BEFORE = _SAVE_IF_CURRENT.returning(
+    _ANSWER.c.id, _before_value("text"), _before_value("assessment_id")
+)
+_ANSWER_AT_REVISION = select(_ANSWER.c.id, _ANSWER.c.text, _ANSWER.c.assessment_id).where(
+    _ANSWER.c.conversation_id == bindparam("of_conversation"),
+    _ANSWER.c.question_id == bindparam("of_question"),
+    _ANSWER.c.revision == bindparam("based_on_revision"),
 )
 
 
@@ -208,6 +235,25 @@ def start_conversation(
     phase = questionnaire.phases_by_id[details.current_phase_id]
     select_questions(conversation, [q.id for q in phase.questions])
     db.session.flush()
+    record(
+        AuditAction.CREATED,
+        "conversation",
+        object_id=conversation.id,
+        object_label=conversation.title,
+        region_id=conversation.region_id,
+        conversation_id=conversation.id,
+        changes=[
+            *_detail_changes(questionnaire, None, conversation),
+            change("Deelnemers", None, participants_text(conversation.participants)),
+            change(
+                "Gekozen vragen",
+                None,
+                question_numbers_text(
+                    questionnaire, [s.question_id for s in conversation.selected_questions]
+                ),
+            ),
+        ],
+    )
     if earlier is not None:
         return StartResult(conversation, Outcome.SAVED_AS_NEW, earlier)
     return StartResult(conversation, Outcome.SAVED)
@@ -228,10 +274,17 @@ def save_details(
         return Outcome.ALREADY_SAVED
     if current.details_revision != based_on_details_revision:
         raise DetailsConflict(current)
+    before = _DetailsBefore(
+        current.title,
+        db.session.get(Region, current.region_id),
+        current.held_on,
+        current.current_phase_id,
+    )
     update_details(conversation, details)
     replace_participants(conversation, participants)
     conversation.details_revision = current.details_revision + 1
     db.session.flush()
+    _record_details_saved(conversation, before, current.participants)
     return Outcome.SAVED
 
 
@@ -261,6 +314,27 @@ def delete_conversation(conversation: Conversation) -> None:
     """
     lock_conversation(conversation, "details")
     lock_conversation(conversation, "action-list")
+    from ..actions.models import ActionPoint  # actions build on conversations
+
+    action_count = db.session.scalar(
+        select(func.count()).where(ActionPoint.conversation_id == conversation.id)
+    )
+    record(
+        AuditAction.DELETED,
+        "conversation",
+        object_id=conversation.id,
+        object_label=conversation.title,
+        region_id=conversation.region_id,
+        conversation_id=conversation.id,
+        changes=[
+            *_detail_changes(conversation.questionnaire, conversation, None),
+            change("Deelnemers", participants_text(conversation.participants), None),
+            change(
+                "Beantwoorde vragen", sum(a.is_answered for a in conversation.answers) or None, None
+            ),
+            change("Actiepunten", action_count or None, None),
+        ],
+    )
     db.session.delete(conversation)
     db.session.flush()
 
@@ -298,6 +372,22 @@ def change_question_selection(
         raise SelectionConflict(current)
     db.session.refresh(conversation, ["selected_questions"])
     select_questions(conversation, question_ids)
+    questionnaire = conversation.questionnaire
+    record(
+        AuditAction.CHANGED,
+        "questions",
+        object_id=conversation.id,
+        object_label="Gekozen vragen",
+        region_id=conversation.region_id,
+        conversation_id=conversation.id,
+        changes=[
+            change(
+                "Gekozen vragen",
+                question_numbers_text(questionnaire, current),
+                question_numbers_text(questionnaire, question_ids),
+            )
+        ],
+    )
     return Outcome.SAVED
 
 
@@ -338,18 +428,24 @@ def save_answer(
         raise ValueError("answer too long")
     text = text.replace("\r\n", "\n").strip()
     key = {"conversation_id": conversation.id, "question_id": question_id}
-    if based_on_revision > 0 and _saved_if_current(key, text, assessment_id, based_on_revision):
-        return
+    if based_on_revision > 0:
+        before = _saved_if_current(key, text, assessment_id, based_on_revision)
+        if before is not None:
+            _record_answer(conversation, question_id, before, text, assessment_id)
+            return
     answer = db.session.scalar(_STORED_ANSWER, key)
     if answer is None:
         if not text and assessment_id is None:
             return  # nothing to save yet: skipping a question is fine
-        db.session.add(Answer(**key, text=text, assessment_id=assessment_id))
+        answer = Answer(**key, text=text, assessment_id=assessment_id)
+        db.session.add(answer)
+        before = None
     elif answer.text == text and answer.assessment_id == assessment_id:
         return
     elif answer.revision != based_on_revision:
         raise EditConflict()
     else:
+        before = _AnswerBefore(answer.id, answer.text, answer.assessment_id)
         answer.text = text
         answer.assessment_id = assessment_id
     try:
@@ -357,27 +453,160 @@ def save_answer(
     except (IntegrityError, StaleDataError):
         # Someone else saved this answer between our read and our write.
         raise EditConflict() from None
+    _record_answer(
+        conversation, question_id, before or _AnswerBefore(answer.id), text, assessment_id
+    )
 
 
-def _saved_if_current(key: dict, text: str, assessment_id: str | None, revision: int) -> bool:
+@dataclass(frozen=True)
+class _AnswerBefore:
+    """An answer as it was before a save; ``text`` None when there was none yet."""
+
+    answer_id: int
+    text: str | None = None
+    assessment_id: str | None = None
+
+
+def _record_answer(
+    conversation: Conversation,
+    question_id: str,
+    before: _AnswerBefore,
+    text: str,
+    assessment_id: str | None,
+) -> None:
+    questionnaire = conversation.questionnaire
+
+    def assessment(step_id: str | None) -> str | None:
+        step = questionnaire.assessment_by_id.get(step_id) if step_id else None
+        return step.label if step else step_id
+
+    record(
+        AuditAction.CREATED if before.text is None else AuditAction.CHANGED,
+        "answer",
+        object_id=before.answer_id,
+        object_label=f"Vraag {questionnaire.question_numbers.get(question_id, question_id)}",
+        region_id=conversation.region_id,
+        conversation_id=conversation.id,
+        changes=[
+            change("Antwoord", before.text, text),
+            change("Zelfbeoordeling", assessment(before.assessment_id), assessment(assessment_id)),
+        ],
+    )
+
+
+def _saved_if_current(
+    key: dict, text: str, assessment_id: str | None, revision: int
+) -> _AnswerBefore | None:
     """The usual save in one UPDATE, without loading the row first: it applies only when the
     stored answer is still at ``revision`` and differs from the new content. Everything else
     (a first answer, a double submit, a conflict) takes the careful path in ``save_answer``.
+
+    Returns the answer as it was before, for the audit trail, or None when nothing was saved.
     """
-    saved = db.session.execute(
-        _SAVE_IF_CURRENT,
-        {
-            "of_conversation": key["conversation_id"],
-            "of_question": key["question_id"],
-            "based_on_revision": revision,
-            "new_text": text,
-            "new_assessment_id": assessment_id,
-            "now": utcnow(),
-        },
-    ).rowcount
-    if saved:
-        for loaded in [o for o in db.session.identity_map.values() if isinstance(o, Answer)]:
-            if (loaded.conversation_id, loaded.question_id) == tuple(key.values()):
-                db.session.expire(loaded)  # the copy in memory is out of date now
-        raise_revisions(db.session, {key["conversation_id"]})
-    return bool(saved)
+    params = {
+        "of_conversation": key["conversation_id"],
+        "of_question": key["question_id"],
+        "based_on_revision": revision,
+        "new_text": text,
+        "new_assessment_id": assessment_id,
+        "now": utcnow(),
+    }
+    if db.session.get_bind().dialect.name == "postgresql":
+        row = db.session.execute(_SAVE_IF_CURRENT_RETURNING_BEFORE, params).first()
+    else:
+        row = db.session.execute(_ANSWER_AT_REVISION, params).first()
+        if row is not None and not db.session.execute(_SAVE_IF_CURRENT, params).rowcount:
+            row = None
+    if row is None:
+        return None
+    for loaded in [o for o in db.session.identity_map.values() if isinstance(o, Answer)]:
+        if (loaded.conversation_id, loaded.question_id) == tuple(key.values()):
+            db.session.expire(loaded)  # the copy in memory is out of date now
+    raise_revisions(db.session, {key["conversation_id"]})
+    return _AnswerBefore(*row)
+
+
+# --- the audit trail of details, participants and chosen questions ---------------------------
+
+
+@dataclass(frozen=True)
+class _DetailsBefore:
+    title: str
+    region: Region
+    held_on: date
+    current_phase_id: str
+
+
+def _phase_name(questionnaire, phase_id: str | None) -> str | None:
+    if phase_id is None:
+        return None
+    phase = questionnaire.phases_by_id.get(phase_id)
+    return phase.name if phase else phase_id
+
+
+def _detail_changes(questionnaire, before, after) -> list[dict[str, str]]:
+    """Titel, Regio, Datum and Fase from ``before`` to ``after`` (either may be None)."""
+
+    def get(details, name):
+        return None if details is None else getattr(details, name)
+
+    return [
+        change("Titel", get(before, "title"), get(after, "title")),
+        change("Regio", get(get(before, "region"), "name"), get(get(after, "region"), "name")),
+        change("Datum", get(before, "held_on"), get(after, "held_on")),
+        change(
+            "Fase",
+            _phase_name(questionnaire, get(before, "current_phase_id")),
+            _phase_name(questionnaire, get(after, "current_phase_id")),
+        ),
+    ]
+
+
+def participants_text(participants) -> str:
+    """The participant list as one readable line for the audit trail:
+    "Anna de Vries (Gemeente Enschede, Wethouder); Bas Jansen (ROC van Twente)"."""
+    return "; ".join(
+        f"{p.name} ({', '.join(part for part in (p.organisation, p.role) if part)})"
+        if p.organisation or p.role
+        else p.name
+        for p in participants
+    )
+
+
+def question_numbers_text(questionnaire, question_ids) -> str:
+    """Chosen questions by their printed numbers, in questionnaire order: "1.1, 1.2, 2.3"."""
+    numbers = questionnaire.question_numbers
+    chosen = set(question_ids)
+    return ", ".join(numbers[q] for q in questionnaire.question_ids_in_order() if q in chosen)
+
+
+def _record_details_saved(
+    conversation: Conversation, before: _DetailsBefore, participants_before
+) -> None:
+    """The saved details and participants, each as its own event. They count in the region
+    the conversation was in before this save: when it moves to another region, the old
+    region's trail shows where it went."""
+    questionnaire = conversation.questionnaire
+    where = {"region_id": before.region.id, "conversation_id": conversation.id}
+    record(
+        AuditAction.CHANGED,
+        "conversation",
+        object_id=conversation.id,
+        object_label=conversation.title,
+        changes=_detail_changes(questionnaire, before, conversation),
+        **where,
+    )
+    record(
+        AuditAction.CHANGED,
+        "participants",
+        object_id=conversation.id,
+        object_label="Deelnemers",
+        changes=[
+            change(
+                "Deelnemers",
+                participants_text(participants_before),
+                participants_text(conversation.participants),
+            )
+        ],
+        **where,
+    )
