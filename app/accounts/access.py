@@ -197,6 +197,21 @@ def _view_function():
     return current_app.view_functions.get(request.endpoint)
 
 
+#: What this module and Flask-Login keep on ``g`` for one request.
+_PER_REQUEST = ("access", "user_session", "session_expired", "_login_user")
+
+
+def forget_previous_request() -> None:
+    """Before every request: drop who the previous request was made by.
+
+    ``g`` lives as long as the app context, and Flask reuses an app context that is already
+    pushed (a test holding one, a script calling the app): without this, the next request
+    would be answered for the previous request's user and session.
+    """
+    for name in _PER_REQUEST:
+        g.pop(name, None)
+
+
 def require_sign_in():
     """Before every request: a view that is not ``@public`` needs a signed-in user.
 
@@ -229,6 +244,7 @@ def init_access(app: Flask) -> None:
     login_manager.init_app(app)
     # Our own check runs first and decides; Flask-Login's redirect is never used.
     login_manager.session_protection = None
+    app.before_request(forget_previous_request)
     app.before_request(require_sign_in)
 
     @app.context_processor

@@ -270,8 +270,10 @@ def delete_account():
         if operations.authenticate(user.email, form.password.data) is None:
             form.password.errors.append("Het wachtwoord klopt niet.")
         else:
-            operations.end_session()
+            # Deleted while still signed in, so the audit trail names the person, not
+            # "opdrachtregel"; the session row goes with the account.
             operations.delete_account(user)
+            operations.end_session()
             db.session.commit()
             flash("Uw account is verwijderd.", "success")
             return redirect(url_for(".sign_in"))
