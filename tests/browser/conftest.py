@@ -1,8 +1,13 @@
 """Browser fixtures: one live Handvat server and one headless Chromium for the whole session.
 
-The server runs the real app (CSRF on, real forms) on a temporary SQLite file built by the
-committed migrations, with the demo loaded. It is independent of the ``app`` fixture in
-``tests/conftest.py``, which is parametrized over SQLite and PostgreSQL.
+The server runs the real app (CSRF on, real forms, rate limits on) on a temporary SQLite file
+built by the committed migrations, with the demo loaded. It is independent of the ``app``
+fixture in ``tests/conftest.py``, which is parametrized over SQLite and PostgreSQL.
+
+Every page needs a signed-in user. ``browser_context`` (and so ``page``) is signed in as
+``BROWSER_USER_EMAIL``, coordinator of the demo region Twente, by a session cookie made the way
+the sign-in form makes it; ``anonymous_context`` is not signed in, for the tests of the sign-in
+form itself (``test_accounts.py``).
 
 Without ``/usr/bin/chromium`` these tests are skipped locally and fail in CI (``CI=true``).
 """
@@ -38,6 +43,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
 #: Playwright waits at most this long (ms) for an element or a navigation.
 DEFAULT_TIMEOUT_MS = 10_000
+#: The user the browser tests are signed in as: coordinator of Twente, the demo region.
+BROWSER_USER_EMAIL = "browsertest@handvat.test"
+BROWSER_USER_NAME = "Bram Browsertest"
 
 
 @dataclass(frozen=True)
@@ -50,13 +58,25 @@ class LiveServer:
     def __call__(self, path: str) -> str:
         return self.url + path
 
+    def session_cookie(self, email: str = BROWSER_USER_EMAIL) -> dict:
+        """A cookie for Playwright with a new live session of the user with ``email``."""
+        from app.accounts.operations import find_user
+        from tests.accounts import session_cookie
+
+        with self.app.app_context():
+            name, value = session_cookie(self.app, find_user(email))
+            db.session.remove()
+        return {"name": name, "value": value, "url": self.url, "httpOnly": True, "sameSite": "Lax"}
+
 
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> LiveServer:
     from flask_migrate import upgrade
 
+    from app.accounts.roles import Role
     from app.actions.queries import actions_of
     from app.demo.commands import load_demo
+    from tests.accounts import make_user
 
     database = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
     flask_app = create_app(
@@ -66,6 +86,8 @@ def live_server(tmp_path_factory) -> LiveServer:
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "AUTO_UPGRADE_EMBEDDED_DB": False,
             "WTF_CSRF_ENABLED": True,
+            # As in the embedded default: a coordinator may work without a second factor.
+            "REQUIRE_TWO_FACTOR": False,
         }
     )
     with flask_app.app_context():
@@ -73,6 +95,7 @@ def live_server(tmp_path_factory) -> LiveServer:
         demo = load_demo()
         demo_id, demo_action_id = demo.id, actions_of(demo)[0].id
         db.session.commit()
+        make_user(BROWSER_USER_EMAIL, BROWSER_USER_NAME, region=demo.region, role=Role.COORDINATOR)
         db.session.remove()
 
     server = make_server("127.0.0.1", 0, flask_app, threaded=True)
@@ -113,7 +136,9 @@ def chromium_browser():
 
 
 @pytest.fixture
-def browser_context(chromium_browser):
+def anonymous_context(chromium_browser):
+    """A fresh browser context without a session: every page but the public ones sends it to
+    the sign-in page."""
     context = chromium_browser.new_context(
         locale="nl-NL", viewport={"width": 1280, "height": 900}, accept_downloads=True
     )
@@ -122,6 +147,13 @@ def browser_context(chromium_browser):
         yield context
     finally:
         context.close()
+
+
+@pytest.fixture
+def browser_context(anonymous_context, live_server):
+    """A browser context signed in as the coordinator of Twente (``BROWSER_USER_EMAIL``)."""
+    anonymous_context.add_cookies([live_server.session_cookie()])
+    return anonymous_context
 
 
 @pytest.fixture
@@ -152,7 +184,8 @@ def render_pdf_page(pdf: Path, target_stem: Path) -> Path | None:
 
 @pytest.fixture
 def seed_conversation(live_server):
-    """A fresh conversation straight in the database, so a test does not disturb the demo."""
+    """A fresh conversation straight in the database, so a test does not disturb the demo;
+    in Twente unless ``region_name`` names another region (created when new)."""
     from datetime import date
 
     from app.conversations.models import OrganisationType
@@ -164,9 +197,9 @@ def seed_conversation(live_server):
     )
     from app.regions.operations import ensure_region
 
-    def make(title: str, question_ids: list[str]) -> int:
+    def make(title: str, question_ids: list[str], region_name: str = "Twente") -> int:
         with live_server.app.app_context():
-            region = ensure_region("Twente", [])
+            region = ensure_region(region_name, [])
             conversation = start_conversation(
                 ConversationDetails(title, region, date(2026, 11, 12), "verkennen"),
                 [
