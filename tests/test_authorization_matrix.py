@@ -1,0 +1,496 @@
+"""The authorisation matrix: every route of ``app.url_map``, every method, every kind of user,
+on an object of the user's own region and of another region, on SQLite and PostgreSQL.
+
+``REQUIRED`` below names what each endpoint needs. A route that is not in it fails
+``test_every_route_is_in_the_table`` (and its own matrix case), so a new route cannot escape:
+add it to the table with the permission its view checks.
+
+What is expected, per request:
+
+- anonymous: a GET goes to ``/inloggen`` (302), a POST gets the 401 page, unless the endpoint
+  is public;
+- an object of another region (a conversation, an action point, a region page, a membership):
+  404 for every signed-in user, whatever their role there would allow, so they never learn it
+  exists; an administrator without a role in the region is no exception;
+- the user's own region, without the permission: 403; with it: a real answer (never 401, 403,
+  404 or 500; a POST with empty data gets 200, 302, 400, 409 or 422);
+- administrator pages: 403 for everyone else, a real answer for an administrator.
+
+One world per database (module scope): two regions, each with a conversation, chosen questions,
+an action point and members. A request that changed the world (a delete with empty data is a
+valid delete) is followed by building it again, so every case meets the same objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from app import create_app
+from app.accounts.models import Membership, User
+from app.accounts.roles import Permission, Role
+from app.actions.models import ActionPoint
+from app.conversations.models import Conversation, SelectedQuestion
+from app.core.page_cache import forget_cached_pages
+from app.extensions import db
+from app.questionnaires.models import forget_parsed_snapshots
+
+from .accounts import make_user, new_session_key
+from .conftest import BASE_TEST_CONFIG, _empty_all_tables
+
+P = Permission
+PUBLIC = "public"
+SIGNED_IN = "signed-in"
+ADMIN = "admin"
+
+#: What each endpoint needs; the same for every method of the endpoint.
+REQUIRED: dict[str, Permission | str] = {
+    # signing in and one's own account
+    "accounts.sign_in": PUBLIC,
+    "accounts.second_factor": PUBLIC,
+    "accounts.sign_out": PUBLIC,
+    "accounts.forgotten_password": PUBLIC,
+    "accounts.set_password": PUBLIC,
+    "accounts.roles_help": PUBLIC,
+    "accounts.account": SIGNED_IN,
+    "accounts.change_password": SIGNED_IN,
+    "accounts.end_other_sessions": SIGNED_IN,
+    "accounts.delete_account": SIGNED_IN,
+    "two_factor.set_up": SIGNED_IN,
+    "two_factor.new_recovery_codes": SIGNED_IN,
+    "two_factor.switch_off": SIGNED_IN,
+    # general pages
+    "core.home": SIGNED_IN,
+    "core.about": PUBLIC,
+    "core.health": PUBLIC,
+    "core.security_txt": PUBLIC,
+    "privacy.statement": PUBLIC,
+    "exports.blank_plate_pdf": PUBLIC,
+    # conversations
+    "conversations.start": P.START_CONVERSATION,
+    "conversations.show": P.VIEW,
+    "conversations.edit": P.RUN_CONVERSATION,
+    "conversations.choose_questions": P.RUN_CONVERSATION,
+    "conversations.answer": P.RUN_CONVERSATION,
+    "conversations.delete": P.DELETE_CONVERSATION,
+    # action points and their exports
+    "actions.index": P.VIEW,
+    "actions.add": P.MANAGE_ACTIONS,
+    "actions.move": P.MANAGE_ACTIONS,
+    "actions.delete": P.MANAGE_ACTIONS,
+    "actions.edit": P.UPDATE_ACTIONS,
+    "actions.change_status": P.UPDATE_ACTIONS,
+    "exports.action_list": P.EXPORT,
+    "exports.action_list_pdf": P.EXPORT,
+    "exports.action_list_xlsx": P.EXPORT,
+    # history
+    "audit.conversation_history": P.VIEW,
+    "audit.region_history": P.VIEW,
+    # a region and its members
+    "regions.show": P.VIEW,
+    "regions.members": P.MANAGE_MEMBERS,
+    "regions.member": P.MANAGE_MEMBERS,
+    "regions.change_member_role": P.MANAGE_MEMBERS,
+    "regions.remove_member": P.MANAGE_MEMBERS,
+    "regions.new_member_link": P.MANAGE_MEMBERS,
+    # the region's data (AVG)
+    "privacy.region_data": P.REGION_DATA,
+    "privacy.region_export": P.REGION_DATA,
+    "privacy.delete_region_conversations": P.REGION_DATA,
+    # the installation
+    "admin.index": ADMIN,
+    "admin.regions": ADMIN,
+    "admin.users": ADMIN,
+    "admin.user": ADMIN,
+    "admin.set_user_role": ADMIN,
+    "admin.remove_user_role": ADMIN,
+    "admin.set_user_admin": ADMIN,
+    "admin.user_link": ADMIN,
+    "admin.delete_user": ADMIN,
+    "admin.questionnaires": ADMIN,
+}
+
+#: Served by Flask itself, public by design (``static`` needs no sign-in).
+NOT_IN_MATRIX = {"static"}
+
+#: URL arguments that point into a region: their routes are tried on both regions.
+REGION_ARGUMENTS = {"conversation_id", "action_id", "slug", "membership_id"}
+
+QUESTION = "verkennen-regie"
+ACTORS = ("anonymous", "admin", "member", "project-leader", "facilitator", "coordinator")
+ROLE_OF_ACTOR = {
+    "member": Role.MEMBER,
+    "project-leader": Role.PROJECT_LEADER,
+    "facilitator": Role.FACILITATOR,
+    "coordinator": Role.COORDINATOR,
+}
+OWN, OTHER = "own", "other"
+#: What a page must never show to a user of region A: region B's rows.
+SECRETS_OF_B = (
+    "Achterhoek",
+    "Geheim overleg Achterhoek",
+    "Geheime actie Achterhoek",
+    "lid-b@achterhoek.test",
+    "Berend van B",
+)
+
+
+def _url_map_app():
+    return create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+
+
+def _routes() -> list[tuple[str, str]]:
+    """(endpoint, rule) of every route, for the test ids."""
+    app = _url_map_app()
+    rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule))
+    return [(r.endpoint, r.rule) for r in rules if r.endpoint not in NOT_IN_MATRIX]
+
+
+ROUTES = _routes()
+
+
+# --- the world ----------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    slug: dict[str, str] = field(default_factory=dict)
+    conversation: dict[str, int] = field(default_factory=dict)
+    action: dict[str, int] = field(default_factory=dict)
+    #: A member of each region who is none of the actors (for the membership pages).
+    target_user: dict[str, int] = field(default_factory=dict)
+    membership: dict[str, int] = field(default_factory=dict)
+    actors: dict[str, User] = field(default_factory=dict)
+    snapshot: tuple = ()
+
+
+def _conversation(title: str, region, action: str) -> tuple[int, int]:
+    from app.actions.operations import ActionData, add_action
+    from app.conversations.models import OrganisationType
+    from app.conversations.operations import (
+        ConversationDetails,
+        ParticipantData,
+        select_questions,
+        start_conversation,
+    )
+
+    participant = ParticipantData(
+        "Anna de Vries", "Gemeente", OrganisationType.MUNICIPALITY, "Wethouder"
+    )
+    conversation = start_conversation(
+        ConversationDetails(title, region, date(2026, 10, 8), "verkennen"), [participant]
+    ).conversation
+    select_questions(conversation, [QUESTION, "verkennen-populatie"])
+    action_point = add_action(conversation, ActionData(description=action)).action
+    db.session.flush()
+    return conversation.id, action_point.id
+
+
+def build_world() -> World:
+    from app.regions.operations import ensure_region
+
+    world = World()
+    region_a = ensure_region("Twente", ["Almelo", "Enschede"])
+    region_b = ensure_region("Achterhoek", ["Winterswijk"])
+    db.session.flush()
+    world.slug = {OWN: region_a.slug, OTHER: region_b.slug}
+    world.conversation[OWN], world.action[OWN] = _conversation(
+        "Gewoon overleg Twente", region_a, "Gewone actie Twente"
+    )
+    world.conversation[OTHER], world.action[OTHER] = _conversation(
+        "Geheim overleg Achterhoek", region_b, "Geheime actie Achterhoek"
+    )
+    db.session.commit()
+
+    world.actors["admin"] = make_user("beheer@handvat.test", "Bea Beheer", admin=True)
+    for actor, role in ROLE_OF_ACTOR.items():
+        world.actors[actor] = make_user(
+            f"{actor}@twente.test", actor.title(), region=region_a, role=role
+        )
+    # Each region keeps a coordinator who is not an actor, and a plain member to point at.
+    make_user("coord-b@achterhoek.test", "Bram Coördinator", region=region_b, role=Role.COORDINATOR)
+    for target, region, email, name in (
+        (OWN, region_a, "lid-a@twente.test", "Anouk van A"),
+        (OTHER, region_b, "lid-b@achterhoek.test", "Berend van B"),
+    ):
+        user = make_user(email, name, region=region, role=Role.MEMBER)
+        world.target_user[target] = user.id
+        world.membership[target] = user.memberships[0].id
+    world.snapshot = world_snapshot()
+    return world
+
+
+def world_snapshot() -> tuple:
+    """Everything a request with empty data could have changed that the matrix relies on."""
+    db.session.expire_all()
+    return (
+        tuple(db.session.execute(select(Conversation.id, Conversation.region_id)).all()),
+        tuple(db.session.execute(select(ActionPoint.id, ActionPoint.conversation_id)).all()),
+        tuple(
+            db.session.execute(
+                select(SelectedQuestion.conversation_id, SelectedQuestion.question_id).order_by(
+                    SelectedQuestion.conversation_id, SelectedQuestion.question_id
+                )
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(
+                    Membership.id, Membership.user_id, Membership.region_id, Membership.role
+                ).order_by(Membership.id)
+            ).all()
+        ),
+        tuple(db.session.execute(select(User.id, User.is_admin).order_by(User.id)).all()),
+    )
+
+
+def reset_database() -> None:
+    db.session.rollback()
+    _empty_all_tables()
+    forget_parsed_snapshots()
+    forget_cached_pages()
+
+
+@pytest.fixture(scope="module")
+def matrix(database_url, tmp_path_factory) -> Iterator[tuple]:
+    app = create_app(
+        {
+            **BASE_TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "EXPORT_CACHE_FOLDER": str(tmp_path_factory.mktemp("matrix-export-cache")),
+        }
+    )
+    with app.app_context():
+        reset_database()
+        holder = {"world": build_world()}
+        yield app, holder
+        db.session.remove()
+        reset_database()
+        db.engine.dispose()
+
+
+def current_world(holder: dict) -> World:
+    """The world, built again if a request changed it."""
+    world = holder["world"]
+    if world_snapshot() != world.snapshot:
+        reset_database()
+        world = holder["world"] = build_world()
+    return world
+
+
+# --- the cases ----------------------------------------------------------------------------------
+
+
+def url_values(rule, world: World, target: str) -> dict:
+    values = {}
+    for argument in sorted(rule.arguments):
+        if argument == "conversation_id":
+            values[argument] = world.conversation[target]
+        elif argument == "action_id":
+            values[argument] = world.action[target]
+        elif argument == "question_id":
+            values[argument] = QUESTION
+        elif argument == "slug":
+            values[argument] = world.slug[target]
+        elif argument == "token":
+            values[argument] = "geen-echte-link-" + "x" * 27
+        elif argument == "membership_id":
+            values[argument] = world.membership[target]
+        elif argument == "user_id":
+            values[argument] = world.target_user[target]
+        else:
+            pytest.fail(
+                f"The matrix cannot fill <{argument}> of {rule.rule} ({rule.endpoint}). Teach "
+                "url_values() in tests/test_authorization_matrix.py what object it names, in "
+                "the user's own region and in the other region."
+            )
+    return values
+
+
+def client_for(app, world: World, actor: str):
+    client = app.test_client()
+    if actor != "anonymous":
+        key = new_session_key(world.actors[actor])
+        with client.session_transaction() as session:
+            session["_user_id"] = key
+            session["_fresh"] = True
+    return client
+
+
+def actor_allows(actor: str, permission: Permission) -> bool:
+    role = ROLE_OF_ACTOR.get(actor)
+    return role is not None and permission in _permissions(role)
+
+
+def _permissions(role: Role) -> frozenset[Permission]:
+    from app.accounts.roles import ROLE_PERMISSIONS
+
+    return ROLE_PERMISSIONS[role]
+
+
+OK_GET_REFUSED = {401, 403, 404, 405, 500}
+OK_POST = {200, 302, 400, 409, 422}
+
+
+def is_real_answer(method: str, status: int) -> bool:
+    if method == "POST":
+        return status in OK_POST
+    return status not in OK_GET_REFUSED and status < 500
+
+
+def expectation(requirement, method: str, actor: str, target: str, scoped: bool):
+    """(what is expected in words, a check of the response)."""
+    if requirement == PUBLIC:
+        return (
+            "open to everyone",
+            lambda r: (
+                r.status_code < 500
+                and r.status_code
+                not in (
+                    401,
+                    403,
+                )
+            ),
+        )
+    if actor == "anonymous":
+        if method == "GET":
+            return (
+                "302 to /inloggen",
+                lambda r: r.status_code == 302 and urlsplit(r.location).path == "/inloggen",
+            )
+        return "401", lambda r: r.status_code == 401
+    if requirement == SIGNED_IN:
+        return "a real answer", lambda r: is_real_answer(method, r.status_code)
+    if requirement == ADMIN:
+        if actor == "admin":
+            return "a real answer", lambda r: is_real_answer(method, r.status_code)
+        return "403", lambda r: r.status_code == 403
+    assert isinstance(requirement, Permission), requirement
+    if scoped and (target == OTHER or actor == "admin"):
+        return "404", lambda r: r.status_code == 404
+    if not actor_allows(actor, requirement):
+        return "403", lambda r: r.status_code == 403
+    return "a real answer", lambda r: is_real_answer(method, r.status_code)
+
+
+def cases(rule, requirement):
+    scoped = isinstance(requirement, Permission) and bool(set(rule.arguments) & REGION_ARGUMENTS)
+    targets = (OWN, OTHER) if scoped else (OWN,)
+    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
+    for method in methods:
+        for actor in ACTORS:
+            for target in targets:
+                yield method, actor, target, scoped
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_every_route_is_in_the_table(matrix):
+    app, _holder = matrix
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()} - NOT_IN_MATRIX
+    missing = sorted(endpoints - REQUIRED.keys())
+    assert not missing, (
+        f"Routes missing from REQUIRED in tests/test_authorization_matrix.py: {missing}. "
+        "Add each with the permission its view checks (a Permission, PUBLIC, SIGNED_IN or "
+        "ADMIN): a new route cannot escape the authorisation matrix."
+    )
+    stale = sorted(REQUIRED.keys() - endpoints)
+    assert not stale, f"REQUIRED names endpoints that no longer exist: {stale}"
+
+
+@pytest.mark.parametrize(("endpoint", "path"), ROUTES, ids=[f"{e} {r}" for e, r in ROUTES])
+def test_matrix(matrix, endpoint, path):
+    app, holder = matrix
+    assert endpoint in REQUIRED, (
+        f"{endpoint} ({path}) is not in REQUIRED in tests/test_authorization_matrix.py: add it "
+        "with the permission its view checks, so it cannot escape the matrix."
+    )
+    requirement = REQUIRED[endpoint]
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint and r.rule == path]
+    assert rules, f"{endpoint} {path} is gone from the URL map"
+    rule = rules[0]
+    wrong = []
+    tried = 0
+    for method, actor, target, scoped in cases(rule, requirement):
+        world = current_world(holder)
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(endpoint, **url_values(rule, world, target))
+        client = client_for(app, world, actor)
+        response = client.open(url, method=method, data={} if method == "POST" else None)
+        tried += 1
+        expected, check = expectation(requirement, method, actor, target, scoped)
+        if not check(response):
+            where = f" ({target} region)" if scoped else ""
+            wrong.append(
+                f"{method} {url} as {actor}{where}: {response.status_code}"
+                f"{' -> ' + response.location if response.location else ''}, expected {expected}"
+            )
+        response.close()
+    assert tried
+    assert not wrong, f"{endpoint} needs {requirement}:\n" + "\n".join(wrong)
+
+
+def page_paths(world: World) -> list[str]:
+    own_conversation = world.conversation[OWN]
+    return [
+        "/",
+        f"/regio/{world.slug[OWN]}",
+        f"/regio/{world.slug[OWN]}/geschiedenis",
+        f"/regio/{world.slug[OWN]}/leden",
+        f"/regio/{world.slug[OWN]}/gegevens",
+        "/gesprekken/nieuw",
+        f"/gesprekken/{own_conversation}",
+        f"/gesprekken/{own_conversation}/acties",
+        f"/gesprekken/{own_conversation}/geschiedenis",
+        f"/gesprekken/{own_conversation}/actielijst",
+        f"/gesprekken/{own_conversation}/bewerken",
+        "/account",
+    ]
+
+
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a != "anonymous"])
+def test_pages_of_region_a_never_show_region_b(matrix, actor):
+    app, holder = matrix
+    world = current_world(holder)
+    client = client_for(app, world, actor)
+    shown = 0
+    for path in page_paths(world):
+        response = client.get(path)
+        assert response.status_code < 500, path
+        if response.status_code != 200:
+            continue
+        shown += 1
+        for secret in SECRETS_OF_B:
+            assert secret not in response.text, f"{path} shows {secret!r} to {actor}"
+    assert shown >= 2
+    home = client.get("/").text
+    if actor == "admin":
+        assert "Gewoon overleg Twente" not in home
+    else:
+        assert "Gewoon overleg Twente" in home
+
+
+def test_the_action_list_of_region_a_has_only_its_own_rows(matrix):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    app, holder = matrix
+    world = current_world(holder)
+    client = client_for(app, world, "member")
+    response = client.get(f"/gesprekken/{world.conversation[OWN]}/actielijst.xlsx")
+    assert response.status_code == 200
+    book = load_workbook(BytesIO(response.data))
+    cells = " ".join(
+        str(cell.value) for sheet in book for row in sheet.iter_rows() for cell in row if cell.value
+    )
+    assert "Gewone actie Twente" in cells
+    assert not any(secret in cells for secret in SECRETS_OF_B)
