@@ -250,15 +250,34 @@ def test_anonymous_post_gets_the_typed_text_back(anonymous_client, make_region):
     assert typed in response.text
 
 
-def test_expired_session_post_gets_the_typed_text_back(app, anonymous_client, anna):
-    sign_in(anonymous_client, anna)
-    _age_sessions(anna, last_seen_dt=utcnow() - timedelta(days=1))
-    typed = "Mijn lange antwoord dat niet verloren mag gaan"
+def test_expired_session_post_gets_the_typed_text_back(app, make_region, anonymous_client):
+    region = make_region()
+    user = make_user("lid@gemeente.test", region=region, role=Role.FACILITATOR)
+    sign_in(anonymous_client, user)
+    _age_sessions(user, last_seen_dt=utcnow() - timedelta(days=1))
+    typed = "Mijn lange titel die niet verloren mag gaan"
     response = anonymous_client.post(
-        "/account/wachtwoord", data={"current": typed, "password": "x", "repeat": "x"}
+        "/gesprekken/nieuw", data={"title": typed, "region_id": str(region.id)}
     )
     assert response.status_code == 401
     assert typed in response.text
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app/core/errors.py submitted_texts() gives every posted field back, passwords "
+    "included; it should leave out password fields (lead's file)",
+)
+def test_expired_session_page_never_shows_a_password(app, anonymous_client, anna):
+    sign_in(anonymous_client, anna)
+    _age_sessions(anna, last_seen_dt=utcnow() - timedelta(days=1))
+    response = anonymous_client.post(
+        "/account/wachtwoord",
+        data={"current": TEST_PASSWORD, "password": NEW_PASSWORD, "repeat": NEW_PASSWORD},
+    )
+    assert response.status_code == 401
+    assert TEST_PASSWORD not in response.text
+    assert NEW_PASSWORD not in response.text
 
 
 # --- changing the password --------------------------------------------------------------------
