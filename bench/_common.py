@@ -27,6 +27,12 @@ DB_ENV = "BENCH_HANDVAT_DB"
 #: ``HANDVAT_PAGE_CACHE_ENABLED`` would not work here: ``create_app`` reads ``HANDVAT_*`` only
 #: when it gets no ``test_config``, and the benchmark always passes one.
 PAGE_CACHE_ENV = "BENCH_HANDVAT_PAGE_CACHE"
+#: The account every benchmark signs in with: coordinator of the demo region (Twente), so it may
+#: read, save and export the demo conversation. It exists only in the scratch database.
+BENCH_EMAIL = "bench@handvat.test"
+BENCH_NAME = "Benchmark"
+#: Only for the throwaway database of a benchmark run; long enough for the password rules.
+BENCH_PASSWORD = "alleen-voor-de-benchmark-niet-geheim"
 
 
 def bench_config(db_path: Path, *, page_cache: bool = True) -> dict:
@@ -54,7 +60,8 @@ def scratch_dir() -> Iterator[Path]:
 
 
 def prepare_database(db_path: Path):
-    """Create the scratch database with the committed migrations and load the demo.
+    """Create the scratch database with the committed migrations, load the demo and add the
+    benchmark account (``BENCH_EMAIL`` / ``BENCH_PASSWORD``, coordinator of the demo region).
 
     Returns the app (configured for ``db_path``) for callers that want to add more data.
     """
@@ -63,17 +70,64 @@ def prepare_database(db_path: Path):
     from flask_migrate import upgrade
 
     from app import create_app
+    from app.accounts.operations import ensure_user, set_password, set_role
+    from app.accounts.roles import Role
     from app.demo.commands import load_demo
     from app.extensions import db
 
     app = create_app(bench_config(db_path))
     with app.app_context():
         upgrade()
-        load_demo()
+        demo = load_demo()
+        user, _ = ensure_user(BENCH_EMAIL, BENCH_NAME)
+        set_role(user, demo.region, Role.COORDINATOR)
+        set_password(user, BENCH_PASSWORD)
         db.session.commit()
     # Alembic switches on INFO logging for its own loggers; keep the benchmark output quiet.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     return app
+
+
+def signed_in_cookie(app) -> str:
+    """A ``Cookie`` header value with a live session of the benchmark account, for the test
+    client and for clients outside Flask; the same as signing in through ``/inloggen``, without
+    the password hashing (which the benchmark does not measure).
+
+    A session row (``UserSession``) holds the hash of a random key; the signed session cookie
+    carries the key, exactly as ``app.accounts.operations.start_session`` sets it.
+    """
+    import secrets
+
+    from sqlalchemy import select
+
+    from app.accounts.access import session_key_hash
+    from app.accounts.models import User, UserSession
+    from app.extensions import db
+
+    key = secrets.token_urlsafe(32)
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id).where(User.email == BENCH_EMAIL))
+        if user_id is None:
+            raise RuntimeError("no benchmark account; was prepare_database() run?")
+        db.session.add(UserSession(key_hash=session_key_hash(key), user_id=user_id))
+        db.session.commit()
+        db.session.remove()
+    value = app.session_interface.get_signing_serializer(app).dumps(
+        {"_user_id": key, "_fresh": True}
+    )
+    return f"{app.config['SESSION_COOKIE_NAME']}={value}"
+
+
+def signed_in_client(app, cookie: str):
+    """A Flask test client that sends ``cookie`` (from ``signed_in_cookie``) with every request.
+
+    The test client builds the ``Cookie`` header from its own cookie jar and drops one passed
+    in ``headers``, so the cookie goes into the jar.
+    """
+    client = app.test_client()
+    name, value = cookie.split("=", 1)
+    client.set_cookie(name, value)
+    return client
 
 
 def journal_mode(db_path: Path) -> str:

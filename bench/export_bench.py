@@ -12,6 +12,9 @@ Two parts, on one scratch database (the demo conversation brought to 1,000 actio
   over and over (export cache off, so every download renders), and while two clients do so at
   the same time (for information: with one export slot, the second waits for it).
 
+Every request carries a signed-in session of the benchmark account (``signed_in_cookie``), so
+``GET /`` is the signed-in home page with the user's regions and conversations.
+
 Run from the project root, with the virtualenv active (needs gunicorn: ``pip install -e
 ".[bench]"``)::
 
@@ -41,6 +44,8 @@ from _common import (
     prepare_database,
     print_table,
     scratch_dir,
+    signed_in_client,
+    signed_in_cookie,
 )
 from http_bench import HOST, start_server, stop_server
 
@@ -89,7 +94,9 @@ def prepare(scratch: Path, actions: int):
     from app.exports.queries import action_list_document
     from app.extensions import db
 
-    with app.test_request_context():
+    cookie = signed_in_cookie(app)
+    # Signed in: every read of a conversation checks the user's role in its region.
+    with app.test_request_context(headers={"Cookie": cookie}):
         conversation = get_conversation_or_404(1)
         for data in action_data(actions - len(actions_of(conversation))):
             add_action(conversation, data)
@@ -98,10 +105,10 @@ def prepare(scratch: Path, actions: int):
         document = action_list_document(conversation, actions_of(conversation))
         db.session.remove()
         db.engine.dispose()
-    return app, document
+    return app, document, cookie
 
 
-def in_process_rows(app, document, runs: int) -> list[Row]:
+def in_process_rows(app, document, cookie: str, runs: int) -> list[Row]:
     from pdf_bench import baseline_pdf, timed
 
     import app.exports.routes as routes
@@ -114,7 +121,7 @@ def in_process_rows(app, document, runs: int) -> list[Row]:
         return real(doc)
 
     routes.render_action_list_pdf = counting
-    client = app.test_client()
+    client = signed_in_client(app, cookie)
 
     def download() -> bytes:
         response = client.get(PDF)
@@ -160,11 +167,12 @@ def in_process_rows(app, document, runs: int) -> list[Row]:
 # --------------------------------------------------------------------------------------------
 
 
-def get(port: int, path: str, timeout: float = 60) -> tuple[int, int]:
-    """GET ``path`` on a new connection; the status and the body's length."""
+def get(port: int, path: str, cookie: str, timeout: float = 60) -> tuple[int, int]:
+    """GET ``path`` on a new connection with the session ``cookie``; the status and the body's
+    length."""
     connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
     try:
-        connection.request("GET", path)
+        connection.request("GET", path, headers={"Cookie": cookie})
         response = connection.getresponse()
         return response.status, len(response.read())
     finally:
@@ -199,7 +207,7 @@ class Phase:
         )
 
 
-def run_phase(name: str, port: int, seconds: float, exporters: int) -> Phase:
+def run_phase(name: str, port: int, cookie: str, seconds: float, exporters: int) -> Phase:
     """``exporters`` clients download the big PDF over and over while the sampler sends a
     cheap request every ``SAMPLE_INTERVAL`` seconds. Bounded: every client stops after
     ``seconds`` (its last download may run on; it is awaited, at most 60 s)."""
@@ -211,7 +219,7 @@ def run_phase(name: str, port: int, seconds: float, exporters: int) -> Phase:
         while not stop.is_set():
             start = time.perf_counter()
             try:
-                status, _ = get(port, PDF)
+                status, _ = get(port, PDF, cookie)
             except OSError as exc:
                 status = type(exc).__name__
             with lock:
@@ -227,7 +235,7 @@ def run_phase(name: str, port: int, seconds: float, exporters: int) -> Phase:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         start = time.perf_counter()
-        status, _ = get(port, CHEAP, timeout=30)
+        status, _ = get(port, CHEAP, cookie, timeout=30)
         phase.latencies_ms.append((time.perf_counter() - start) * 1000)
         phase.cheap_statuses[status] += 1
         time.sleep(SAMPLE_INTERVAL)
@@ -237,7 +245,7 @@ def run_phase(name: str, port: int, seconds: float, exporters: int) -> Phase:
     return phase
 
 
-def gunicorn_rows(scratch: Path, seconds: float, workers: int, two: bool) -> list[Row]:
+def gunicorn_rows(scratch: Path, cookie: str, seconds: float, workers: int, two: bool) -> list[Row]:
     env = {
         DB_ENV: str(scratch / "handvat.sqlite"),
         EXPORT_FOLDER_ENV: str(scratch / "export-cache-gunicorn"),
@@ -245,21 +253,23 @@ def gunicorn_rows(scratch: Path, seconds: float, workers: int, two: bool) -> lis
     server = start_server("Handvat", "export_bench:wsgi_app()", workers, env)
     try:
         # Warm up both workers: the first PDF in a worker loads reportlab and the fonts.
-        warm = [threading.Thread(target=get, args=(server.port, PDF)) for _ in range(2)]
+        warm = [threading.Thread(target=get, args=(server.port, PDF, cookie)) for _ in range(2)]
         for thread in warm:
             thread.start()
         for thread in warm:
             thread.join(timeout=60)
         for _ in range(20):
-            get(server.port, CHEAP)
+            status, _ = get(server.port, CHEAP, cookie)
+            if status != 200:  # e.g. 302 to the sign-in page: the session did not work
+                raise RuntimeError(f"{CHEAP} answered {status} with the benchmark session")
         print(f"\nUnder gunicorn ({workers} sync workers, loopback), {seconds:g} s per phase")
-        idle = run_phase("idle", server.port, seconds, 0)
+        idle = run_phase("idle", server.port, cookie, seconds, 0)
         print(idle.describe())
-        busy = run_phase("while one PDF renders", server.port, seconds, 1)
+        busy = run_phase("while one PDF renders", server.port, cookie, seconds, 1)
         print(busy.describe())
         phases = [idle, busy]
         if two:
-            both = run_phase("while two PDFs are asked at once", server.port, seconds, 2)
+            both = run_phase("while two PDFs are asked at once", server.port, cookie, seconds, 2)
             print(both.describe())
             phases.append(both)
     finally:
@@ -294,10 +304,12 @@ def main() -> int:
     print("machine:", machine_summary(("reportlab", "flask", "gunicorn")))
     print(f"{load_average()} at the start")
     with scratch_dir() as scratch:
-        app, document = prepare(scratch, args.actions)
-        rows = in_process_rows(app, document, args.runs)
+        app, document, cookie = prepare(scratch, args.actions)
+        rows = in_process_rows(app, document, cookie, args.runs)
         if not args.no_gunicorn:
-            rows += gunicorn_rows(scratch, args.seconds, args.workers, not args.no_two_exports)
+            rows += gunicorn_rows(
+                scratch, cookie, args.seconds, args.workers, not args.no_two_exports
+            )
     print(f"\n{load_average()} at the end")
     passed = print_table("Results (ratio = Handvat / baseline; for GET /: busy / idle)", rows)
     return 0 if passed else 1

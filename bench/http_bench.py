@@ -3,7 +3,9 @@
 Handvat and a bare hello-world Flask app (``hello_app.py``) run side by side under gunicorn with
 the same settings, on loopback; wrk (``load.lua``) drives both with the same load, one after the
 other, in the same run. Handvat runs on a scratch copy of the embedded SQLite default (WAL), with
-the migrations applied and the demo loaded, and with CSRF protection on.
+the migrations applied, the demo loaded and the benchmark account added, and with CSRF
+protection on. The benchmark signs in through the sign-in form first, so every request it sends
+to Handvat is a signed-in request.
 
 A second Handvat gunicorn, on the same database and with the same settings but with the page
 cache off (``PAGE_CACHE_ENABLED=False``), serves the conversation page once more: rendered on
@@ -34,11 +36,14 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 
 from _common import (
     BENCH_DIR,
+    BENCH_EMAIL,
+    BENCH_PASSWORD,
     DB_ENV,
     PAGE_CACHE_ENV,
     PROJECT_ROOT,
@@ -56,6 +61,9 @@ CONVERSATION = "/gesprekken/1"
 QUESTION_PREFIX = "/gesprekken/1/vragen/"
 QUESTION_PAGE = QUESTION_PREFIX + "vormgeven-kwaliteitseisen"
 LOAD_SCRIPT = BENCH_DIR / "load.lua"
+SIGN_IN = "/inloggen"
+#: Flask's default ``SESSION_COOKIE_NAME``, which Handvat keeps.
+SESSION_COOKIE = "session"
 
 #: The targets of the issue.
 SAVE_MIN_RATIO = 0.15
@@ -143,6 +151,15 @@ def worker_cpu_seconds(server: Server) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _session_cookie(response: http.client.HTTPResponse) -> str:
+    """The ``name=value`` of the session cookie a response set, or ""."""
+    for header in response.headers.get_all("Set-Cookie") or []:
+        pair = header.split(";", 1)[0]
+        if pair.startswith(f"{SESSION_COOKIE}="):
+            return pair
+    return ""
+
+
 def fetch(server: Server, path: str, cookie: str = "") -> tuple[int, str, str]:
     """GET a page; returns status, body and the session cookie it set (if any)."""
     connection = http.client.HTTPConnection(HOST, server.port, timeout=10)
@@ -150,8 +167,24 @@ def fetch(server: Server, path: str, cookie: str = "") -> tuple[int, str, str]:
         connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
         response = connection.getresponse()
         body = response.read().decode("utf-8", "replace")
-        set_cookie = response.getheader("Set-Cookie") or ""
-        return response.status, body, set_cookie.split(";", 1)[0]
+        return response.status, body, _session_cookie(response)
+    finally:
+        connection.close()
+
+
+def post_form(server: Server, path: str, fields: dict[str, str], cookie: str) -> tuple[int, str]:
+    """POST a form (redirects not followed); returns status and the session cookie it set."""
+    connection = http.client.HTTPConnection(HOST, server.port, timeout=10)
+    try:
+        connection.request(
+            "POST",
+            path,
+            body=urllib.parse.urlencode(fields),
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+        )
+        response = connection.getresponse()
+        response.read()
+        return response.status, _session_cookie(response)
     finally:
         connection.close()
 
@@ -176,8 +209,34 @@ class Session:
     question_ids: list[str]
 
 
+def sign_in(server: Server) -> str:
+    """Sign in as the benchmark account through the real form; the session cookie.
+
+    GET ``/inloggen`` for a session with a CSRF token, POST the address, password and token.
+    Signing in clears the session and sets a new one (with a new session key), so the CSRF
+    token used afterwards must come from a page fetched with the new cookie.
+    """
+    status, page, cookie = fetch(server, SIGN_IN)
+    if status != 200 or not cookie:
+        raise RuntimeError(f"{SIGN_IN} answered {status} without a session cookie")
+    fields = {
+        "csrf_token": _input_value(page, "csrf_token"),
+        "email": BENCH_EMAIL,
+        "password": BENCH_PASSWORD,
+    }
+    status, signed_in = post_form(server, SIGN_IN, fields, cookie)
+    if status != 302 or not signed_in:
+        raise RuntimeError(f"signing in answered {status}; is the benchmark account there?")
+    return signed_in
+
+
 def open_session(server: Server) -> Session:
-    status, page, _ = fetch(server, CONVERSATION)
+    """Sign in, then read the chosen questions and a CSRF token of the signed-in session."""
+    cookie = sign_in(server)
+    # Every page holds the sign-out form, so the first page after signing in stores a CSRF
+    # token in the session and sets the cookie again: keep the latest cookie.
+    status, page, new_cookie = fetch(server, CONVERSATION, cookie)
+    cookie = new_cookie or cookie
     if status != 200:
         raise RuntimeError(f"{CONVERSATION} answered {status}; is the demo loaded?")
     question_ids = list(
@@ -185,10 +244,11 @@ def open_session(server: Server) -> Session:
     )
     if not question_ids:
         raise RuntimeError(f"no question links on {CONVERSATION}")
-    status, page, cookie = fetch(server, QUESTION_PREFIX + question_ids[0])
-    if status != 200 or not cookie:
-        raise RuntimeError("the question page set no session cookie")
-    return Session(cookie, _input_value(page, "csrf_token"), question_ids)
+    status, page, new_cookie = fetch(server, QUESTION_PREFIX + question_ids[0], cookie)
+    if status != 200:
+        raise RuntimeError(f"the question page answered {status}")
+    # The form's CSRF token is stored in the session; the cookie then changes with it.
+    return Session(new_cookie or cookie, _input_value(page, "csrf_token"), question_ids)
 
 
 def current_revisions(server: Server, session: Session, question_ids: list[str]) -> list[str]:

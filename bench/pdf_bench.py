@@ -10,6 +10,7 @@ Two Handvat figures:
 * end to end: ``GET /gesprekken/1/actielijst.pdf`` through the Flask test client, so including
   the queries, building the document and the response (no network, no gunicorn), with the
   export cache off so that every request renders (``export_bench.py`` measures the cache).
+  The request carries a signed-in session of the benchmark account (``signed_in_cookie``).
 
 Run from the project root, with the virtualenv active::
 
@@ -31,7 +32,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
-from _common import Row, load_average, machine_summary, prepare_database, print_table, scratch_dir
+from _common import (
+    Row,
+    load_average,
+    machine_summary,
+    prepare_database,
+    print_table,
+    scratch_dir,
+    signed_in_client,
+    signed_in_cookie,
+)
 
 ACTION_COUNT = 1_000
 MAX_RATIO = 1.5
@@ -232,7 +242,9 @@ def main() -> int:
         from app.exports.queries import action_list_document
         from app.extensions import db
 
-        with app.test_request_context():
+        cookie = signed_in_cookie(app)
+        # Signed in: every read of a conversation checks the user's role in its region.
+        with app.test_request_context(headers={"Cookie": cookie}):
             conversation = get_conversation_or_404(1)
             # The demo has eight actions; bring the list to exactly ``args.actions``.
             missing = args.actions - len(actions_of(conversation))
@@ -247,7 +259,7 @@ def main() -> int:
             f"participants, {sum(len(s.questions) for s in document.sections)} questions"
         )
 
-        client = app.test_client()
+        client = signed_in_client(app, cookie)
 
         def end_to_end() -> bytes:
             response = client.get("/gesprekken/1/actielijst.pdf")
