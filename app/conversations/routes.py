@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ..accounts.access import current_access
 from ..accounts.roles import Permission
@@ -117,9 +117,16 @@ def _preferred_region_id(regions: list[Region]) -> int:
 @bp.get("/<id:conversation_id>")
 def show(conversation_id: int):
     revision = conversation_revision_or_404(conversation_id)
-    # The page shows the user's name and the buttons their role allows: it is kept per user.
+    # The page shows the user's name, the buttons their role allows and the sign-out form with
+    # this session's CSRF token: it is kept per user and per session.
     return cached_page(
-        ("conversation", conversation_id, revision, current_access().fingerprint),
+        (
+            "conversation",
+            conversation_id,
+            revision,
+            current_access().fingerprint,
+            session.get("csrf_token"),
+        ),
         lambda: _render_show(conversation_id),
     )
 

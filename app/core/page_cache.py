@@ -1,9 +1,10 @@
 """Rendered pages kept in this process, keyed by what they show and the data's revision.
 
-A key must hold everything a page depends on, such as ``("conversation", 12, revision 31)``;
+A key must hold everything a page depends on, such as ``("conversation", 12, revision 31)``
+plus who is looking (their roles and their session's CSRF token, which the sign-out form holds);
 a new revision gives a new key, so an entry never goes stale, and with several workers each
-keeps its own. Pages with a pending flash message, or with a form and its CSRF token, are
-never cached.
+keeps its own. Pages with a pending flash message are never cached, nor pages whose forms
+(other than sign-out) would carry data typed in this request.
 """
 
 from __future__ import annotations
