@@ -263,11 +263,6 @@ def test_expired_session_post_gets_the_typed_text_back(app, make_region, anonymo
     assert typed in response.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/core/errors.py submitted_texts() gives every posted field back, passwords "
-    "included; it should leave out password fields (lead's file)",
-)
 def test_expired_session_page_never_shows_a_password(app, anonymous_client, anna):
     sign_in(anonymous_client, anna)
     _age_sessions(anna, last_seen_dt=utcnow() - timedelta(days=1))

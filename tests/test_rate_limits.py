@@ -102,11 +102,6 @@ def test_known_and_unknown_address_look_the_same_when_limited(limited_app, anna)
     assert dict(known[-1].headers).keys() == dict(unknown[-1].headers).keys()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/core/errors.py submitted_texts() gives every posted field back, passwords "
-    "included; it should leave out password fields (lead's file)",
-)
 def test_limited_page_never_shows_the_password(limited_app, anna):
     client = limited_app.test_client()
     for _ in range(ACCOUNT_LIMIT + 1):

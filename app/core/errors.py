@@ -39,6 +39,10 @@ MESSAGES = {
 }
 
 
+#: Fields whose value is never shown back: passwords, second-factor codes, tokens.
+SECRET_FIELDS = frozenset({"csrf_token", "password", "current", "repeat", "code"})
+
+
 def submitted_texts() -> list[tuple[str, str]]:
     """The text a user just submitted, so an error page can give it back instead of losing it."""
     if request.method != "POST":
@@ -50,7 +54,7 @@ def submitted_texts() -> list[tuple[str, str]]:
     return [
         (key, clean_text(value))
         for key, value in form.items(multi=True)
-        if key != "csrf_token" and value.strip() and len(value) > 2
+        if key not in SECRET_FIELDS and value.strip() and len(value) > 2
     ]
 
 
