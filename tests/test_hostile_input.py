@@ -18,6 +18,9 @@ from urllib.parse import quote
 
 import pytest
 
+from app.accounts.models import LinkPurpose
+from app.accounts.operations import ensure_user, issue_link, set_role
+from app.accounts.roles import Role
 from app.actions.models import ActionPoint, ActionStatus
 from app.conversations.models import Answer, Conversation, Participant, SelectedQuestion
 from app.core.forms import parse_dutch_date
@@ -79,10 +82,20 @@ class World:
 
 
 @pytest.fixture
-def world(make_conversation, make_action) -> World:
+def world(app, tester, make_conversation, make_action) -> World:
+    """A conversation with two action points in a region where the signed-in tester is
+    coordinator; the tester is also an administrator, so every page of the URL map opens, and
+    a second member (with a pending invitation link) gives the member and user pages an
+    object."""
     conversation = make_conversation()
     first = make_action(conversation, "Eerste actie")
     second = make_action(conversation, "Tweede actie")
+    tester.is_admin = True
+    other, _ = ensure_user("lid@handvat.test", "Lisa Lid")
+    membership = set_role(other, conversation.region, Role.MEMBER)
+    token = issue_link(other, LinkPurpose.INVITATION)
+    db.session.commit()
+    app.config["SECURITY_CONTACT"] = "mailto:security@handvat.test"
     return World(
         conversation.id,
         first.id,
@@ -92,6 +105,10 @@ def world(make_conversation, make_action) -> World:
             "conversation_id": str(conversation.id),
             "action_id": str(first.id),
             "question_id": QUESTION,
+            "slug": conversation.region.slug,
+            "user_id": str(other.id),
+            "membership_id": str(membership.id),
+            "token": token,
         },
     )
 
@@ -278,7 +295,90 @@ ROUTES: dict[str, RouteSpec] = {
     "actions.delete": RouteSpec(
         form=lambda w: {"revision": _action_revision(w)}, number_fields=("revision",)
     ),
+    # Accounts. Passwords are not text that comes back (error pages never show them).
+    "accounts.sign_in": RouteSpec(
+        form=lambda w: {"email": "tess@handvat.test", "password": "fout wachtwoord"},
+        text_fields=("email",),
+    ),
+    "accounts.second_factor": RouteSpec(),
+    "accounts.sign_out": RouteSpec(),
+    "accounts.forgotten_password": RouteSpec(
+        form=lambda w: {"email": "iemand@handvat.test"}, text_fields=("email",)
+    ),
+    "accounts.set_password": RouteSpec(
+        form=lambda w: {"password": "kort", "repeat": "kort"}, choice_fields=("password",)
+    ),
+    "accounts.account": RouteSpec(),
+    "accounts.change_password": RouteSpec(
+        form=lambda w: {"current": "fout", "password": "kort", "repeat": "kort"},
+        choice_fields=("current",),
+    ),
+    "accounts.end_other_sessions": RouteSpec(),
+    "accounts.delete_account": RouteSpec(
+        form=lambda w: {"password": "fout wachtwoord"}, choice_fields=("confirm",)
+    ),
+    "accounts.roles_help": RouteSpec(),
+    "two_factor.set_up": RouteSpec(form=lambda w: {"code": "000000"}, choice_fields=("code",)),
+    "two_factor.new_recovery_codes": RouteSpec(),
+    "two_factor.switch_off": RouteSpec(),
+    "core.security_txt": RouteSpec(),
+    # Regions, their members, history and data.
+    "regions.show": RouteSpec(),
+    "regions.members": RouteSpec(
+        form=lambda w: {"email": "nieuw@handvat.test", "name": "Nieuw Lid", "role": "member"},
+        text_fields=("name",),
+        choice_fields=("role",),
+    ),
+    "regions.member": RouteSpec(),
+    "regions.change_member_role": RouteSpec(
+        form=lambda w: {"role": "project-leader"}, choice_fields=("role",)
+    ),
+    "regions.new_member_link": RouteSpec(),
+    "regions.remove_member": RouteSpec(),
+    "audit.conversation_history": RouteSpec(),
+    "audit.region_history": RouteSpec(),
+    "privacy.statement": RouteSpec(),
+    "privacy.region_data": RouteSpec(),
+    "privacy.region_export": RouteSpec(),
+    "privacy.delete_region_conversations": RouteSpec(
+        form=lambda w: {"region_name": "Een andere regio"}, text_fields=("region_name",)
+    ),
+    # The installation's management.
+    "admin.index": RouteSpec(),
+    "admin.regions": RouteSpec(
+        form=lambda w: {"name": "Achterhoek", "municipalities": "Winterswijk\nAalten"},
+        text_fields=("name",),
+        multiline_fields=("municipalities",),
+    ),
+    "admin.users": RouteSpec(
+        form=lambda w: {
+            "email": "nieuw@handvat.test",
+            "name": "Nieuwe Gebruiker",
+            "region_id": str(w.region_id),
+            "role": "member",
+        },
+        text_fields=("name",),
+        number_fields=("region_id",),
+        choice_fields=("role", "is_admin"),
+    ),
+    "admin.user": RouteSpec(),
+    "admin.set_user_role": RouteSpec(
+        form=lambda w: {"region_id": str(w.region_id), "role": "facilitator"},
+        number_fields=("region_id",),
+        choice_fields=("role",),
+    ),
+    "admin.remove_user_role": RouteSpec(),
+    "admin.set_user_admin": RouteSpec(
+        form=lambda w: {"is_admin": "nee"}, choice_fields=("is_admin",)
+    ),
+    "admin.user_link": RouteSpec(),
+    "admin.delete_user": RouteSpec(),
+    "admin.questionnaires": RouteSpec(),
 }
+
+#: What a GET of a page with real objects answers, where that is not 200: the sign-in pages
+#: send a signed-in user (or one without a password step under way) on.
+GET_STATUS = {"accounts.sign_in": 302, "accounts.second_factor": 302}
 
 
 def _rules(app):
@@ -311,8 +411,8 @@ def test_impossible_numbers_and_odd_strings_in_urls(app, client, world):
             for value in hostile:
                 url = _url(rule, {**world.path_values, name: value})
                 for method in sorted(rule.methods & {"GET", "POST"}):
-                    response = client.open(url, method=method, data={"status": "afgerond"})
-                    _no_server_error(response, f"{method} {url}")
+                    with client.open(url, method=method, data={"status": "afgerond"}) as response:
+                        _no_server_error(response, f"{method} {url}")
                     if converter == "DatabaseIdConverter":
                         assert response.status_code == 404, f"{method} {url}"
     # Nothing was changed by any of it.
@@ -322,8 +422,8 @@ def test_impossible_numbers_and_odd_strings_in_urls(app, client, world):
 def test_every_route_answers_get_on_real_objects(app, client, world):
     for rule in _rules(app):
         if "GET" in rule.methods:
-            response = client.get(_url(rule, world.path_values))
-            assert response.status_code == 200, rule.rule
+            with client.get(_url(rule, world.path_values)) as response:
+                assert response.status_code == GET_STATUS.get(rule.endpoint, 200), rule.rule
 
 
 def _post_routes(app):
