@@ -90,9 +90,12 @@ class Access:
 
 ANONYMOUS = Access()
 
-_SESSION_WITH_USER = (
-    select(UserSession, User)
+#: The session, its user and their roles in one query: one row per role (one without).
+_SESSION_WITH_USER_AND_ROLES = (
+    select(UserSession, User, Membership.region_id, Region.name, Region.slug, Membership.role)
     .join(User, User.id == UserSession.user_id)
+    .outerjoin(Membership, Membership.user_id == User.id)
+    .outerjoin(Region, Region.id == Membership.region_id)
     .where(UserSession.key_hash == bindparam("key_hash"))
 )
 _ROLES = (
@@ -108,14 +111,18 @@ def current_access() -> Access:
         if user is None:
             g.access = ANONYMOUS
         else:
-            rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
-            g.access = Access(user, {row[0]: RegionRole(*row) for row in rows})
+            roles = g.pop("roles_at_sign_in", None)
+            if roles is None:
+                rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
+                roles = {row[0]: RegionRole(*row) for row in rows}
+            g.access = Access(user, roles)
     return g.access
 
 
 def forget_current_access() -> None:
     """After a change to the user's own roles within this request."""
     g.pop("access", None)
+    g.pop("roles_at_sign_in", None)
 
 
 def session_key_hash(key: str) -> str:
@@ -125,12 +132,12 @@ def session_key_hash(key: str) -> str:
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
     """The user of a live session; None (signed out) when the session ended or went idle."""
-    row = db.session.execute(
-        _SESSION_WITH_USER, {"key_hash": session_key_hash(session_key)}
-    ).first()
-    if row is None:
+    rows = db.session.execute(
+        _SESSION_WITH_USER_AND_ROLES, {"key_hash": session_key_hash(session_key)}
+    ).all()
+    if not rows:
         return None
-    user_session, user = row
+    user_session, user = rows[0][:2]
     now = utcnow()
     config = current_app.config
     idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
@@ -149,6 +156,7 @@ def load_user(session_key: str) -> User | None:
         )
         db.session.commit()
     g.user_session = user_session
+    g.roles_at_sign_in = {row[2]: RegionRole(*row[2:]) for row in rows if row[2] is not None}
     user.session_key = session_key
     return user
 
@@ -198,7 +206,7 @@ def _view_function():
 
 
 #: What this module and Flask-Login keep on ``g`` for one request.
-_PER_REQUEST = ("access", "user_session", "session_expired", "_login_user")
+_PER_REQUEST = ("access", "user_session", "session_expired", "roles_at_sign_in", "_login_user")
 
 
 def forget_previous_request() -> None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import has_request_context
+from sqlalchemy import insert
 
+from ..core.models import utcnow
 from ..extensions import db
 from .models import AuditAction, AuditEvent
+
+_INSERT_EVENT = insert(AuditEvent.__table__)
 
 #: Who acts when there is no signed-in user: a command run by an administrator on the server.
 COMMAND_LINE = "opdrachtregel"
@@ -47,25 +51,30 @@ def record(
     region_id: int | None = None,
     conversation_id: int | None = None,
     changes: list[dict[str, str]] | None = None,
-) -> AuditEvent | None:
-    """Add one event to the session, in the transaction of the change it describes.
+) -> bool:
+    """Write one event in the transaction of the change it describes; False when the change
+    changes nothing (every ``before`` equals its ``after``) and nothing was written.
 
-    A change that changes nothing (every ``before`` equals its ``after``) is not recorded.
+    One prebuilt INSERT, run at once: an ORM object flushed at commit cost a save about a
+    quarter of a millisecond more (``bench/request_profile.py``).
     """
     changes = [c for c in (changes or []) if c["before"] != c["after"]]
     if action is AuditAction.CHANGED and not changes:
-        return None
+        return False
     actor_id, actor_name = current_actor()
-    event = AuditEvent(
-        actor_id=actor_id,
-        actor_name=actor_name,
-        region_id=region_id,
-        conversation_id=conversation_id,
-        object_type=object_type,
-        object_id=object_id,
-        object_label=object_label[:300],
-        action=action,
-        changes=changes,
+    db.session.execute(
+        _INSERT_EVENT,
+        {
+            "at": utcnow(),
+            "actor_id": actor_id,
+            "actor_name": actor_name[:120],
+            "region_id": region_id,
+            "conversation_id": conversation_id,
+            "object_type": object_type,
+            "object_id": object_id,
+            "object_label": object_label[:300],
+            "action": action,
+            "changes": changes,
+        },
     )
-    db.session.add(event)
-    return event
+    return True
