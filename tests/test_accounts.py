@@ -702,3 +702,15 @@ def test_session_cookie_is_secure_behind_https(app, database_url, anna):
         with https_app.app_context():
             db.session.remove()
             db.engine.dispose()
+
+
+def test_an_expired_session_is_told_why_at_sign_in(app, anonymous_client, anna):
+    sign_in(anonymous_client, anna)
+    _age_sessions(anna, last_seen_dt=utcnow() - timedelta(days=1))
+    response = anonymous_client.get("/account")
+    assert is_sign_in_redirect(response)
+    page = anonymous_client.get(response.location).text
+    assert "U was een tijd niet actief" in page
+    # A visitor who never signed in is not told that.
+    fresh = app.test_client().get("/account")
+    assert "U was een tijd niet actief" not in app.test_client().get(fresh.location).text

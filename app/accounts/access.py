@@ -232,7 +232,10 @@ def require_sign_in():
     access = current_access()
     if access.user is None:
         if request.method in ("GET", "HEAD"):
-            return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+            expired = {"verlopen": 1} if g.get("session_expired") else {}
+            return redirect(
+                url_for("accounts.sign_in", next=request.full_path.rstrip("?"), **expired)
+            )
         from ..core.errors import render_error
 
         return render_error(

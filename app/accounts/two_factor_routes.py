@@ -62,7 +62,7 @@ def set_up():
         "accounts/two_factor_set_up.html",
         form=form,
         qr_code=qr_code_svg(uri),
-        secret=user.totp_secret,
+        secret=" ".join(user.totp_secret[i : i + 4] for i in range(0, len(user.totp_secret), 4)),
         required=must_set_up_second_factor(current_access()),
     ), (422 if form.errors else 200)
 
