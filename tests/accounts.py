@@ -57,3 +57,27 @@ def session_cookie(app: Flask, user: User) -> tuple[str, str]:
     key = new_session_key(user)
     serializer = app.session_interface.get_signing_serializer(app)
     return app.config["SESSION_COOKIE_NAME"], serializer.dumps({"_user_id": key, "_fresh": True})
+
+
+class FakeSMTP:
+    """Stands in for ``smtplib.SMTP``: keeps every message sent."""
+
+    sent: list = []
+
+    def __init__(self, host, port, timeout=None):
+        self.host, self.port = host, port
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def starttls(self, context=None):
+        pass
+
+    def login(self, user, password):
+        pass
+
+    def send_message(self, message):
+        FakeSMTP.sent.append(message)

@@ -21,7 +21,7 @@ from app.config import MissingSecretKey
 from app.core.models import utcnow
 from app.extensions import db
 
-from .accounts import TEST_PASSWORD, make_user, sign_in
+from .accounts import TEST_PASSWORD, FakeSMTP, make_user, sign_in
 from .conftest import BASE_TEST_CONFIG
 
 EMAIL = "anna@gemeente.test"
@@ -429,30 +429,6 @@ def test_setting_a_password_through_a_link_ends_every_session(app, anna):
 
 
 # --- forgotten password -----------------------------------------------------------------------
-
-
-class FakeSMTP:
-    """Stands in for ``smtplib.SMTP``: keeps every message sent."""
-
-    sent: list = []
-
-    def __init__(self, host, port, timeout=None):
-        self.host, self.port = host, port
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self, context=None):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
 
 
 @pytest.fixture

@@ -16,35 +16,11 @@ from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.extensions import db
 
-from .accounts import make_user, sign_in
+from .accounts import FakeSMTP, make_user, sign_in
 
 NEW_PASSWORD = "een nieuw en lang wachtwoord"
 LINK_TEXT = "Geef deze link door; hij werkt één keer en 7 dagen lang"
 _LINK = re.compile(r'id="link" name="link" value="([^"]+)" readonly')
-
-
-class FakeSMTP:
-    """Stands in for ``smtplib.SMTP``: keeps every message sent."""
-
-    sent: list = []
-
-    def __init__(self, host, port, timeout=None):
-        self.host, self.port = host, port
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-    def starttls(self, context=None):
-        pass
-
-    def login(self, user, password):
-        pass
-
-    def send_message(self, message):
-        FakeSMTP.sent.append(message)
 
 
 @pytest.fixture(autouse=True)

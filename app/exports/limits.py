@@ -148,3 +148,25 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         raise ExportTooSlow(f"took longer than {seconds:g} s") from None
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+def answer_export_limits(
+    blueprint, *, busy_message: str, slow_title: str, slow_message: str, slow_retry: bool
+) -> None:
+    """Answer a full slot queue or a render over budget on ``blueprint`` with a Dutch 503 page,
+    never a 500. ``slow_retry``: a retry will be faster (what was done is cached)."""
+    from flask import current_app, request
+
+    from ..core.errors import render_error
+
+    @blueprint.errorhandler(ExportBusy)
+    def export_busy(error: ExportBusy):
+        current_app.logger.info("No free export slot for %s", request.path)
+        body, status = render_error(503, "Even geduld", busy_message)
+        return body, status, {"Retry-After": str(error.retry_after)}
+
+    @blueprint.errorhandler(ExportTooSlow)
+    def export_too_slow(error: ExportTooSlow):
+        current_app.logger.warning("Export %s stopped: %s", request.path, error)
+        body, status = render_error(503, slow_title, slow_message)
+        return body, status, ({"Retry-After": "60"} if slow_retry else {})

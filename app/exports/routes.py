@@ -1,17 +1,16 @@
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template
 
 from ..accounts.access import public
 from ..accounts.roles import Permission
 from ..actions.queries import actions_of
 from ..conversations.queries import get_conversation_or_404
-from ..core.errors import render_error
 from ..core.formatting import date_short
 from ..questionnaires.registry import current_questionnaire
 from ..regions.operations import slugify
 from .cache import rendered_export
-from .limits import ExportBusy, ExportTooSlow
+from .limits import answer_export_limits
 from .pdf import render_action_list_pdf, render_blank_plate_pdf
 from .queries import action_list_document, blank_plate_document
 from .spreadsheet import render_action_list_xlsx
@@ -76,28 +75,13 @@ def blank_plate_pdf():
     return _download(data, filename)
 
 
-# Exports are rendered in a slot and within a time budget (``limits.py``); when either runs
-# out the user gets a Dutch page, never a 500.
-
-
-@bp.errorhandler(ExportBusy)
-def export_busy(error: ExportBusy):
-    current_app.logger.info("No free export slot for %s", request.path)
-    body, status = render_error(
-        503,
-        "Even geduld",
-        "Er wordt nu al een andere lijst gemaakt. Probeer het over een minuut opnieuw. "
-        "Er is niets verloren gegaan.",
-    )
-    return body, status, {"Retry-After": str(error.retry_after)}
-
-
-@bp.errorhandler(ExportTooSlow)
-def export_too_slow(error: ExportTooSlow):
-    current_app.logger.warning("Export %s stopped: %s", request.path, error)
-    return render_error(
-        503,
-        "Dit bestand is te groot",
-        "Het maken van dit bestand duurde te lang. Daarom zijn we gestopt. Er is niets "
-        "verloren gegaan. U kunt de actielijst wel als webpagina bekijken en printen.",
-    )
+# Exports are rendered in a slot and within a time budget (``limits.py``).
+answer_export_limits(
+    bp,
+    busy_message="Er wordt nu al een andere lijst gemaakt. Probeer het over een minuut opnieuw. "
+    "Er is niets verloren gegaan.",
+    slow_title="Dit bestand is te groot",
+    slow_message="Het maken van dit bestand duurde te lang. Daarom zijn we gestopt. Er is niets "
+    "verloren gegaan. U kunt de actielijst wel als webpagina bekijken en printen.",
+    slow_retry=False,
+)

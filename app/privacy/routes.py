@@ -17,8 +17,7 @@ from flask import (
 
 from ..accounts.access import public
 from ..accounts.roles import Permission
-from ..core.errors import render_error
-from ..exports.limits import ExportBusy, ExportTooSlow
+from ..exports.limits import answer_export_limits
 from ..extensions import db
 from ..regions.routes import get_region_or_404
 from . import operations
@@ -96,30 +95,14 @@ def delete_region_conversations(slug: str):
     ), (422 if form.errors else 200)
 
 
-# The zip renders PDFs in an export slot and within a time budget (``app/exports/limits.py``);
-# when either runs out the coordinator gets a Dutch page, never a 500.
-
-
-@bp.errorhandler(ExportBusy)
-def export_busy(error: ExportBusy):
-    current_app.logger.info("No free export slot for %s", request.path)
-    body, status = render_error(
-        503,
-        "Even geduld",
-        "Er wordt nu al een ander bestand gemaakt. Probeer het over een minuut opnieuw. "
-        "Er is niets verloren gegaan.",
-    )
-    return body, status, {"Retry-After": str(error.retry_after)}
-
-
-@bp.errorhandler(ExportTooSlow)
-def export_too_slow(error: ExportTooSlow):
-    current_app.logger.warning("Region export %s stopped: %s", request.path, error)
-    body, status = render_error(
-        503,
-        "Het bestand is nog niet klaar",
-        "Het maken van alle actielijsten duurde te lang. Daarom zijn we gestopt. Er is niets "
-        "verloren gegaan. Probeer het over een minuut opnieuw: wat al klaar was, gaat dan "
-        "sneller.",
-    )
-    return body, status, {"Retry-After": "60"}
+# The zip renders PDFs in an export slot and within a time budget (``app/exports/limits.py``).
+answer_export_limits(
+    bp,
+    busy_message="Er wordt nu al een ander bestand gemaakt. Probeer het over een minuut opnieuw. "
+    "Er is niets verloren gegaan.",
+    slow_title="Het bestand is nog niet klaar",
+    slow_message="Het maken van alle actielijsten duurde te lang. Daarom zijn we gestopt. Er is "
+    "niets verloren gegaan. Probeer het over een minuut opnieuw: wat al klaar was, gaat dan "
+    "sneller.",
+    slow_retry=True,
+)
