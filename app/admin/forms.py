@@ -69,8 +69,8 @@ class RegionForm(HandvatForm):
             )
 
 
-class InviteForm(HandvatForm):
-    """An administrator's invitation: administrator, a role in a region, or both."""
+class PersonForm(HandvatForm):
+    """Who is invited: an e-mail address and a name (the base of both invitation forms)."""
 
     email = EmailField(
         "E-mailadres",
@@ -84,6 +84,11 @@ class InviteForm(HandvatForm):
         "Naam",
         validators=[DataRequired("Vul de naam in."), MaxCharacters(120, "De naam"), name_check],
     )
+
+
+class InviteForm(PersonForm):
+    """An administrator's invitation: administrator, a role in a region, or both."""
+
     is_admin = BooleanField("Beheerder van Handvat")
     region_id = SelectField("Regio", coerce=int, default=0)
     role = SelectField("Rol in die regio", default="")

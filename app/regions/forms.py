@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import EmailField, RadioField, StringField
-from wtforms.validators import DataRequired, InputRequired
+from wtforms import RadioField
+from wtforms.validators import InputRequired
 
 from ..accounts.roles import Role
-from ..admin.forms import email_check, name_check, role_choices
-from ..core.forms import HandvatForm, MaxCharacters
+from ..admin.forms import PersonForm, role_choices
+from ..core.forms import HandvatForm
 
 
-class MemberInviteForm(HandvatForm):
-    email = EmailField(
-        "E-mailadres",
-        validators=[
-            DataRequired("Vul het e-mailadres in."),
-            MaxCharacters(254, "Het e-mailadres"),
-            email_check,
-        ],
-    )
-    name = StringField(
-        "Naam",
-        validators=[DataRequired("Vul de naam in."), MaxCharacters(120, "De naam"), name_check],
-    )
+class MemberInviteForm(PersonForm):
     role = RadioField(
         "Rol in de regio",
         choices=role_choices(),
