@@ -48,17 +48,21 @@ def register_extensions(app: Flask) -> None:
     from .conversations.revisions import track_conversation_revisions
     from .core.database import init_database
     from .core.security import init_security
+    from .core.uploads import init_upload_limits
     from .extensions import csrf, db, migrate
+    from .indicators.content import init_indicator_content
     from .questionnaires.registry import init_questionnaires
 
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    init_upload_limits(app)  # before the CSRF check reads a form
     csrf.init_app(app)
     init_security(app)
     init_access(app)
     init_rate_limits(app)
     init_questionnaires(app)
+    init_indicator_content(app)
     track_conversation_revisions()
 
 
@@ -77,6 +81,8 @@ def register_blueprints(app: Flask) -> None:
     from .conversations.routes import bp as conversations_bp
     from .core.routes import bp as core_bp
     from .exports.routes import bp as exports_bp
+    from .indicators.action_routes import bp as action_indicators_bp
+    from .indicators.routes import bp as indicators_bp
     from .privacy.routes import bp as privacy_bp
     from .regions.routes import bp as regions_bp
 
@@ -90,6 +96,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(privacy_bp)
+    app.register_blueprint(indicators_bp)
+    app.register_blueprint(action_indicators_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -107,11 +115,13 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .accounts.commands import users_cli
     from .demo.commands import demo_command
+    from .indicators.commands import indicators_cli
     from .regions.commands import region_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(region_cli)
     app.cli.add_command(users_cli)
+    app.cli.add_command(indicators_cli)
 
 
 def prepare_embedded_database(app: Flask) -> None:

@@ -18,6 +18,8 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT = None
     #: Requests larger than this are refused with a Dutch message (413).
     MAX_CONTENT_LENGTH = 1 * 1024 * 1024
+    #: A file of the region's figures (CSV or .xlsx) may be this many megabytes.
+    INDICATOR_UPLOAD_MAX_MB = 10
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     #: HTTPS redirect and HSTS belong to production behind TLS; see README.

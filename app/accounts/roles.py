@@ -22,7 +22,7 @@ class Role(LabelledEnum):
 class Permission(enum.Enum):
     """Something a user may do with a region's data. The label is what the help page says."""
 
-    VIEW = "Gesprekken, antwoorden, actiepunten en geschiedenis bekijken"
+    VIEW = "Gesprekken, antwoorden, actiepunten, cijfers en geschiedenis bekijken"
     EXPORT = "De actielijst downloaden (PDF, Excel, webpagina)"
     START_CONVERSATION = "Een gesprek starten"
     RUN_CONVERSATION = (
@@ -31,6 +31,9 @@ class Permission(enum.Enum):
     DELETE_CONVERSATION = "Een gesprek verwijderen"
     MANAGE_ACTIONS = "Actiepunten toevoegen, verplaatsen en verwijderen"
     UPDATE_ACTIONS = "Actiepunten bijwerken: tekst, trekker, datum, prioriteit en status"
+    MANAGE_INDICATORS = (
+        "Cijfers van de regio inlezen, indicatoren beschrijven en aan vragen koppelen"
+    )
     MANAGE_MEMBERS = "Leden van de regio uitnodigen, hun rol wijzigen en hen verwijderen"
     REGION_DATA = "Alle gegevens van de regio downloaden en alle gesprekken van de regio wissen"
 
@@ -53,9 +56,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.DELETE_CONVERSATION,
             P.MANAGE_ACTIONS,
             P.UPDATE_ACTIONS,
+            P.MANAGE_INDICATORS,
         }
     ),
-    Role.PROJECT_LEADER: frozenset({P.VIEW, P.EXPORT, P.UPDATE_ACTIONS}),
+    Role.PROJECT_LEADER: frozenset({P.VIEW, P.EXPORT, P.UPDATE_ACTIONS, P.MANAGE_INDICATORS}),
     Role.MEMBER: frozenset({P.VIEW, P.EXPORT}),
 }
 

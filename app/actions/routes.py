@@ -8,6 +8,7 @@ from ..conversations.queries import chosen_question_ids, get_conversation_or_404
 from ..core.formatting import number
 from ..core.forms import Outcome, revision_of
 from ..extensions import db
+from ..indicators.queries import action_figures
 from . import operations
 from .forms import ActionForm, DeleteForm, MoveForm, StatusForm
 from .models import ActionPriority, ActionStatus
@@ -39,10 +40,12 @@ def _organisations(conversation) -> list[str]:
 @bp.get("")
 def index(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
+    actions = actions_of(conversation)
     return render_template(
         "actions/index.html",
         conversation=conversation,
-        actions=actions_of(conversation),
+        actions=actions,
+        figures=action_figures([a.id for a in actions]),
         move_form=MoveForm(),
         status_form=StatusForm(),
     )

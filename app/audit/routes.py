@@ -49,6 +49,8 @@ def audit_what(event: AuditEvent) -> tuple[str, str]:
             subject = "Gekozen vragen"
         case "answer":
             subject = f"Antwoord op {label[:1].lower()}{label[1:]}"
+        case "indicator":
+            subject = f"Indicator ‘{label}’"
         case "membership":
             subject = f"Lid van de regio: {label}"
             if event.action is AuditAction.CREATED:

@@ -17,14 +17,23 @@ from ..accounts.access import current_access
 from ..accounts.roles import Permission
 from ..extensions import db
 from ..questionnaires.schema import Phase, Question
+from ..regions.models import Region
 from ..regions.queries import visible_regions_select
 from .models import Answer, Conversation, SelectedQuestion
 
 # The statements every conversation page runs are built once: building a statement costs
 # SQLAlchemy about as much as running it. Values go in as bound parameters.
 _CONVERSATION = select(Conversation).where(Conversation.id == bindparam("conversation_id"))
-_REVISION = select(Conversation.__table__.c.revision, Conversation.__table__.c.region_id).where(
-    Conversation.id == bindparam("conversation_id")
+#: The conversation's revision and its region's figures' revision: the conversation page shows
+#: both (answers and actions; the figures its action points are linked to).
+_REVISION = (
+    select(
+        Conversation.__table__.c.revision,
+        Conversation.__table__.c.region_id,
+        Region.__table__.c.indicator_revision,
+    )
+    .join(Region.__table__, Region.__table__.c.id == Conversation.__table__.c.region_id)
+    .where(Conversation.id == bindparam("conversation_id"))
 )
 _CHOSEN_QUESTION_IDS = (
     select(SelectedQuestion.__table__.c.question_id)
@@ -69,13 +78,14 @@ def get_conversation_or_404(
     return conversation
 
 
-def conversation_revision_or_404(conversation_id: int) -> int:
-    """The conversation's revision, if the user may see it: one cheap query."""
+def conversation_revision_or_404(conversation_id: int) -> tuple[int, int]:
+    """The conversation's revision and its region's figures' revision, if the user may see
+    it: one cheap query."""
     row = db.session.execute(_REVISION, {"conversation_id": conversation_id}).first()
     if row is None:
         abort(404)
     check_permission(row.region_id, Permission.VIEW)
-    return row.revision
+    return row.revision, row.indicator_revision
 
 
 def chosen_question_ids(conversation: Conversation) -> list[str]:

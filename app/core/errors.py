@@ -85,6 +85,8 @@ def render_error(status: int, title: str | None = None, message: str | None = No
 
 
 def register_errorhandlers(app: Flask) -> None:
+    from .uploads import upload_limit_mb
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         return render_error(
@@ -96,6 +98,14 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 413 and (limit := upload_limit_mb()):
+            return render_error(
+                413,
+                "Het bestand is te groot",
+                f"Een bestand mag hier hoogstens {limit} MB zijn. Er is niets opgeslagen. Sla "
+                "alleen het werkblad of de kolommen op die u nodig hebt, of verdeel de cijfers "
+                "over meer bestanden.",
+            )
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)

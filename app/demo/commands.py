@@ -23,8 +23,10 @@ from ..conversations.operations import (
 from ..conversations.queries import answers_by_question, chosen_question_ids
 from ..core.database import upgrade_to_head
 from ..extensions import db
+from ..indicators.models import Indicator
 from ..regions.operations import ensure_region
 from .content import CONVERSATION, REGION_NAME, TWENTE_MUNICIPALITIES
+from .figures import link_demo_actions, load_demo_figures
 
 LOCAL_URL = "http://127.0.0.1:5000/gesprekken/{id}"
 
@@ -73,6 +75,8 @@ def load_demo() -> Conversation:
             )
     for action in demo.actions:
         add_action(conversation, action.data, creation_token=action.creation_token)
+    load_demo_figures(region)
+    link_demo_actions(conversation)
     db.session.flush()
     return conversation
 
@@ -164,6 +168,10 @@ def demo_command() -> None:
         f"{len(chosen_question_ids(conversation))} gekozen vragen, "
         f"{answered} beantwoord, {actions} actiepunten."
     )
+    indicators = db.session.scalar(
+        select(func.count()).select_from(Indicator).where(Indicator.region_id == region.id)
+    )
+    click.echo(f"Cijfers: {indicators} indicatoren, ingelezen uit app/demo/indicators/.")
     click.echo("Demo-accounts (de wachtwoorden zijn nieuw bij elke keer dat u dit uitvoert):")
     for user, password in accounts:
         roles = [m.role.label.lower() for m in user.memberships] or ["beheerder"]

@@ -93,3 +93,12 @@ class QuestionnaireRegistry:
         if not versions:
             raise KeyError(key)
         return self._by_key_version[(key, max(versions, key=_version_key))]
+
+    def question_ids(self, key: str) -> set[str]:
+        """Every question id any version of the questionnaire ``key`` has."""
+        return {
+            question_id
+            for (k, _version), item in self._by_key_version.items()
+            if k == key
+            for question_id in item.questionnaire.questions_by_id
+        }

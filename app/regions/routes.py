@@ -49,6 +49,7 @@ class RegionLink(NamedTuple):
 
 #: (label, endpoint, permission): the region's pages beside its conversations.
 REGION_PAGES = (
+    ("Cijfers", "indicators.index", Permission.VIEW),
     ("Leden beheren", "regions.members", Permission.MANAGE_MEMBERS),
     ("Geschiedenis", "audit.region_history", Permission.VIEW),
     ("Gegevens downloaden of wissen", "privacy.region_data", Permission.REGION_DATA),

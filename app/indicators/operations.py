@@ -1,0 +1,607 @@
+"""Writes on a region's indicators. Operations flush; the request (or command) commits once.
+
+Storing an import is all or nothing: a plan with any refused row stores nothing. Importing an
+indicator's period again replaces that period's values; its other periods stay.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import delete, insert, select, update
+
+from ..audit.models import AuditAction
+from ..audit.operations import change, record
+from ..core.models import utcnow
+from ..core.text import clean_line
+from ..extensions import db
+from ..regions.models import Region
+from .content import indicator_content
+from .importer import ImportOptions, ImportPlan
+from .models import (
+    ActionIndicatorLink,
+    Direction,
+    Indicator,
+    IndicatorUpload,
+    Observation,
+    QuestionIndicatorLink,
+)
+from .periods import period_from_code
+
+
+def chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+#: A preview waits this long for its confirmation.
+UPLOAD_KEPT_FOR = timedelta(hours=24)
+NAME_MAX_CHARACTERS = 200
+
+
+class NothingToImport(Exception):
+    """The plan refuses rows or holds no values: nothing may be stored."""
+
+
+class IndicatorConflict(Exception):
+    """The indicator changed since the form was shown; ``current`` is how it is now."""
+
+    def __init__(self, current: Indicator):
+        super().__init__(current.id)
+        self.current = current
+
+
+@dataclass
+class StoredIndicator:
+    indicator: Indicator
+    created: bool
+    periods: list[str]
+    values: int
+    replaced: int
+
+
+@dataclass
+class StoreResult:
+    indicators: list[StoredIndicator] = field(default_factory=list)
+
+    @property
+    def values(self) -> int:
+        return sum(i.values for i in self.indicators)
+
+
+def lock_region_indicators(region_id: int) -> None:
+    """Imports and edits of one region's indicators happen one at a time."""
+    from ..core.database import serialize_writes
+
+    serialize_writes(f"indicators:{region_id}")
+
+
+def bump_indicator_revision(region_id: int) -> None:
+    """Pages that show the region's figures (the conversation page) are cached per revision."""
+    db.session.execute(
+        update(Region)
+        .where(Region.id == region_id)
+        .values(indicator_revision=Region.indicator_revision + 1)
+    )
+
+
+def key_for(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:80] or "indicator"
+
+
+def find_indicator(region_id: int, name_or_key: str) -> Indicator | None:
+    """The region's indicator with this name (any case) or key."""
+    wanted = clean_line(name_or_key).strip()
+    for indicator in db.session.scalars(select(Indicator).where(Indicator.region_id == region_id)):
+        if wanted.casefold() in (indicator.name.casefold(), indicator.key):
+            return indicator
+    return None
+
+
+def find_or_create_indicator(region: Region, name: str) -> tuple[Indicator, bool]:
+    """The region's indicator called ``name``; else a new one, described by the standard
+    indicator of that name or key when there is one."""
+    name = clean_line(name).strip()[:NAME_MAX_CHARACTERS] or "Indicator"
+    existing = find_indicator(region.id, name)
+    if existing is not None:
+        return existing, False
+    standard = indicator_content().find(name)
+    if standard is not None:
+        existing = find_indicator(region.id, standard.key) or find_indicator(
+            region.id, standard.name
+        )
+        if existing is not None:
+            return existing, False
+        indicator = Indicator(
+            region_id=region.id,
+            key=standard.key,
+            name=standard.name,
+            definition=standard.definition,
+            unit=standard.unit,
+            direction=standard.direction,
+        )
+    else:
+        indicator = Indicator(
+            region_id=region.id, key=_free_key(region.id, key_for(name)), name=name
+        )
+    db.session.add(indicator)
+    db.session.flush()
+    return indicator, True
+
+
+#: Path segments of the indicator pages that a key must not be.
+RESERVED_KEYS = frozenset({"importeren"})
+
+
+def _free_key(region_id: int, key: str) -> str:
+    taken = set(db.session.scalars(select(Indicator.key).where(Indicator.region_id == region_id)))
+    taken |= RESERVED_KEYS
+    candidate, number = key, 2
+    while candidate in taken:
+        candidate = f"{key[:75]}-{number}"
+        number += 1
+    return candidate
+
+
+def store_plan(region: Region, plan: ImportPlan) -> StoreResult:
+    """Store everything the plan would import, replacing the periods it holds."""
+    if not plan.can_import:
+        raise NothingToImport()
+    lock_region_indicators(region.id)
+    result = StoreResult()
+    frame = plan.observations
+    for name, rows in frame.groupby("indicator", sort=False):
+        indicator, created = find_or_create_indicator(region, str(name))
+        periods = list(dict.fromkeys(rows["period"].tolist()))
+        replaced = 0
+        for some in chunks(periods, 500):
+            replaced += db.session.execute(
+                delete(Observation).where(
+                    Observation.indicator_id == indicator.id, Observation.period.in_(some)
+                )
+            ).rowcount
+        starts = {code: period_from_code(code).start for code in periods}
+        values = [
+            _observation_row(indicator.id, region.id, starts, *cells)
+            for cells in rows[list(_PLAN_COLUMNS)].itertuples(index=False, name=None)
+        ]
+        for some in chunks(values, 5_000):
+            db.session.execute(insert(Observation), some)
+        _describe_from_file(indicator, plan, rows)
+        stored = StoredIndicator(indicator, created, periods, len(values), replaced)
+        result.indicators.append(stored)
+        record(
+            AuditAction.CREATED if created else AuditAction.CHANGED,
+            "indicator",
+            object_id=indicator.id,
+            object_label=indicator.name,
+            region_id=region.id,
+            changes=[
+                change(
+                    "cijfers ingelezen",
+                    "",
+                    f"{len(values)} waarden voor {', '.join(_period_labels(periods))} "
+                    f"uit {plan.file_name}",
+                )
+            ],
+        )
+    bump_indicator_revision(region.id)
+    db.session.flush()
+    return result
+
+
+_PLAN_COLUMNS = (
+    "period",
+    "category",
+    "municipality_code",
+    "row",
+    "value",
+    "is_percentage",
+    "is_total",
+    "provisional",
+    "suppressed",
+)
+
+
+def _observation_row(
+    indicator_id, region_id, starts, period, category, municipality, row, value, *flags
+) -> dict:
+    is_percentage, is_total, provisional, suppressed = (bool(flag) for flag in flags)
+    return {
+        "indicator_id": indicator_id,
+        "region_id": region_id,
+        "period": period,
+        "period_start": starts[period],
+        "category": category or "",
+        "municipality_code": municipality or "",
+        "position": int(row),
+        "value": None if value is None or math.isnan(value) else float(value),
+        "is_percentage": is_percentage,
+        "is_total": is_total,
+        "provisional": provisional,
+        "suppressed": suppressed,
+    }
+
+
+def _period_labels(codes: list[str]) -> list[str]:
+    return [period_from_code(code).label for code in sorted(codes)]
+
+
+def _describe_from_file(indicator: Indicator, plan: ImportPlan, rows) -> None:
+    """Fill in what the file says and the indicator does not know yet; never overwrite."""
+    if not indicator.source and plan.source:
+        indicator.source = plan.source[:300]
+    if not indicator.unit and bool(rows["is_percentage"].all()):
+        indicator.unit = "%"
+
+
+# --- uploads between preview and confirmation -----------------------------------------------------
+
+
+def keep_upload(
+    region: Region, user_id: int | None, file_name: str, content: bytes, options: ImportOptions
+) -> IndicatorUpload:
+    db.session.execute(
+        delete(IndicatorUpload).where(IndicatorUpload.created_dt < utcnow() - UPLOAD_KEPT_FOR)
+    )
+    upload = IndicatorUpload(
+        token=secrets.token_urlsafe(32),
+        region_id=region.id,
+        user_id=user_id,
+        file_name=clean_line(file_name)[:255] or "bestand",
+        content=content,
+        options=options_to_dict(options),
+    )
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+def options_to_dict(options: ImportOptions) -> dict:
+    return {
+        "indicator": options.indicator,
+        "sheet": options.sheet,
+        "layout": options.layout,
+        "period": options.period,
+    }
+
+
+def options_from_dict(data: dict) -> ImportOptions:
+    return ImportOptions(
+        indicator=data.get("indicator"),
+        sheet=data.get("sheet"),
+        layout=data.get("layout"),
+        period=data.get("period"),
+    )
+
+
+def find_upload(region_id: int, user_id: int | None, token: str) -> IndicatorUpload | None:
+    if not re.fullmatch(r"[A-Za-z0-9_-]{20,64}", token or ""):
+        return None
+    return db.session.scalar(
+        select(IndicatorUpload).where(
+            IndicatorUpload.token == token,
+            IndicatorUpload.region_id == region_id,
+            IndicatorUpload.user_id == user_id,
+            IndicatorUpload.created_dt >= utcnow() - UPLOAD_KEPT_FOR,
+        )
+    )
+
+
+def take_upload(region_id: int, user_id: int | None, token: str) -> IndicatorUpload | None:
+    """The upload, removed in this transaction: a second confirmation finds nothing."""
+    upload = find_upload(region_id, user_id, token)
+    if upload is None:
+        return None
+    removed = db.session.execute(
+        delete(IndicatorUpload).where(IndicatorUpload.id == upload.id)
+    ).rowcount
+    return upload if removed == 1 else None
+
+
+# --- the description of an indicator --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorDescription:
+    name: str
+    definition: str
+    unit: str
+    direction: Direction
+    source: str
+    frequency: str
+    target_value: float | None
+    target_period: str | None
+
+
+_DESCRIBED = (
+    ("name", "naam"),
+    ("definition", "definitie"),
+    ("unit", "eenheid"),
+    ("direction", "richting"),
+    ("source", "bron"),
+    ("frequency", "frequentie"),
+    ("target_value", "doel"),
+    ("target_period", "doel in periode"),
+)
+
+
+class NameTaken(Exception):
+    """Another indicator of the region has this name."""
+
+
+def describe_indicator(
+    indicator: Indicator, description: IndicatorDescription, revision: int
+) -> bool:
+    """Save the description; False when nothing changed. ``IndicatorConflict`` when the form
+    was based on an older revision, ``NameTaken`` for a name another indicator has."""
+    lock_region_indicators(indicator.region_id)
+    db.session.refresh(indicator)
+    if indicator.revision != revision:
+        raise IndicatorConflict(indicator)
+    other = find_indicator(indicator.region_id, description.name)
+    if other is not None and other.id != indicator.id:
+        raise NameTaken()
+    changes = [
+        change(label, getattr(indicator, attribute), getattr(description, attribute))
+        for attribute, label in _DESCRIBED
+    ]
+    if all(c["before"] == c["after"] for c in changes):
+        return False
+    for attribute, _label in _DESCRIBED:
+        setattr(indicator, attribute, getattr(description, attribute))
+    db.session.flush()
+    record(
+        AuditAction.CHANGED,
+        "indicator",
+        object_id=indicator.id,
+        object_label=indicator.name,
+        region_id=indicator.region_id,
+        changes=changes,
+    )
+    bump_indicator_revision(indicator.region_id)
+    return True
+
+
+def delete_indicator(indicator: Indicator) -> None:
+    lock_region_indicators(indicator.region_id)
+    record(
+        AuditAction.DELETED,
+        "indicator",
+        object_id=indicator.id,
+        object_label=indicator.name,
+        region_id=indicator.region_id,
+    )
+    db.session.execute(delete(Indicator).where(Indicator.id == indicator.id))
+    bump_indicator_revision(indicator.region_id)
+
+
+# --- links to questions ---------------------------------------------------------------------------
+
+
+def link_question(indicator: Indicator, question_id: str) -> bool:
+    """Link the indicator to a question of the region's conversations; False if it was."""
+    lock_region_indicators(indicator.region_id)
+    exists = db.session.scalar(
+        select(QuestionIndicatorLink.id).where(
+            QuestionIndicatorLink.indicator_id == indicator.id,
+            QuestionIndicatorLink.question_id == question_id,
+        )
+    )
+    if exists is not None:
+        return False
+    db.session.add(
+        QuestionIndicatorLink(
+            region_id=indicator.region_id, indicator_id=indicator.id, question_id=question_id
+        )
+    )
+    record(
+        AuditAction.CHANGED,
+        "indicator",
+        object_id=indicator.id,
+        object_label=indicator.name,
+        region_id=indicator.region_id,
+        changes=[change("gekoppeld aan vraag", "", question_id)],
+    )
+    bump_indicator_revision(indicator.region_id)
+    db.session.flush()
+    return True
+
+
+def unlink_question(indicator: Indicator, question_id: str) -> bool:
+    lock_region_indicators(indicator.region_id)
+    removed = db.session.execute(
+        delete(QuestionIndicatorLink).where(
+            QuestionIndicatorLink.indicator_id == indicator.id,
+            QuestionIndicatorLink.question_id == question_id,
+        )
+    ).rowcount
+    if removed:
+        record(
+            AuditAction.CHANGED,
+            "indicator",
+            object_id=indicator.id,
+            object_label=indicator.name,
+            region_id=indicator.region_id,
+            changes=[change("gekoppeld aan vraag", question_id, "")],
+        )
+        bump_indicator_revision(indicator.region_id)
+    return bool(removed)
+
+
+# --- links to action points -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionLinkData:
+    indicator_id: int
+    category: str
+    baseline_value: float | None
+    baseline_period: str | None
+    target_value: float | None
+    target_period: str | None
+    story: str
+
+
+class LinkExists(Exception):
+    """The action is already linked to this indicator (and category)."""
+
+
+def link_action(action, data: ActionLinkData, baseline) -> ActionIndicatorLink:
+    """Link an action point to an indicator. ``baseline`` (an ``Observation`` or None) fills in
+    the baseline when the form left it empty: the figure as it is when the action starts."""
+    from ..actions.operations import lock_action_list
+
+    lock_action_list(action.conversation)
+    exists = db.session.scalar(
+        select(ActionIndicatorLink.id).where(
+            ActionIndicatorLink.action_point_id == action.id,
+            ActionIndicatorLink.indicator_id == data.indicator_id,
+            ActionIndicatorLink.category == data.category,
+        )
+    )
+    if exists is not None:
+        raise LinkExists()
+    link = ActionIndicatorLink(
+        action_point_id=action.id,
+        indicator_id=data.indicator_id,
+        category=data.category,
+        baseline_value=data.baseline_value,
+        baseline_period=data.baseline_period,
+        target_value=data.target_value,
+        target_period=data.target_period,
+        story=data.story,
+    )
+    if link.baseline_value is None and link.baseline_period is None and baseline is not None:
+        link.baseline_value = baseline.value
+        link.baseline_period = baseline.period
+    db.session.add(link)
+    db.session.flush()
+    _record_link(action, link, AuditAction.CREATED)
+    return link
+
+
+_LINK_FIELDS = (
+    ("baseline_value", "beginwaarde"),
+    ("baseline_period", "beginperiode"),
+    ("target_value", "doel"),
+    ("target_period", "doel in periode"),
+    ("story", "verhaal achter het cijfer"),
+)
+
+
+def update_action_link(action, link: ActionIndicatorLink, data: ActionLinkData) -> bool:
+    from ..actions.operations import lock_action_list
+
+    lock_action_list(action.conversation)
+    changes = [
+        change(label, getattr(link, attribute), getattr(data, attribute))
+        for attribute, label in _LINK_FIELDS
+    ]
+    for attribute, _label in _LINK_FIELDS:
+        setattr(link, attribute, getattr(data, attribute))
+    db.session.flush()
+    return _record_link(action, link, AuditAction.CHANGED, changes)
+
+
+def unlink_action(action, link: ActionIndicatorLink) -> None:
+    from ..actions.operations import lock_action_list
+
+    lock_action_list(action.conversation)
+    _record_link(action, link, AuditAction.DELETED)
+    db.session.execute(delete(ActionIndicatorLink).where(ActionIndicatorLink.id == link.id))
+
+
+def _record_link(action, link: ActionIndicatorLink, what: AuditAction, changes=None) -> bool:
+    from ..conversations.revisions import raise_revisions
+
+    label = link.indicator.name + (f" – {link.category}" if link.category else "")
+    written = record(
+        what,
+        "action_point",
+        object_id=action.id,
+        object_label=f"Actiepunt {action.position}, koppeling met indicator {label}",
+        region_id=action.region_id,
+        conversation_id=action.conversation_id,
+        changes=changes,
+    )
+    raise_revisions(db.session, {action.conversation_id})
+    return written
+
+
+# --- the region's municipalities ------------------------------------------------------------------
+
+
+class UnknownMunicipalities(Exception):
+    """Names or codes that are no Dutch municipality; ``names`` lists them."""
+
+    def __init__(self, names: list[str]):
+        super().__init__(names)
+        self.names = names
+
+
+def set_municipalities(region: Region, added: list[str], seat_ids: set[int]) -> list[str]:
+    """Add municipalities (names or CBS codes), fill in missing CBS codes, and mark where the
+    mbo institution has a location. Returns the names added; nothing changes when one of
+    ``added`` is unknown."""
+    from ..regions.models import Municipality
+    from .municipalities import MunicipalityDirectory
+
+    directory = MunicipalityDirectory.national()
+    resolved, unknown = [], []
+    for text in added:
+        known = directory.resolve(text)
+        if known is None:
+            unknown.append(text)
+        else:
+            resolved.append(known)
+    if unknown:
+        raise UnknownMunicipalities(unknown)
+    lock_region_indicators(region.id)
+    existing = {m.cbs_code or "": m for m in region.municipalities}
+    names = {m.name.casefold(): m for m in region.municipalities}
+    new_names = []
+    for known in resolved:
+        if known.code in existing or known.name.casefold() in names:
+            continue
+        municipality = Municipality(name=known.name, cbs_code=known.code)
+        region.municipalities.append(municipality)
+        existing[known.code] = municipality
+        new_names.append(known.name)
+    changes = []
+    for municipality in region.municipalities:
+        if not municipality.cbs_code and (known := directory.resolve(municipality.name)):
+            municipality.cbs_code = known.code
+        seat = municipality.id in seat_ids
+        if municipality.id is not None and municipality.hosts_institution != seat:
+            changes.append(
+                change(f"vestiging mbo in {municipality.name}", _yes(municipality), _yes_if(seat))
+            )
+            municipality.hosts_institution = seat
+    changes += [change("gemeente toegevoegd", "", name) for name in new_names]
+    db.session.flush()
+    if changes:
+        record(
+            AuditAction.CHANGED,
+            "region",
+            object_id=region.id,
+            object_label=f"Gemeenten van regio {region.name}",
+            region_id=region.id,
+            changes=changes,
+        )
+        bump_indicator_revision(region.id)
+    return new_names
+
+
+def _yes(municipality) -> str:
+    return _yes_if(municipality.hosts_institution)
+
+
+def _yes_if(value: bool) -> str:
+    return "ja" if value else "nee"
