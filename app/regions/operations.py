@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..core.text import clean_line
 from ..extensions import db
+from ..indicators.municipalities import MunicipalityDirectory
 from .models import Municipality, Region
 
 
@@ -28,9 +29,14 @@ def ensure_region(name: str, municipalities: list[str]) -> Region:
         region = Region(name=name, slug=slugify(name) or "regio")
         db.session.add(region)
     known = {m.name for m in region.municipalities}
+    directory = MunicipalityDirectory.national()
     for municipality in municipalities:
         if municipality not in known:
-            region.municipalities.append(Municipality(name=municipality))
+            # The CBS code lets the region's figures name the municipality by code too.
+            cbs = directory.resolve(municipality)
+            region.municipalities.append(
+                Municipality(name=municipality, cbs_code=cbs.code if cbs else None)
+            )
     db.session.flush()
     return region
 
