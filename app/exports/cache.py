@@ -2,9 +2,10 @@
 
 A file's name is a digest of everything it shows: the document's content (without the moment
 it was made), the kind of export and the renderer (``renderer_fingerprint``). So an entry never
-goes stale and never belongs to another conversation: a changed action, a restored database
-that reuses ids and revisions, or a new renderer all give a new name. The access check runs
-before any of this, in the route.
+goes stale and never belongs to another conversation: a changed action, new figures of a
+linked indicator (the document holds each action's figures, ``FigureRow``), a changed link, a
+restored database that reuses ids and revisions, or a new renderer all give a new name. The
+access check runs before any of this, in the route.
 
 A cached file keeps the moment it was first made: a PDF downloaded again from the cache shows
 the original "Gegenereerd op" time (and the Excel file its "Gemaakt op"), which is the moment
@@ -62,20 +63,22 @@ Document = TypeVar("Document")
 def renderer_fingerprint() -> str:
     """``RENDERER_VERSION``, the library versions and the source of the renderer modules.
 
-    A change to ``pdf.py``, ``spreadsheet.py``, ``document.py``, the Dutch formats or a font file
-    in ``fonts/`` gives new cache keys by itself; ``RENDERER_VERSION`` is for anything else.
-    Computed once per process.
+    A change to ``pdf.py``, ``spreadsheet.py``, ``document.py``, the Dutch formats (of dates
+    and of figures), the indicator charts or a font file in ``fonts/`` gives new cache keys by
+    itself; ``RENDERER_VERSION`` is for anything else. Computed once per process.
     """
     import reportlab
     import xlsxwriter
 
     from ..core import formatting
+    from ..indicators import charts, presentation
     from . import document, pdf, spreadsheet
 
     digest = hashlib.sha256(
         f"{RENDERER_VERSION}|{reportlab.Version}|{xlsxwriter.__version__}".encode()
     )
-    files = [Path(m.__file__) for m in (pdf, spreadsheet, document, formatting)]
+    modules = (pdf, spreadsheet, document, formatting, charts, presentation)
+    files = [Path(m.__file__) for m in modules]
     fonts = Path(pdf.__file__).parent / "fonts"
     if fonts.is_dir():
         files += sorted(p for p in fonts.rglob("*") if p.is_file())

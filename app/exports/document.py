@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from reportlab.graphics.shapes import Drawing
+
+from ..indicators.charts import sparkline
 from ..questionnaires.schema import Questionnaire, Source
 
 
@@ -38,6 +41,40 @@ class PhaseSection:
 
 
 @dataclass(frozen=True)
+class FigureRow:
+    """An indicator linked to an action point: where it started, where it stands, where it
+    should go. Values as numbers (the renderers format them the Dutch way), periods as Dutch
+    labels ("2021", "1e kwartaal 2023"), empty when unknown."""
+
+    indicator: str  #: the indicator's name
+    category: str  #: the category followed, "" for the indicator's total
+    unit: str  #: "studenten", "%", or ""
+    baseline: float | None
+    baseline_period: str
+    latest: float | None
+    latest_period: str
+    target: float | None
+    target_period: str
+    status: str  #: Dutch: "Op koers", "Doel gehaald", "Nog geen nieuwe meting", ...
+    on_track: bool | None  #: True good, False bad, None neither
+    story: str  #: "het verhaal achter het cijfer", may be empty
+    #: Every period's value, oldest first (None where missing): the small chart.
+    series: list[float | None] = field(default_factory=list)
+    series_periods: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.indicator} – {self.category}" if self.category else self.indicator
+
+    def sparkline(self, width: float = 140, height: float = 36) -> Drawing:
+        """The small chart of ``indicators.presentation.action_sparkline``: the values, the
+        baseline as a thin grey line, the target dashed; at the size the renderer needs."""
+        return sparkline(
+            self.series, baseline=self.baseline, target=self.target, width=width, height=height
+        )
+
+
+@dataclass(frozen=True)
 class ActionRow:
     number: int
     description: str
@@ -48,6 +85,8 @@ class ActionRow:
     due_date: date | None
     status: str  #: Dutch label
     priority: str  #: Dutch label
+    #: The indicators the action is meant to move (part of the export's cache key).
+    figures: list[FigureRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -62,8 +62,16 @@ from reportlab.platypus import (
 from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 from ..core.formatting import date_long, date_short, datetime_long
+from ..indicators.charts import pdf_flowable
+from ..indicators.presentation import format_value
 from ..questionnaires.schema import Question, Source
-from .document import ActionListDocument, ActionRow, BlankPlateDocument, ParticipantRow
+from .document import (
+    ActionListDocument,
+    ActionRow,
+    BlankPlateDocument,
+    FigureRow,
+    ParticipantRow,
+)
 
 __all__ = ["render_action_list_pdf", "render_blank_plate_pdf", "source_attribution"]
 
@@ -191,6 +199,19 @@ class _Styles:
     cell_header = _style(
         "cell_header", fontName=BOLD_FONT, fontSize=9, leading=11.5, textColor=colors.white
     )
+    cell_header_number = ParagraphStyle(
+        "cell_header_number", parent=cell_header, alignment=TA_RIGHT
+    )
+    number = _style("number", fontSize=9, leading=11.5, alignment=TA_RIGHT)
+    number_bold = _style(
+        "number_bold", fontName=BOLD_FONT, fontSize=9, leading=11.5, alignment=TA_RIGHT
+    )
+    number_period = _style(
+        "number_period", fontSize=8, leading=10, textColor=MUTED, alignment=TA_RIGHT
+    )
+    figure_action = _style("figure_action", fontName=BOLD_FONT, fontSize=9, leading=11.5)
+    figure_story = _style("figure_story", fontSize=8.5, leading=11, textColor=TEXT)
+    figure_status = _style("figure_status", fontName=BOLD_FONT, fontSize=8.5, leading=10.5)
     lines_label = _style(
         "lines_label", fontName=BOLD_FONT, fontSize=9, leading=12, leftIndent=QUESTION_INDENT
     )
@@ -981,7 +1002,8 @@ ACTION_WIDTHS = (
 
 def render_action_list_pdf(doc: ActionListDocument) -> bytes:
     """The conversation as a board document: who took part, the answers per phase, the action
-    list as a table and a block to sign it off."""
+    list as a table, the figures the action points are meant to move, and a block to sign it
+    off."""
     story: list[Flowable] = []
     story += _title_block(doc)
     story += _participants(doc.participants)
@@ -1006,6 +1028,7 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
         story.append(_action_table(doc.actions))
     else:
         story.append(_Paragraph("Er zijn nog geen actiepunten afgesproken.", S.body))
+    story += _figures_section(doc.actions)
     story.append(_signature_block())
     story += _source_colophon(doc.source)
 
@@ -1064,14 +1087,17 @@ def _participants(participants: Sequence[ParticipantRow]) -> list[Flowable]:
     return flowables
 
 
-def _description_cell(description: str, priority: str) -> list[Flowable]:
+def _description_cell(description: str, priority: str, figures: int = 0) -> list[Flowable]:
     """The action, one Paragraph per line (so that a row taller than a page splits cleanly
-    between lines), with its priority below. Plain one-style Paragraphs: reportlab lays those
-    out much faster than mixed markup."""
+    between lines), with its priority below, and where to find its figures. Plain one-style
+    Paragraphs: reportlab lays those out much faster than mixed markup."""
     cell = _text_paragraphs(description, S.cell, _Para) or [_Para("—", S.cell)]
     priority = _clean(priority).strip()
     if priority:
         cell.append(_Para(f"Prioriteit: {_markup(priority)}", S.cell_note))
+    if figures:
+        count = "1 cijfer" if figures == 1 else f"{figures} cijfers"
+        cell.append(_Para(f"{count}: zie Cijfers bij de actiepunten", S.cell_note))
     return cell
 
 
@@ -1107,7 +1133,7 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
         rows.append(
             [
                 str(action.number),
-                _description_cell(action.description, action.priority),
+                _description_cell(action.description, action.priority, len(action.figures)),
                 where,
                 owner,
                 date_short(action.due_date) or "—",
@@ -1115,6 +1141,176 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
             ]
         )
     return _data_table(rows, w)
+
+
+# --------------------------------------------------------------------------------------------
+# The figures of the action points
+# --------------------------------------------------------------------------------------------
+
+FIGURE_COLUMNS = ("Indicator", "Beginwaarde", "Laatste waarde", "Doel", "Stand en verloop")
+
+
+def _header_width(label: str, minimum: float) -> float:
+    """A column at least as wide as its (bold) header on one line."""
+    return max(stringWidth(label, BOLD_FONT, 9) + 2 * CELL_PADDING + 2, minimum)
+
+
+#: Beginwaarde, Laatste waarde, Doel: room for "1.234.567" and a period like "2020/2021".
+_VALUE_WIDTHS = tuple(
+    _header_width(label, minimum)
+    for label, minimum in zip(FIGURE_COLUMNS[1:4], (62, 62, 58), strict=True)
+)
+_TRACK_WIDTH = 88
+FIGURE_WIDTHS = (
+    CONTENT_WIDTH - sum(_VALUE_WIDTHS) - _TRACK_WIDTH,
+    *_VALUE_WIDTHS,
+    _TRACK_WIDTH,
+)
+#: The small chart below the status: as wide as the column allows.
+SPARKLINE_SIZE = (_TRACK_WIDTH - 2 * CELL_PADDING, 26)
+
+#: The status in colour as well as in words: good, bad, neither.
+TRACK_COLORS = {
+    True: colors.HexColor("#2e6b15"),
+    False: colors.HexColor("#a4262c"),
+    None: MUTED,
+}
+SPARKLINE_LEGEND = (
+    "Verloop: de lijn toont de waarde per periode, de stip de laatste waarde. De grijze lijn is "
+    "de beginwaarde, de stippellijn het doel."
+)
+
+
+def _figures_section(actions: Sequence[ActionRow]) -> list[Flowable]:
+    """One table of every action point's linked indicators, grouped by action point: per
+    indicator the baseline, the latest value and the target (each with its period), the status
+    with a small chart, and the story behind the figure below it."""
+    linked = [action for action in actions if action.figures]
+    if not linked:
+        return []
+    return [
+        CondPageBreak(5 * cm),
+        _Paragraph("Cijfers bij de actiepunten", S.h2),
+        _Paragraph(
+            "Bij deze actiepunten is afgesproken welk cijfer moet veranderen. Per cijfer ziet u "
+            "waar het begon, de laatste meting, het doel en hoe het ervoor staat.",
+            S.body_after,
+        ),
+        _figure_table(linked),
+        Spacer(1, 3),
+        _Paragraph(SPARKLINE_LEGEND, S.meta_muted),
+    ]
+
+
+def _figure_table(actions: Sequence[ActionRow]) -> Table:
+    w = FIGURE_WIDTHS
+    header = [
+        _Para(escape(label), S.cell_header_number if 0 < i < 4 else S.cell_header)
+        for i, label in enumerate(FIGURE_COLUMNS)
+    ]
+    rows: list[list] = [header]
+    style: list[tuple] = [
+        ("FONT", (0, 0), (-1, -1), BODY_FONT, 9, 11.5),
+        ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ("BACKGROUND", (0, 0), (-1, 0), BLUE),
+        ("BOX", (0, 0), (-1, -1), 0.4, GRID),
+    ]
+    for action in actions:
+        first = len(rows)
+        rows.append([_figure_action_cell(action)] + [""] * (len(w) - 1))
+        style += [
+            ("SPAN", (0, first), (-1, first)),
+            ("BACKGROUND", (0, first), (-1, first), TINT),
+            ("LINEABOVE", (0, first), (-1, first), 0.4, GRID),
+            ("LINEBEFORE", (0, first), (0, first), 3, BLUE),
+        ]
+        for index, figure in enumerate(action.figures):
+            top = len(rows)
+            rows.append(_figure_cells(figure))
+            story = _clean(figure.story).strip()
+            if story:
+                rows.append([_story_cell(story)] + [""] * (len(w) - 1))
+                style += [
+                    ("SPAN", (0, top + 1), (-1, top + 1)),
+                    ("TOPPADDING", (0, top + 1), (-1, top + 1), 0),
+                    ("BOTTOMPADDING", (0, top + 1), (-1, top + 1), 7),
+                ]
+            bottom = len(rows) - 1
+            if index:
+                style.append(("LINEABOVE", (0, top), (-1, top), 0.4, GRID))
+            # An action point never ends a page without its first figure; a figure never
+            # leaves its story behind.
+            style.append(("NOSPLIT", (0, first if index == 0 else top), (-1, bottom)))
+            style.append(("LINEAFTER", (0, top), (-2, top), 0.4, GRID))
+    table = _RowTable(
+        rows, colWidths=list(w), repeatRows=1, splitByRow=1, splitInRow=0, hAlign="LEFT"
+    )
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _figure_action_cell(action: ActionRow) -> Paragraph:
+    """ "Actiepunt 3: the action's first line", cut off after some 150 characters: the whole
+    text is in the action list above."""
+    text = " ".join(_clean(action.description).split())
+    if len(text) > 150:
+        text = text[:150].rsplit(" ", 1)[0].rstrip(" ,.;:") + "…"
+    return _text_para(f"Actiepunt {action.number}: {text}", S.figure_action)
+
+
+def _figure_cells(figure: FigureRow) -> list:
+    unit = _clean(figure.unit).strip()
+    label: list[Flowable] = [_text_para(figure.label, S.cell_bold)]
+    if unit and unit != "%":
+        label.append(_text_para(f"in {unit}", S.cell_note))
+    status = _Para(
+        f'<font color="{TRACK_COLORS[figure.on_track].hexval()}">{_markup(figure.status)}</font>',
+        S.figure_status,
+    )
+    track: list[Flowable] = [status]
+    if any(value is not None for value in figure.series):
+        track += [Spacer(1, 3), pdf_flowable(figure.sparkline(*SPARKLINE_SIZE))]
+    return [
+        label,
+        _value_cell(figure.baseline, figure.unit, figure.baseline_period),
+        _value_cell(figure.latest, figure.unit, figure.latest_period, bold=True),
+        _value_cell(figure.target, figure.unit, figure.target_period),
+        track,
+    ]
+
+
+def _value_cell(value: float | None, unit: str, period: str, *, bold: bool = False) -> list:
+    cell = [_Para(escape(format_value(value, unit)), S.number_bold if bold else S.number)]
+    period = _clean(period).strip()
+    if period and value is not None:
+        cell.append(_text_para(period, S.number_period))
+    return cell
+
+
+#: A story with more lines than this is set as one paragraph: a figure and its story never
+#: split between pages, so they must fit on one.
+STORY_MAX_LINES = 8
+
+
+def _story_cell(story: str) -> list[Flowable]:
+    """The story behind the figure, below the figure across the whole table."""
+    lines = [line.strip() for line in story.split("\n") if line.strip()]
+    story = ("\n" if len(lines) <= STORY_MAX_LINES else " ").join(lines)
+    if _RTL.search(story):
+        return [_Para("Het verhaal achter het cijfer:", S.cell_small_bold)] + _text_paragraphs(
+            story, S.figure_story, _Para
+        )
+    return [
+        _Para(
+            f"<b>Het verhaal achter het cijfer:</b> {_cleaned_markup(story)}",
+            S.figure_story,
+        )
+    ]
 
 
 def _write_in_table(

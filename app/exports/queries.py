@@ -6,12 +6,14 @@ from ..actions.models import ActionPoint
 from ..conversations.models import Conversation
 from ..conversations.queries import question_steps
 from ..core.formatting import local_now
+from ..indicators.queries import ActionFigure, action_figures, period_label
 from ..questionnaires.schema import Questionnaire
 from .document import (
     ActionListDocument,
     ActionRow,
     AnsweredQuestion,
     BlankPlateDocument,
+    FigureRow,
     ParticipantRow,
     PhaseSection,
 )
@@ -21,6 +23,7 @@ def action_list_document(
     conversation: Conversation, actions: list[ActionPoint]
 ) -> ActionListDocument:
     questionnaire = conversation.questionnaire
+    figures = action_figures([a.id for a in actions])
     sections: dict[str, PhaseSection] = {}
     for step in question_steps(conversation):
         answer = step.answer
@@ -54,12 +57,15 @@ def action_list_document(
         ],
         sections=list(sections.values()),
         actions=[
-            _action_row(questionnaire, number, a) for number, a in enumerate(actions, start=1)
+            _action_row(questionnaire, number, a, figures.get(a.id, []))
+            for number, a in enumerate(actions, start=1)
         ],
     )
 
 
-def _action_row(questionnaire: Questionnaire, number: int, action: ActionPoint) -> ActionRow:
+def _action_row(
+    questionnaire: Questionnaire, number: int, action: ActionPoint, figures: list[ActionFigure]
+) -> ActionRow:
     phase = questionnaire.phases_by_id.get(action.phase_id) if action.phase_id else None
     question = questionnaire.questions_by_id.get(action.question_id) if action.question_id else None
     return ActionRow(
@@ -74,6 +80,27 @@ def _action_row(questionnaire: Questionnaire, number: int, action: ActionPoint) 
         due_date=action.due_date,
         status=action.status.label,
         priority=action.priority.label,
+        figures=[_figure_row(f) for f in figures],
+    )
+
+
+def _figure_row(figure: ActionFigure) -> FigureRow:
+    link = figure.link
+    return FigureRow(
+        indicator=figure.indicator.name,
+        category=link.category,
+        unit=figure.unit or "",
+        baseline=link.baseline_value,
+        baseline_period=period_label(link.baseline_period),
+        latest=figure.latest_value,
+        latest_period=figure.latest_period.label if figure.latest_period else "",
+        target=link.target_value,
+        target_period=period_label(link.target_period),
+        status=figure.status,
+        on_track=figure.on_track,
+        story=link.story or "",
+        series=[value for _period, value in figure.series],
+        series_periods=[period.label for period, _value in figure.series],
     )
 
 

@@ -7,9 +7,12 @@ from ..accounts.roles import Permission
 from ..actions.queries import actions_of
 from ..conversations.queries import get_conversation_or_404
 from ..core.formatting import date_short
+from ..indicators.charts import svg_markup
+from ..indicators.presentation import format_value
 from ..questionnaires.registry import current_questionnaire
 from ..regions.operations import slugify
 from .cache import rendered_export
+from .document import FigureRow
 from .limits import answer_export_limits
 from .pdf import render_action_list_pdf, render_blank_plate_pdf
 from .queries import action_list_document, blank_plate_document
@@ -37,7 +40,31 @@ def action_list(conversation_id: int):
     """The accessible twin of the PDF: same content, semantic HTML, prints well."""
     conversation = get_conversation_or_404(conversation_id, Permission.EXPORT)
     document = action_list_document(conversation, actions_of(conversation))
-    return render_template("exports/action_list.html", doc=document, conversation=conversation)
+    return render_template(
+        "exports/action_list.html",
+        doc=document,
+        conversation=conversation,
+        value_text=format_value,
+        sparkline_svg=_sparkline_svg,
+    )
+
+
+def _sparkline_svg(figure: FigureRow):
+    """The figure's small chart as inline SVG, named and described for screen readers."""
+    values = "; ".join(
+        f"{period}: {'onbekend' if value is None else format_value(value, figure.unit)}"
+        for period, value in zip(figure.series_periods, figure.series, strict=False)
+    )
+    described = [f"Waarde per periode: {values}."]
+    if figure.baseline is not None:
+        described.append(f"Beginwaarde {format_value(figure.baseline, figure.unit)}.")
+    if figure.target is not None:
+        described.append(f"Doel {format_value(figure.target, figure.unit)}.")
+    return svg_markup(
+        figure.sparkline(),
+        title=f"Verloop van {figure.label}",
+        description=" ".join(described),
+    )
 
 
 @bp.get("/gesprekken/<id:conversation_id>/actielijst.pdf")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 import xlsxwriter
 
@@ -20,6 +21,20 @@ ACTION_COLUMNS = [
     ("Prioriteit", 11),
     ("Status", 12),
 ]
+FIGURE_COLUMNS = [
+    ("Actiepunt nr.", 11),
+    ("Indicator", 40),
+    ("Categorie", 30),
+    ("Eenheid", 14),
+    ("Beginwaarde", 12),
+    ("Beginperiode", 14),
+    ("Laatste waarde", 14),
+    ("Periode", 14),
+    ("Doel", 10),
+    ("Doelperiode", 14),
+    ("Stand", 22),
+    ("Het verhaal achter het cijfer", 80),
+]
 ANSWER_COLUMNS = [
     ("Nr.", 6),
     ("Fase", 14),
@@ -30,7 +45,8 @@ ANSWER_COLUMNS = [
 
 
 def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
-    """Two sheets: the action list and the conversation's answers.
+    """Three sheets: the action list, the figures of the action points (one row per linked
+    indicator) and the conversation's answers.
 
     Every cell is written as a string, number or date explicitly, so text that starts with
     ``=``, ``+``, ``-`` or ``@`` never becomes a formula in Excel.
@@ -58,6 +74,7 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     day = workbook.add_format({"num_format": "dd-mm-yyyy", "valign": "top"})
     title = workbook.add_format({"bold": True, "font_size": 14})
+    amount = workbook.add_format({"valign": "top"})
 
     actions = workbook.add_worksheet("Actiepunten")
     actions.write_string(0, 0, doc.title, title)
@@ -88,6 +105,8 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
     actions.autofilter(3, 0, 3 + len(doc.actions), len(ACTION_COLUMNS) - 1)
     actions.freeze_panes(4, 0)
 
+    _figures_sheet(workbook.add_worksheet("Cijfers"), doc, header, wrap, amount, title)
+
     answers = workbook.add_worksheet("Antwoorden")
     answers.write_string(
         0, 0, f"{doc.questionnaire_title} (versie {doc.questionnaire_version})", title
@@ -105,6 +124,41 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
     answers.write_string(row + 1, 0, f"Bron: {doc.source.citation} {doc.source.rights}")
     workbook.close()
     return buffer.getvalue()
+
+
+def _figures_sheet(sheet, doc: ActionListDocument, header, wrap, amount, title) -> None:
+    sheet.write_string(0, 0, "Cijfers bij de actiepunten", title)
+    sheet.write_string(
+        1,
+        0,
+        "Per actiepunt de indicatoren die het moet veranderen: beginwaarde, laatste waarde, "
+        "doel en stand.",
+    )
+    _header(sheet, 3, FIGURE_COLUMNS, header)
+    row = 4
+    for action in doc.actions:
+        for figure in action.figures:
+            sheet.write_number(row, 0, action.number, wrap)
+            for column, text in (
+                (1, figure.indicator),
+                (2, figure.category),
+                (3, figure.unit),
+                (5, figure.baseline_period),
+                (7, figure.latest_period),
+                (9, figure.target_period),
+                (10, figure.status),
+                (11, figure.story),
+            ):
+                sheet.write_string(row, column, text, wrap)
+            for column, number in ((4, figure.baseline), (6, figure.latest), (8, figure.target)):
+                if number is not None and math.isfinite(number):
+                    sheet.write_number(row, column, number, amount)
+            row += 1
+    if row == 4:
+        sheet.write_string(row, 0, "Er zijn geen actiepunten met cijfers.")
+    else:
+        sheet.autofilter(3, 0, row - 1, len(FIGURE_COLUMNS) - 1)
+    sheet.freeze_panes(4, 0)
 
 
 def _header(sheet, row: int, columns: list[tuple[str, int]], fmt) -> None:
