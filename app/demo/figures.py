@@ -69,7 +69,7 @@ DEMO_LINKS = (
         "demo-action-5",
         "afsluitredenen",
         "Afgehaakt",
-        "2020",
+        "2021",
         12,
         "2027",
         "In 2021 haakten 24 jongeren af, tegen 10 in 2020 (corona: minder studenten op school). "
