@@ -37,22 +37,8 @@ from _common import Row, load_average, machine_summary, print_table, scratch_dir
 
 MAX_RATIO = 3.0
 
-TWENTE = [
-    "Almelo",
-    "Borne",
-    "Dinkelland",
-    "Enschede",
-    "Haaksbergen",
-    "Hellendoorn",
-    "Hengelo",
-    "Hof van Twente",
-    "Losser",
-    "Oldenzaal",
-    "Rijssen-Holten",
-    "Tubbergen",
-    "Twenterand",
-    "Wierden",
-]
+from app.demo.content import TWENTE_MUNICIPALITIES as TWENTE  # noqa: E402
+
 CATEGORIES = [
     "Man",
     "Vrouw",
