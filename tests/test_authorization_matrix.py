@@ -3,22 +3,26 @@ on an object of the user's own region and of another region, on SQLite and Postg
 
 ``REQUIRED`` below names what each endpoint needs. A route that is not in it fails
 ``test_every_route_is_in_the_table`` (and its own matrix case), so a new route cannot escape:
-add it to the table with the permission its view checks.
+add it to the table with the permission its view checks (per method, where the view checks a
+different one for GET and POST).
 
 What is expected, per request:
 
 - anonymous: a GET goes to ``/inloggen`` (302), a POST gets the 401 page, unless the endpoint
   is public;
-- an object of another region (a conversation, an action point, a region page, a membership):
-  404 for every signed-in user, whatever their role there would allow, so they never learn it
-  exists; an administrator without a role in the region is no exception;
+- an object of another region (a conversation, an action point, a region page, a membership,
+  an indicator, an action point's link to an indicator): 404 for every signed-in user,
+  whatever their role there would allow, so they never learn it exists; an administrator
+  without a role in the region is no exception;
 - the user's own region, without the permission: 403; with it: a real answer (never 401, 403,
   404 or 500; a POST with empty data gets 200, 302, 400, 409 or 422);
 - administrator pages: 403 for everyone else, a real answer for an administrator.
 
 One world per database (module scope): two regions, each with a conversation, chosen questions,
-an action point and members. A request that changed the world (a delete with empty data is a
-valid delete) is followed by building it again, so every case meets the same objects.
+an action point, members, an indicator with figures linked to a question and to the action
+point, and an import waiting for its confirmation for every actor. A request that changed the
+world (a delete with empty data is a valid delete) is followed by building it again, so every
+case meets the same objects.
 """
 
 from __future__ import annotations
@@ -38,7 +42,15 @@ from app.actions.models import ActionPoint
 from app.conversations.models import Conversation, SelectedQuestion
 from app.core.page_cache import forget_cached_pages
 from app.extensions import db
+from app.indicators.models import (
+    ActionIndicatorLink,
+    Indicator,
+    IndicatorUpload,
+    Observation,
+    QuestionIndicatorLink,
+)
 from app.questionnaires.models import forget_parsed_snapshots
+from app.regions.models import Municipality
 
 from .accounts import make_user, new_session_key
 from .conftest import BASE_TEST_CONFIG, _empty_all_tables
@@ -48,8 +60,8 @@ PUBLIC = "public"
 SIGNED_IN = "signed-in"
 ADMIN = "admin"
 
-#: What each endpoint needs; the same for every method of the endpoint.
-REQUIRED: dict[str, Permission | str] = {
+#: What each endpoint needs: the same for every method of the endpoint, or per method.
+REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     # signing in and one's own account
     "accounts.sign_in": PUBLIC,
     "accounts.second_factor": PUBLIC,
@@ -88,6 +100,10 @@ REQUIRED: dict[str, Permission | str] = {
     "exports.action_list": P.EXPORT,
     "exports.action_list_pdf": P.EXPORT,
     "exports.action_list_xlsx": P.EXPORT,
+    # an action point's links to the region's indicators
+    "action_indicators.index": {"GET": P.VIEW, "POST": P.UPDATE_ACTIONS},
+    "action_indicators.edit": P.UPDATE_ACTIONS,
+    "action_indicators.unlink": P.UPDATE_ACTIONS,
     # history
     "audit.conversation_history": P.VIEW,
     "audit.region_history": P.VIEW,
@@ -98,6 +114,18 @@ REQUIRED: dict[str, Permission | str] = {
     "regions.change_member_role": P.MANAGE_MEMBERS,
     "regions.remove_member": P.MANAGE_MEMBERS,
     "regions.new_member_link": P.MANAGE_MEMBERS,
+    # the region's figures (indicators) and its municipalities
+    "indicators.index": P.VIEW,
+    "indicators.show": P.VIEW,
+    "indicators.upload": P.MANAGE_INDICATORS,
+    "indicators.preview": P.MANAGE_INDICATORS,
+    "indicators.confirm": P.MANAGE_INDICATORS,
+    "indicators.cancel": P.MANAGE_INDICATORS,
+    "indicators.edit": P.MANAGE_INDICATORS,
+    "indicators.link_question": P.MANAGE_INDICATORS,
+    "indicators.unlink_question": P.MANAGE_INDICATORS,
+    "indicators.delete": P.MANAGE_INDICATORS,
+    "indicators.municipalities": P.MANAGE_INDICATORS,
     # the region's data (AVG)
     "privacy.region_data": P.REGION_DATA,
     "privacy.region_export": P.REGION_DATA,
@@ -119,7 +147,7 @@ REQUIRED: dict[str, Permission | str] = {
 NOT_IN_MATRIX = {"static"}
 
 #: URL arguments that point into a region: their routes are tried on both regions.
-REGION_ARGUMENTS = {"conversation_id", "action_id", "slug", "membership_id"}
+REGION_ARGUMENTS = {"conversation_id", "action_id", "slug", "membership_id", "key", "link_id"}
 
 QUESTION = "verkennen-regie"
 ACTORS = ("anonymous", "admin", "member", "project-leader", "facilitator", "coordinator")
@@ -137,7 +165,19 @@ SECRETS_OF_B = (
     "Geheime actie Achterhoek",
     "lid-b@achterhoek.test",
     "Berend van B",
+    "Geheime cijfers Achterhoek",
+    "4.242",
 )
+#: The figures each region imports: its own indicator, under its own key.
+FIGURES = {
+    OWN: "Indicator;Periode;Waarde\nConsultaties;2020;120\nConsultaties;2021;147\n",
+    OTHER: (
+        "Indicator;Periode;Waarde\nGeheime cijfers Achterhoek;2020;4000\n"
+        "Geheime cijfers Achterhoek;2021;4242\n"
+    ),
+}
+#: What a preview waiting for its confirmation holds.
+UPLOADED = "Indicator;Periode;Waarde\nConsultaties;2022;160\n"
 
 
 def _url_map_app():
@@ -165,6 +205,12 @@ class World:
     #: A member of each region who is none of the actors (for the membership pages).
     target_user: dict[str, int] = field(default_factory=dict)
     membership: dict[str, int] = field(default_factory=dict)
+    #: The key of each region's indicator, and the id of its link to the action point.
+    indicator_key: dict[str, str] = field(default_factory=dict)
+    action_link: dict[str, int] = field(default_factory=dict)
+    #: Imports waiting for their confirmation: in the own region one per actor (an upload is
+    #: found only by the user who made it), in the other region one of its coordinator.
+    upload: dict[str, dict[str, str]] = field(default_factory=dict)
     actors: dict[str, User] = field(default_factory=dict)
     snapshot: tuple = ()
 
@@ -191,6 +237,33 @@ def _conversation(title: str, region, action: str) -> tuple[int, int]:
     return conversation.id, action_point.id
 
 
+def _figures(region, csv_text: str, action_id: int) -> tuple[str, int]:
+    """Import the region's figures, link its indicator to ``QUESTION`` and to the action
+    point; (the indicator's key, the link's id)."""
+    from app.indicators.importer import read_indicator_file
+    from app.indicators.operations import ActionLinkData, link_action, link_question, store_plan
+
+    plan = read_indicator_file(csv_text.encode(), "cijfers.csv")
+    indicator = store_plan(region, plan).indicators[0].indicator
+    link_question(indicator, QUESTION)
+    action_point = db.session.get(ActionPoint, action_id)
+    link = link_action(
+        action_point,
+        ActionLinkData(indicator.id, "", None, None, 200.0, "2026", "Het verhaal"),
+        None,
+    )
+    return indicator.key, link.id
+
+
+def _upload(region, user: User) -> str:
+    from app.indicators.importer import ImportOptions
+    from app.indicators.operations import keep_upload
+
+    return keep_upload(
+        region, user.id, "nieuwe-cijfers.csv", UPLOADED.encode(), ImportOptions()
+    ).token
+
+
 def build_world() -> World:
     from app.regions.operations import ensure_region
 
@@ -213,7 +286,9 @@ def build_world() -> World:
             f"{actor}@twente.test", actor.title(), region=region_a, role=role
         )
     # Each region keeps a coordinator who is not an actor, and a plain member to point at.
-    make_user("coord-b@achterhoek.test", "Bram Coördinator", region=region_b, role=Role.COORDINATOR)
+    coordinator_b = make_user(
+        "coord-b@achterhoek.test", "Bram Coördinator", region=region_b, role=Role.COORDINATOR
+    )
     for target, region, email, name in (
         (OWN, region_a, "lid-a@twente.test", "Anouk van A"),
         (OTHER, region_b, "lid-b@achterhoek.test", "Berend van B"),
@@ -221,6 +296,14 @@ def build_world() -> World:
         user = make_user(email, name, region=region, role=Role.MEMBER)
         world.target_user[target] = user.id
         world.membership[target] = user.memberships[0].id
+    for target, region in ((OWN, region_a), (OTHER, region_b)):
+        world.indicator_key[target], world.action_link[target] = _figures(
+            region, FIGURES[target], world.action[target]
+        )
+    world.upload[OWN] = {actor: _upload(region_a, user) for actor, user in world.actors.items()}
+    world.upload[OWN]["anonymous"] = world.upload[OWN]["coordinator"]
+    world.upload[OTHER] = dict.fromkeys(ACTORS, _upload(region_b, coordinator_b))
+    db.session.commit()
     world.snapshot = world_snapshot()
     return world
 
@@ -246,6 +329,54 @@ def world_snapshot() -> tuple:
             ).all()
         ),
         tuple(db.session.execute(select(User.id, User.is_admin).order_by(User.id)).all()),
+        tuple(
+            db.session.execute(
+                select(
+                    Municipality.id,
+                    Municipality.region_id,
+                    Municipality.cbs_code,
+                    Municipality.hosts_institution,
+                ).order_by(Municipality.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(
+                    Indicator.id, Indicator.region_id, Indicator.key, Indicator.revision
+                ).order_by(Indicator.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(Observation.id, Observation.value).order_by(Observation.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(
+                    QuestionIndicatorLink.indicator_id, QuestionIndicatorLink.question_id
+                ).order_by(QuestionIndicatorLink.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(
+                    ActionIndicatorLink.id,
+                    ActionIndicatorLink.action_point_id,
+                    ActionIndicatorLink.indicator_id,
+                    ActionIndicatorLink.baseline_value,
+                    ActionIndicatorLink.baseline_period,
+                    ActionIndicatorLink.target_value,
+                    ActionIndicatorLink.target_period,
+                    ActionIndicatorLink.story,
+                ).order_by(ActionIndicatorLink.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(IndicatorUpload.id, IndicatorUpload.token).order_by(IndicatorUpload.id)
+            ).all()
+        ),
     )
 
 
@@ -286,7 +417,7 @@ def current_world(holder: dict) -> World:
 # --- the cases ----------------------------------------------------------------------------------
 
 
-def url_values(rule, world: World, target: str) -> dict:
+def url_values(rule, world: World, target: str, actor: str = "coordinator") -> dict:
     values = {}
     for argument in sorted(rule.arguments):
         if argument == "conversation_id":
@@ -297,8 +428,14 @@ def url_values(rule, world: World, target: str) -> dict:
             values[argument] = QUESTION
         elif argument == "slug":
             values[argument] = world.slug[target]
+        elif argument == "token" and rule.endpoint.startswith("indicators."):
+            values[argument] = world.upload[target][actor]
         elif argument == "token":
             values[argument] = "geen-echte-link-" + "x" * 27
+        elif argument == "key":
+            values[argument] = world.indicator_key[target]
+        elif argument == "link_id":
+            values[argument] = world.action_link[target]
         elif argument == "membership_id":
             values[argument] = world.membership[target]
         elif argument == "user_id":
@@ -378,14 +515,27 @@ def expectation(requirement, method: str, actor: str, target: str, scoped: bool)
     return "a real answer", lambda r: is_real_answer(method, r.status_code)
 
 
-def cases(rule, requirement):
-    scoped = isinstance(requirement, Permission) and bool(set(rule.arguments) & REGION_ARGUMENTS)
-    targets = (OWN, OTHER) if scoped else (OWN,)
-    methods = sorted(rule.methods - {"HEAD", "OPTIONS"})
-    for method in methods:
+def requirement_of(endpoint: str, method: str):
+    """What ``method`` on ``endpoint`` needs."""
+    required = REQUIRED[endpoint]
+    return required[method] if isinstance(required, dict) else required
+
+
+def methods_of(rule) -> list[str]:
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+def cases(rule):
+    """(method, what it needs, actor, target, scoped) of every request the matrix makes."""
+    for method in methods_of(rule):
+        requirement = requirement_of(rule.endpoint, method)
+        scoped = isinstance(requirement, Permission) and bool(
+            set(rule.arguments) & REGION_ARGUMENTS
+        )
+        targets = (OWN, OTHER) if scoped else (OWN,)
         for actor in ACTORS:
             for target in targets:
-                yield method, actor, target, scoped
+                yield method, requirement, actor, target, scoped
 
 
 # --- the tests ----------------------------------------------------------------------------------
@@ -402,6 +552,13 @@ def test_every_route_is_in_the_table(matrix):
     )
     stale = sorted(REQUIRED.keys() - endpoints)
     assert not stale, f"REQUIRED names endpoints that no longer exist: {stale}"
+    for rule in app.url_map.iter_rules():
+        required = REQUIRED.get(rule.endpoint)
+        if isinstance(required, dict):
+            assert set(required) == set(methods_of(rule)), (
+                f"REQUIRED[{rule.endpoint!r}] names {sorted(required)}, the route takes "
+                f"{methods_of(rule)}: name what each method needs"
+            )
 
 
 @pytest.mark.parametrize(("endpoint", "path"), ROUTES, ids=[f"{e} {r}" for e, r in ROUTES])
@@ -411,18 +568,17 @@ def test_matrix(matrix, endpoint, path):
         f"{endpoint} ({path}) is not in REQUIRED in tests/test_authorization_matrix.py: add it "
         "with the permission its view checks, so it cannot escape the matrix."
     )
-    requirement = REQUIRED[endpoint]
     rules = [r for r in app.url_map.iter_rules() if r.endpoint == endpoint and r.rule == path]
     assert rules, f"{endpoint} {path} is gone from the URL map"
     rule = rules[0]
     wrong = []
     tried = 0
-    for method, actor, target, scoped in cases(rule, requirement):
+    for method, requirement, actor, target, scoped in cases(rule):
         world = current_world(holder)
         with app.test_request_context():
             from flask import url_for
 
-            url = url_for(endpoint, **url_values(rule, world, target))
+            url = url_for(endpoint, **url_values(rule, world, target, actor))
         client = client_for(app, world, actor)
         response = client.open(url, method=method, data={} if method == "POST" else None)
         tried += 1
@@ -435,7 +591,100 @@ def test_matrix(matrix, endpoint, path):
             )
         response.close()
     assert tried
-    assert not wrong, f"{endpoint} needs {requirement}:\n" + "\n".join(wrong)
+    assert not wrong, f"{endpoint} needs {REQUIRED[endpoint]}:\n" + "\n".join(wrong)
+
+
+#: URL arguments that name an object inside a region: given another region's, with the user's
+#: own region (or conversation and action point) around it.
+OBJECT_ARGUMENTS = ("key", "link_id", "token")
+
+
+def _mixed_cases(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule)):
+        if not rule.endpoint.startswith(("indicators.", "action_indicators.")):
+            continue
+        for argument in OBJECT_ARGUMENTS:
+            if argument in rule.arguments:
+                for method in methods_of(rule):
+                    yield rule, argument, method
+
+
+def test_another_regions_indicator_link_or_import_is_not_found(matrix):
+    """The region in the URL is the user's own; the indicator, the link or the import is
+    another region's: an indicator or a link is a 404, an import is not found (sent back to
+    the overview), and nothing of the other region changes."""
+    app, holder = matrix
+    tried = set()
+    wrong = []
+    for rule, argument, method in _mixed_cases(app):
+        for actor in ("coordinator", "facilitator", "project-leader"):
+            world = current_world(holder)
+            values = url_values(rule, world, OWN, actor)
+            values[argument] = url_values(rule, world, OTHER, actor)[argument]
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(rule.endpoint, **values)
+            response = client_for(app, world, actor).open(
+                url, method=method, data={} if method == "POST" else None
+            )
+            tried.add((rule.endpoint, argument))
+            if argument == "token":
+                overview = f"/regio/{world.slug[OWN]}/indicatoren"
+                ok = response.status_code == 302 and urlsplit(response.location).path == overview
+            else:
+                ok = response.status_code == 404
+            if not ok:
+                wrong.append(f"{method} {url} as {actor}: {response.status_code}")
+            response.close()
+            other_rows = world_snapshot()
+            assert other_rows == world.snapshot, f"{method} {url} as {actor} changed the world"
+    assert {
+        ("indicators.show", "key"),
+        ("indicators.edit", "key"),
+        ("indicators.delete", "key"),
+        ("indicators.link_question", "key"),
+        ("indicators.unlink_question", "key"),
+        ("indicators.preview", "token"),
+        ("indicators.confirm", "token"),
+        ("indicators.cancel", "token"),
+        ("action_indicators.edit", "link_id"),
+        ("action_indicators.unlink", "link_id"),
+    } <= tried
+    assert not wrong, "another region's object was found:\n" + "\n".join(wrong)
+
+
+def test_the_world_has_every_object_the_urls_name(matrix):
+    """The real answers above are answers about real objects: every URL the matrix fills in
+    for the own region opens for each actor allowed to manage indicators (each with an import
+    of their own waiting), and the preview shows that import."""
+    app, holder = matrix
+    world = current_world(holder)
+    opened = set()
+    for actor in ("coordinator", "facilitator", "project-leader"):
+        client = client_for(app, world, actor)
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or not set(rule.arguments) & set(OBJECT_ARGUMENTS):
+                continue
+            if not rule.endpoint.startswith(("indicators.", "action_indicators.")):
+                continue
+            with app.test_request_context():
+                from flask import url_for
+
+                url = url_for(rule.endpoint, **url_values(rule, world, OWN, actor))
+            response = client.get(url)
+            assert response.status_code == 200, f"{url} as {actor}"
+            if rule.endpoint == "indicators.preview":
+                assert "nieuwe-cijfers.csv" in response.get_data(as_text=True)
+            opened.add(rule.endpoint)
+            response.close()
+    assert {
+        "indicators.show",
+        "indicators.edit",
+        "indicators.delete",
+        "indicators.preview",
+        "action_indicators.edit",
+    } <= opened
 
 
 def page_paths(world: World) -> list[str]:
@@ -452,6 +701,15 @@ def page_paths(world: World) -> list[str]:
         f"/gesprekken/{own_conversation}/geschiedenis",
         f"/gesprekken/{own_conversation}/actielijst",
         f"/gesprekken/{own_conversation}/bewerken",
+        f"/gesprekken/{own_conversation}/vragen/{QUESTION}",
+        f"/gesprekken/{own_conversation}/acties/{world.action[OWN]}/indicatoren",
+        f"/gesprekken/{own_conversation}/acties/{world.action[OWN]}/indicatoren/"
+        f"{world.action_link[OWN]}",
+        f"/regio/{world.slug[OWN]}/indicatoren",
+        f"/regio/{world.slug[OWN]}/indicatoren/{world.indicator_key[OWN]}",
+        f"/regio/{world.slug[OWN]}/indicatoren/{world.indicator_key[OWN]}/bewerken",
+        f"/regio/{world.slug[OWN]}/indicatoren/importeren",
+        f"/regio/{world.slug[OWN]}/gemeenten",
         "/account",
     ]
 

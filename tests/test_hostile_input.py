@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from html import escape
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -26,6 +27,13 @@ from app.conversations.models import Answer, Conversation, Participant, Selected
 from app.core.forms import parse_dutch_date
 from app.core.text import clean_line, clean_text
 from app.extensions import db
+from app.indicators.models import (
+    ActionIndicatorLink,
+    Indicator,
+    IndicatorUpload,
+    Observation,
+)
+from app.indicators.periods import period_from_code
 
 from . import forms
 
@@ -67,6 +75,25 @@ HOSTILE_DATES = [
     "٠٥-٠٣-٢٠٢٦",
     "5\x00-3-2026",
 ]
+#: Periods as someone might type them into an indicator's form.
+HOSTILE_PERIODS = [
+    "2023KW05",
+    "2023MM13",
+    "0000",
+    "9999999999",
+    "2021/2023",
+    "Q5 2023",
+    "٢٠٢٣",
+    "20\x0023",
+    "9" * 5000,
+    "-2021",
+]
+
+FIXTURES = Path(__file__).parent / "fixtures" / "indicators"
+#: An indicator with categories over two years: "Afgesloten behandelingen naar reden".
+FIGURES_FILE = FIXTURES / "kennispunt-twente-afsluitredenen-2020-2021.csv"
+#: What an import waiting for its confirmation holds.
+UPLOAD_FILE = FIXTURES / "pilot-hulpverleners-roc-van-twente-kerncijfers.csv"
 
 
 # --- the world every route is tried against ---------------------------------------------------
@@ -79,6 +106,41 @@ class World:
     region_id: int
     other_action_id: int
     path_values: dict[str, str] = field(default_factory=dict)
+    indicator_id: int = 0
+    link_id: int = 0
+    #: An import of the tester's waiting for its confirmation (``<token>`` of the indicator
+    #: pages; the account pages' ``<token>`` is an invitation link).
+    upload_token: str = ""
+
+    def values_for(self, rule) -> dict[str, str]:
+        if rule.endpoint.startswith("indicators."):
+            return {**self.path_values, "token": self.upload_token}
+        return self.path_values
+
+
+def _indicator_world(region, conversation, action, user_id) -> tuple[int, int, str]:
+    """The region's figures: an indicator with categories, linked to ``QUESTION`` and (its
+    total) to the action point; and an import of the user waiting for confirmation."""
+    from app.indicators.importer import ImportOptions, read_indicator_file
+    from app.indicators.operations import (
+        ActionLinkData,
+        keep_upload,
+        link_action,
+        link_question,
+        store_plan,
+    )
+
+    plan = read_indicator_file(FIGURES_FILE.read_bytes(), FIGURES_FILE.name)
+    indicator = store_plan(region, plan).indicators[0].indicator
+    link_question(indicator, QUESTION)
+    link = link_action(
+        action, ActionLinkData(indicator.id, "", None, None, 60.0, "2023", "Minder afhakers"), None
+    )
+    upload = keep_upload(
+        region, user_id, UPLOAD_FILE.name, UPLOAD_FILE.read_bytes(), ImportOptions()
+    )
+    db.session.commit()
+    return indicator.id, link.id, upload.token
 
 
 @pytest.fixture
@@ -95,6 +157,9 @@ def world(app, tester, make_conversation, make_action) -> World:
     membership = set_role(other, conversation.region, Role.MEMBER)
     token = issue_link(other, LinkPurpose.INVITATION)
     db.session.commit()
+    indicator_id, link_id, upload_token = _indicator_world(
+        conversation.region, conversation, first, tester.id
+    )
     app.config["SECURITY_CONTACT"] = "mailto:security@handvat.test"
     return World(
         conversation.id,
@@ -109,7 +174,12 @@ def world(app, tester, make_conversation, make_action) -> World:
             "user_id": str(other.id),
             "membership_id": str(membership.id),
             "token": token,
+            "key": "afsluitredenen",
+            "link_id": str(link_id),
         },
+        indicator_id=indicator_id,
+        link_id=link_id,
+        upload_token=upload_token,
     )
 
 
@@ -196,6 +266,103 @@ def _stored_answer(location: str, w: World) -> dict[str, str]:
     return {"text": answer.text if answer else ""}
 
 
+# --- the indicator forms -----------------------------------------------------------------------
+
+
+def upload_form(w: World) -> dict:
+    return {
+        "file": (io.BytesIO(UPLOAD_FILE.read_bytes()), "cijfers.csv"),
+        "indicator": "",
+        "period": "",
+        "layout": "",
+        "sheet": "",
+    }
+
+
+def _stored_upload(location: str, w: World) -> dict:
+    token = location.rstrip("/").rsplit("/", 1)[-1]
+    upload = db.session.scalar(db.select(IndicatorUpload).where(IndicatorUpload.token == token))
+    options = upload.options if upload else {}
+    return {
+        "indicator": options.get("indicator") or "",
+        "sheet": options.get("sheet") or "",
+        "period": options.get("period"),
+    }
+
+
+def indicator_form(w: World) -> dict:
+    indicator = db.session.get(Indicator, w.indicator_id)
+    return {
+        "name": "Afgesloten behandelingen naar reden",
+        "definition": "Aantal afgesloten behandelingen.",
+        "unit": "behandelingen",
+        "direction": "lager",
+        "source": "Kennispunt Twente",
+        "frequency": "Jaarlijks",
+        "target_value": "60",
+        "target_period": "2023",
+        "revision": str(indicator.revision if indicator else 1),
+    }
+
+
+def _stored_indicator(location: str, w: World) -> dict:
+    indicator = db.session.get(Indicator, w.indicator_id)
+    return {
+        "name": indicator.name,
+        "definition": indicator.definition,
+        "unit": indicator.unit,
+        "source": indicator.source,
+        "frequency": indicator.frequency,
+        "target_period": indicator.target_period,
+    }
+
+
+def action_link_form(w: World) -> dict:
+    """Links the action point to one category of the indicator (its total is linked already).
+    A link an earlier trial made is removed first, so each trial can link it again."""
+    db.session.execute(
+        db.delete(ActionIndicatorLink).where(
+            ActionIndicatorLink.action_point_id == w.action_id,
+            ActionIndicatorLink.id != w.link_id,
+        )
+    )
+    db.session.commit()
+    return {
+        "indicator": str(w.indicator_id),
+        "category": "Afgehaakt",
+        "baseline_value": "10",
+        "baseline_period": "2020",
+        "target_value": "5",
+        "target_period": "2023",
+        "story": "Studenten haken af als de wachttijd lang is.",
+    }
+
+
+def _stored_link(location: str, w: World) -> dict:
+    link = db.session.scalar(
+        db.select(ActionIndicatorLink)
+        .where(ActionIndicatorLink.action_point_id == w.action_id)
+        .order_by(ActionIndicatorLink.updated_dt.desc(), ActionIndicatorLink.id.desc())
+    )
+    return {
+        "story": link.story,
+        "baseline_period": link.baseline_period,
+        "target_period": link.target_period,
+    }
+
+
+def _first_municipality(w: World) -> str:
+    from app.regions.models import Municipality
+
+    return str(
+        db.session.scalar(
+            db.select(Municipality.id)
+            .where(Municipality.region_id == w.region_id)
+            .order_by(Municipality.id)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class RouteSpec:
     """How to reach a route with valid input, and how to read back what it stored."""
@@ -207,6 +374,7 @@ class RouteSpec:
     date_fields: tuple[str, ...] = ()
     token_fields: tuple[str, ...] = ()
     choice_fields: tuple[str, ...] = ()
+    period_fields: tuple[str, ...] = ()
     stored: object = None  #: (location, World) -> dict of stored values
 
 
@@ -343,6 +511,55 @@ ROUTES: dict[str, RouteSpec] = {
     "privacy.delete_region_conversations": RouteSpec(
         form=lambda w: {"region_name": "Een andere regio"}, text_fields=("region_name",)
     ),
+    # The region's figures and municipalities; an action point's links to them.
+    "indicators.index": RouteSpec(),
+    "indicators.show": RouteSpec(),
+    "indicators.upload": RouteSpec(
+        form=upload_form,
+        text_fields=("indicator", "sheet"),
+        choice_fields=("layout",),
+        period_fields=("period",),
+        stored=_stored_upload,
+    ),
+    "indicators.preview": RouteSpec(),
+    "indicators.confirm": RouteSpec(form=lambda w: {}),
+    "indicators.cancel": RouteSpec(form=lambda w: {}),
+    "indicators.edit": RouteSpec(
+        form=indicator_form,
+        text_fields=("name", "unit", "source", "frequency"),
+        multiline_fields=("definition",),
+        number_fields=("target_value", "revision"),
+        choice_fields=("direction",),
+        period_fields=("target_period",),
+        stored=_stored_indicator,
+    ),
+    "indicators.link_question": RouteSpec(
+        form=lambda w: {"question_id": "verkennen-populatie"}, choice_fields=("question_id",)
+    ),
+    "indicators.unlink_question": RouteSpec(form=lambda w: {}),
+    "indicators.delete": RouteSpec(form=lambda w: {}),
+    "indicators.municipalities": RouteSpec(
+        form=lambda w: {"added": "GM0153\nHof van Twente", "seats": [_first_municipality(w)]},
+        multiline_fields=("added",),
+        number_fields=("seats",),
+    ),
+    "action_indicators.index": RouteSpec(
+        form=action_link_form,
+        multiline_fields=("story",),
+        number_fields=("baseline_value", "target_value"),
+        choice_fields=("indicator", "category"),
+        period_fields=("baseline_period", "target_period"),
+        stored=_stored_link,
+    ),
+    "action_indicators.edit": RouteSpec(
+        form=lambda w: {k: v for k, v in action_link_form(w).items() if k != "category"},
+        multiline_fields=("story",),
+        number_fields=("baseline_value", "target_value"),
+        choice_fields=("indicator", "category"),
+        period_fields=("baseline_period", "target_period"),
+        stored=_stored_link,
+    ),
+    "action_indicators.unlink": RouteSpec(form=lambda w: {}),
     # The installation's management.
     "admin.index": RouteSpec(),
     "admin.regions": RouteSpec(
@@ -409,7 +626,7 @@ def test_impossible_numbers_and_odd_strings_in_urls(app, client, world):
                 HOSTILE_PATH_NUMBERS if converter == "DatabaseIdConverter" else HOSTILE_PATH_STRINGS
             )
             for value in hostile:
-                url = _url(rule, {**world.path_values, name: value})
+                url = _url(rule, {**world.values_for(rule), name: value})
                 for method in sorted(rule.methods & {"GET", "POST"}):
                     with client.open(url, method=method, data={"status": "afgerond"}) as response:
                         _no_server_error(response, f"{method} {url}")
@@ -422,7 +639,7 @@ def test_impossible_numbers_and_odd_strings_in_urls(app, client, world):
 def test_every_route_answers_get_on_real_objects(app, client, world):
     for rule in _rules(app):
         if "GET" in rule.methods:
-            with client.get(_url(rule, world.path_values)) as response:
+            with client.get(_url(rule, world.values_for(rule))) as response:
                 assert response.status_code == GET_STATUS.get(rule.endpoint, 200), rule.rule
 
 
@@ -434,13 +651,14 @@ def _post_routes(app):
 def test_hostile_form_values(app, client, world, endpoint):
     spec = ROUTES[endpoint]
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    url = _url(rule, world.path_values)
+    url = _url(rule, world.values_for(rule))
     trials = (
         [(f, v) for f in spec.text_fields + spec.multiline_fields for v in HOSTILE_TEXTS]
         + [(f, v) for f in spec.number_fields for v in HOSTILE_NUMBERS]
         + [(f, v) for f in spec.date_fields for v in HOSTILE_DATES]
         + [(f, v) for f in spec.token_fields for v in HOSTILE_TOKENS]
         + [(f, v) for f in spec.choice_fields for v in ("\x00", "9" * 40, "", "onbekend")]
+        + [(f, v) for f in spec.period_fields for v in HOSTILE_PERIODS]
     )
     for name, value in trials:
         form = {**spec.form(world), name: value}
@@ -461,6 +679,9 @@ def test_hostile_form_values(app, client, world, endpoint):
             stored = spec.stored(response.location, world)
             assert stored[name] == parse_dutch_date(value), what
             assert 1900 <= stored[name].year <= 9999
+        elif response.status_code == 302 and spec.stored and name in spec.period_fields:
+            stored = spec.stored(response.location, world)[name]
+            assert stored is None or period_from_code(stored).code == stored, what
         elif response.status_code in (400, 409, 422) and name in spec.text_fields + (
             spec.multiline_fields
         ):
@@ -688,3 +909,100 @@ def test_writes_on_a_conversation_deleted_meanwhile_are_a_404(world):
     with pytest.raises(ConversationGone):
         add_action(conversation, ActionData("Te laat"))
     db.session.rollback()
+
+
+# --- the indicator pages ------------------------------------------------------------------------
+
+HOSTILE_FILE_NAMES = [
+    "../../etc/passwd.csv",
+    "C:\\Windows\\cijfers.csv",
+    "naam\x00met-nul.csv",
+    "regel\r\nbreuk\x1b[31m.csv",
+    "\u202evsc.exe",  # right-to-left override: kept, like in every other typed text
+    "x" * 1000 + ".csv",
+    "",
+    "cijfers.xlsx",  # a CSV that says it is Excel
+]
+HOSTILE_FILE_CONTENTS = [
+    b"",
+    b"\x00" * 1000,
+    bytes(range(256)) * 8,
+    b"Indicator;Periode;Waarde\nConsul\x00taties;20\x0021;1\x00\n",
+    b"\xff\xfeI\x00n\x00d\x00",  # half a UTF-16 file
+    b"PK\x03\x04" + b"\x00" * 200,  # a broken zip, as a damaged .xlsx
+    b"Indicator;Periode;Waarde\n" + b"Consultaties;2021;" + b"9" * 5000 + b"\n",
+    b'Indicator;Periode;Waarde\n"=HYPERLINK(""http://x"")";2021;5\n<script>x</script>;2022;6\n',
+    b"a;" * 5000 + b"\n" + b"1;" * 5000 + b"\n",
+]
+
+
+def _upload_url(world: World) -> str:
+    return f"/regio/{world.path_values['slug']}/indicatoren/importeren"
+
+
+@pytest.mark.parametrize("name", HOSTILE_FILE_NAMES)
+def test_hostile_file_names_are_cleaned(client, world, name):
+    response = client.post(
+        _upload_url(world),
+        data={"file": (io.BytesIO(UPLOAD_FILE.read_bytes()), name)},
+    )
+    _no_server_error(response, f"upload {name[:30]!r}")
+    assert "\x00" not in response.get_data(as_text=True)
+    if response.status_code != 302:
+        return
+    preview = client.get(response.location)
+    _no_server_error(preview, f"preview {name[:30]!r}")
+    page = preview.get_data(as_text=True)
+    assert "\x00" not in page
+    token = response.location.rsplit("/", 1)[-1]
+    stored = db.session.scalar(
+        db.select(IndicatorUpload.file_name).where(IndicatorUpload.token == token)
+    )
+    assert stored and len(stored) <= 255
+    assert stored == clean_line(stored) and "\x00" not in stored
+
+
+@pytest.mark.parametrize("content", HOSTILE_FILE_CONTENTS, ids=range(len(HOSTILE_FILE_CONTENTS)))
+def test_hostile_file_contents_never_give_an_error(client, world, content):
+    """Whatever a file holds: a Dutch answer, never a 500; confirming stores it or nothing."""
+    before = db.session.scalar(db.select(db.func.count()).select_from(Observation))
+    response = client.post(_upload_url(world), data={"file": (io.BytesIO(content), "cijfers.csv")})
+    _no_server_error(response, "upload")
+    page = response.get_data(as_text=True)
+    assert "\x00" not in page
+    if response.status_code != 302:
+        assert response.status_code == 422
+        assert "Bestand met cijfers" in page  # the form again, with what went wrong
+        return
+    preview = client.get(response.location)
+    _no_server_error(preview, "preview")
+    assert "\x00" not in preview.get_data(as_text=True)
+    confirmed = client.post(response.location)
+    _no_server_error(confirmed, "confirm")
+    page = client.get(confirmed.location).get_data(as_text=True)
+    assert "<script>x</script>" not in page
+    db.session.expire_all()
+    after = db.session.scalar(db.select(db.func.count()).select_from(Observation))
+    if preview.status_code == 422:  # refused rows: nothing stored
+        assert after == before
+    for name in db.session.scalars(db.select(Indicator.name)):
+        assert name == clean_line(name).strip() and name
+
+
+@pytest.mark.parametrize(
+    "typed", ["0" * 50 + "7", "12" + " " * 45 + "3", "1" * 39 + ",5", "1e400", "inf", "nan"]
+)
+def test_numbers_too_long_or_not_finite_are_refused_not_cut_short(client, world, typed):
+    slug = world.path_values["slug"]
+    url = f"/regio/{slug}/indicatoren/afsluitredenen/bewerken"
+    response = client.post(url, data={**indicator_form(world), "target_value": typed})
+    assert response.status_code == 422, typed
+    page = response.get_data(as_text=True)
+    assert escape(typed, quote=False) in page  # what was typed is given back
+    assert db.session.get(Indicator, world.indicator_id).target_value is None
+    link_url = (
+        f"/gesprekken/{world.conversation_id}/acties/{world.action_id}/indicatoren/{world.link_id}"
+    )
+    response = client.post(link_url, data={**action_link_form(world), "baseline_value": typed})
+    assert response.status_code == 422, typed
+    assert db.session.get(ActionIndicatorLink, world.link_id).story == "Minder afhakers"

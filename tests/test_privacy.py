@@ -7,6 +7,7 @@ import io
 import json
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -19,8 +20,15 @@ from app.conversations import operations as conversation_operations
 from app.conversations.models import Answer, Conversation, OrganisationType, Participant
 from app.conversations.operations import ParticipantData
 from app.extensions import db
+from app.indicators.models import (
+    ActionIndicatorLink,
+    Indicator,
+    IndicatorUpload,
+    Observation,
+    QuestionIndicatorLink,
+)
 from app.privacy.export import csv_cell, export_filename, neutralise
-from app.privacy.queries import region_counts, region_tables
+from app.privacy.queries import TRANSIENT_TABLES, region_counts, region_tables
 
 from .accounts import make_user, sign_in
 
@@ -32,9 +40,46 @@ TABLES = (
     "gekozen_vragen",
     "antwoorden",
     "actiepunten",
+    "indicatoren",
+    "indicatorwaarden",
+    "indicatoren_bij_vragen",
+    "actiepunten_bij_indicatoren",
     "leden",
     "geschiedenis",
 )
+#: Every table of the database: the export file that holds its rows ...
+EXPORTED_IN = {
+    "region": "regio",
+    "municipality": "gemeenten",
+    "conversation": "gesprekken",
+    "participant": "deelnemers",
+    "selected_question": "gekozen_vragen",
+    "answer": "antwoorden",
+    "action_point": "actiepunten",
+    "indicator": "indicatoren",
+    "indicator_observation": "indicatorwaarden",
+    "question_indicator_link": "indicatoren_bij_vragen",
+    "action_indicator_link": "actiepunten_bij_indicatoren",
+    "membership": "leden",
+    "user_account": "leden",  # name and e-mail address of the region's members
+    "audit_event": "geschiedenis",
+}
+#: ... or why it is not in the export.
+NOT_EXPORTED = {
+    "questionnaire_snapshot": "the questionnaire's text: content, the same for every region",
+    "account_link": "secret: single-use links",
+    "recovery_code": "secret",
+    "user_session": "secret",
+    "indicator_upload": "transient: a file between its preview and its confirmation",
+}
+FIGURES = Path(__file__).parent / "fixtures" / "indicators"
+#: Twente's figures: 16 values of "Afgesloten behandelingen naar reden" in 2020 and 2021.
+CLOSED = FIGURES / "kennispunt-twente-afsluitredenen-2020-2021.csv"
+#: ... and two more indicators with a negative and a decimal value.
+TWENTE_MORE = (
+    "Indicator;Periode;Waarde\nSaldo wachtlijst;2021;-3,5\nAandeel zelfstandig verder;2021;24,5%\n"
+)
+UPLOAD_MARKER = "NOG-NIET-INGELEZEN"
 HOSTILE_NAME = "=cmd|' /C calc'!A0"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPGEHEIM22"
 SECRET_USER_AGENT = "GeheimeBrowser/9.9"
@@ -82,7 +127,30 @@ def regions(app, tester, make_region, make_conversation, make_action):
     first = fill_region(make_conversation, make_action, twente, "Twente", HOSTILE_NAME)
     second = make_conversation("Tweede overleg Twente", region=twente, held_on=date(2026, 11, 2))
     make_action(second, "Nog een actie")
-    fill_region(make_conversation, make_action, achterhoek, OTHER_REGION_MARKER, "Anna Achter")
+    other = fill_region(
+        make_conversation, make_action, achterhoek, OTHER_REGION_MARKER, "Anna Achter"
+    )
+    # Figures of both regions, linked to a question and to an action point.
+    add_figures(twente, CLOSED.read_bytes(), CLOSED.name, first, "=1+1 minder afhakers")
+    add_figures(twente, TWENTE_MORE.encode(), "meer.csv", second, "")
+    add_figures(
+        achterhoek,
+        f"Indicator;Periode;Waarde\nCijfers {OTHER_REGION_MARKER};2021;77\n".encode(),
+        "achter.csv",
+        other,
+        f"Verhaal {OTHER_REGION_MARKER}",
+    )
+    # An import waiting for its confirmation: transient, never in the zip.
+    from app.indicators.importer import ImportOptions
+    from app.indicators.operations import keep_upload
+
+    keep_upload(
+        twente,
+        tester.id,
+        f"{UPLOAD_MARKER}.csv",
+        f"Indicator;Periode;Waarde\n{UPLOAD_MARKER};2021;1\n".encode(),
+        ImportOptions(),
+    )
     make_user("anna@twente.test", "Anna Twente", region=twente, role=Role.FACILITATOR)
     make_user("piet@achterhoek.test", f"Piet {OTHER_REGION_MARKER}", region=achterhoek)
     # Secrets that must never leave the installation.
@@ -91,6 +159,25 @@ def regions(app, tester, make_region, make_conversation, make_action):
     db.session.add(UserSession(key_hash="cd" * 32, user_id=tester.id, user_agent=SECRET_USER_AGENT))
     db.session.commit()
     return twente, achterhoek, first, second
+
+
+def add_figures(region, content: bytes, file_name: str, conversation, story: str):
+    """Import figures for ``region``; link its first indicator to a question and its total to
+    the conversation's first action point."""
+    from app.indicators.importer import read_indicator_file
+    from app.indicators.operations import ActionLinkData, link_action, link_question, store_plan
+
+    stored = store_plan(region, read_indicator_file(content, file_name))
+    indicator = stored.indicators[0].indicator
+    link_question(indicator, "verkennen-regie")
+    action = db.session.scalar(
+        select(ActionPoint)
+        .where(ActionPoint.conversation_id == conversation.id)
+        .order_by(ActionPoint.position)
+    )
+    link_action(action, ActionLinkData(indicator.id, "", None, None, 60.0, "2023", story), None)
+    db.session.commit()
+    return indicator
 
 
 def download(client, slug: str) -> tuple[dict[str, bytes], object]:
@@ -163,6 +250,8 @@ def test_region_data_page(client, regions):
     assert "/regio/twente/gegevens.zip" in page
     assert "/regio/twente/gesprekken-wissen" in page
     assert "2 gesprekken" in page
+    assert "3 indicatoren met 18 waarden" in page
+    assert "cijfers (indicatoren en hun waarden)" in page
 
 
 def test_region_page_links_to_the_data_page(client, regions):
@@ -229,6 +318,82 @@ def test_export_holds_every_table_as_json_and_csv_and_every_action_list(client, 
     assert "01-12-2026" in [line[deadline] for line in action_lines[1:]]
 
 
+def test_export_holds_the_regions_figures_and_their_links(client, regions):
+    _, _, first, second = regions
+    files, _ = download(client, "twente")
+    indicators = json.loads(files["json/indicatoren.json"])
+    assert {i["naam"] for i in indicators} == {
+        "Afgesloten behandelingen naar reden",
+        "Saldo wachtlijst",
+        "Aandeel zelfstandig verder",
+    }
+    closed = next(i for i in indicators if i["sleutel"] == "afsluitredenen")
+    assert closed["eenheid"] == "behandelingen" and closed["richting"]
+    assert "Kennispunt Twente" in closed["bron"]
+    ids = {i["id"] for i in indicators}
+
+    values = json.loads(files["json/indicatorwaarden.json"])
+    assert len(values) == 18 and {v["indicator_id"] for v in values} == ids
+    total = next(
+        v
+        for v in values
+        if v["indicator_id"] == closed["id"]
+        and v["categorie"] == "Totaal"
+        and v["periode_code"] == "2021"
+    )
+    assert (total["waarde"], total["totaal"], total["periode"]) == (83, True, "2021")
+    assert total["begin_periode"] == "2021-01-01"
+    lines = read_csv(files["csv/indicatorwaarden.csv"])
+    column = lines[0].index("waarde")
+    numbers = [line[column] for line in lines[1:]]
+    # Numbers as Dutch Excel reads them; a minus sign is a number here, not a formula.
+    assert "24,5" in numbers and "-3,5" in numbers and "83" in numbers
+    assert not [n for n in numbers if n.startswith("'") or "." in n]
+
+    questions = json.loads(files["json/indicatoren_bij_vragen.json"])
+    assert len(questions) == 2 and {q["indicator_id"] for q in questions} <= ids
+    assert {q["vraag_id"] for q in questions} == {"verkennen-regie"}
+    assert all(q["vraagnummer"] and q["vraag"] for q in questions)
+
+    links = json.loads(files["json/actiepunten_bij_indicatoren.json"])
+    assert {link["gesprek_id"] for link in links} == {first.id, second.id}
+    assert {link["indicator_id"] for link in links} <= ids
+    story = next(link for link in links if link["gesprek_id"] == first.id)
+    assert story["verhaal_achter_het_cijfer"] == "=1+1 minder afhakers"  # JSON: as typed
+    assert (story["doel"], story["doel_in_periode"]) == (60, "2023")
+    lines = read_csv(files["csv/actiepunten_bij_indicatoren.csv"])
+    column = lines[0].index("verhaal_achter_het_cijfer")
+    assert "'=1+1 minder afhakers" in [line[column] for line in lines[1:]]  # CSV: defused
+
+    municipalities = json.loads(files["json/gemeenten.json"])
+    assert {m["naam"]: m["cbs_code"] for m in municipalities} == {
+        "Almelo": "GM0141",
+        "Enschede": "GM0153",
+    }
+
+
+def test_an_import_waiting_for_confirmation_is_not_exported_and_the_readme_says_so(client, regions):
+    assert db.session.scalar(select(func.count()).select_from(IndicatorUpload)) == 1
+    files, _ = download(client, "twente")
+    for name, data in files.items():
+        assert UPLOAD_MARKER.encode() not in data, name
+    readme = files["README.txt"].decode("utf-8-sig")
+    assert "nog niet heeft ingelezen" in readme and "hoogstens" in readme
+    assert "indicatorwaarden" in readme
+
+
+def test_every_table_of_the_database_is_exported_or_left_out_on_purpose(app):
+    """A new table that holds a region's data must be added to the zip (or, with a reason,
+    to NOT_EXPORTED here): the region's export holds everything Handvat keeps about it."""
+    assert set(db.metadata.tables) == set(EXPORTED_IN) | set(NOT_EXPORTED), (
+        "Add the new table to app/privacy/queries.py region_tables() and to EXPORTED_IN, or "
+        "say in NOT_EXPORTED why a region's export leaves it out."
+    )
+    assert not set(EXPORTED_IN) & set(NOT_EXPORTED)
+    assert set(EXPORTED_IN.values()) == set(TABLES)
+    assert set(TRANSIENT_TABLES) <= set(NOT_EXPORTED)
+
+
 def test_export_neutralises_formulas_in_csv_only(client, regions):
     files, _ = download(client, "twente")
     participants = read_csv(files["csv/deelnemers.csv"])
@@ -291,6 +456,16 @@ def test_region_tables_are_plain_functions(app, regions):
     assert "Anna Achter" in other and HOSTILE_NAME not in other
     counts = region_counts(twente)
     assert (counts.conversations, counts.answers, counts.actions) == (2, 1, 3)
+    assert (counts.indicators, counts.observations) == (3, 18)
+    other = region_counts(achterhoek)
+    assert (other.indicators, other.observations) == (1, 1)
+    # Every figure table holds only its own region's rows.
+    for name in ("indicatoren", "indicatorwaarden", "indicatoren_bij_vragen"):
+        mine = {row["id"] for row in tables[name].rows()}
+        theirs = {
+            row["id"] for t in region_tables(achterhoek) if t.name == name for row in t.rows()
+        }
+        assert mine and theirs and not mine & theirs, name
 
 
 def test_export_of_a_region_without_conversations(client, make_region):
@@ -429,10 +604,48 @@ def test_right_name_deletes_every_conversation_of_that_region_only(client, regio
     assert set(audit_before) <= set(audit_after)
     files, _ = download(client, "twente")
     assert json.loads(files["json/gesprekken.json"]) == []
+    assert json.loads(files["json/actiepunten_bij_indicatoren.json"]) == []
+    assert len(json.loads(files["json/indicatoren.json"])) == 3  # the figures stay
     history = json.loads(files["json/geschiedenis.json"])
     assert {e["id"] for e in history} >= {
         e for e in audit_before if db.session.get(AuditEvent, e).region_id == twente.id
     }
+
+
+def test_wiping_the_conversations_removes_their_action_links_and_keeps_the_figures(client, regions):
+    """The links go with their action points (a foreign key with ON DELETE CASCADE, on both
+    databases); the region's figures and question links are the region's, not a
+    conversation's, and stay."""
+    twente, achterhoek, _, _ = regions
+
+    def links_of(region) -> int:
+        return db.session.scalar(
+            select(func.count())
+            .select_from(ActionIndicatorLink)
+            .join(Indicator, Indicator.id == ActionIndicatorLink.indicator_id)
+            .where(Indicator.region_id == region.id)
+        )
+
+    assert (links_of(twente), links_of(achterhoek)) == (2, 1)
+    response = client.post("/regio/twente/gesprekken-wissen", data={"region_name": "Twente"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert (links_of(twente), links_of(achterhoek)) == (0, 1)
+    assert (
+        db.session.scalar(
+            select(func.count()).select_from(ActionPoint).where(ActionPoint.region_id == twente.id)
+        )
+        == 0
+    )
+    counts = region_counts(twente)
+    assert (counts.indicators, counts.observations) == (3, 18)
+    assert (
+        db.session.scalar(select(func.count()).where(QuestionIndicatorLink.region_id == twente.id))
+        == 2
+    )
+    assert (
+        db.session.scalar(select(func.count()).where(Observation.region_id == achterhoek.id)) == 1
+    )
 
 
 def test_one_conversation_is_reported_in_the_singular(client, make_region, make_conversation):

@@ -145,8 +145,9 @@ def unlink(conversation_id: int, action_id: int, link_id: int):
     if not ConfirmForm().validate():
         abort(400)
     link = queries.action_link(action.id, link_id)
-    if link is not None:
-        operations.unlink_action(action, link)
-        db.session.commit()
+    if link is None:  # not this action's link: another region's is never found
+        abort(404)
+    operations.unlink_action(action, link)
+    db.session.commit()
     flash("De koppeling met de indicator is weg.", "success")
     return _to_links(conversation, action)

@@ -60,7 +60,9 @@ class DutchNumberField(Field):
         self.data = None
         if not valuelist or not valuelist[0].strip():
             return
-        parsed = parse_cell(valuelist[0][:40])
+        if len(valuelist[0].strip()) > 40:  # cut short, "0000…0007" would read as 0
+            raise ValueError("Dit getal is te lang. " + NUMBER_HINT)
+        parsed = parse_cell(valuelist[0])
         if parsed is None or parsed.value is None:
             raise ValueError(f"‘{valuelist[0].strip()[:40]}’ is geen getal. {NUMBER_HINT}")
         if abs(parsed.value) >= 1e15:

@@ -276,8 +276,10 @@ def unlink_question(slug: str, key: str, question_id: str):
     indicator = queries.get_indicator_or_404(region.id, key)
     if not ConfirmForm().validate():
         abort(400)
-    operations.unlink_question(indicator, question_id[:80])
-    db.session.commit()
+    # Only a question it is linked to: a NUL byte in the URL never reaches PostgreSQL.
+    if question_id in queries.question_links(indicator):
+        operations.unlink_question(indicator, question_id)
+        db.session.commit()
     flash("De koppeling met de vraag is weg.", "success")
     return redirect(url_for(".show", slug=region.slug, key=key, _anchor="vragen"))
 

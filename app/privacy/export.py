@@ -11,9 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import zipfile
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import IO, Any
 
 from flask import current_app
@@ -71,6 +73,17 @@ def neutralise(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def dutch_decimal(value: float) -> str:
+    """A number as Dutch Excel reads it: a decimal comma, no thousands separator, no exponent
+    (1234.5 -> "1234,5", 83.0 -> "83", 1e-07 -> "0,0000001"). Not a formula: no apostrophe
+    before a minus sign."""
+    if not math.isfinite(value):
+        return ""
+    if value.is_integer():
+        return str(int(value))
+    return format(Decimal(repr(value)), "f").replace(".", ",")
+
+
 def csv_cell(value: Any) -> str:
     """As Dutch Excel shows it: 05-03-2026, 05-03-2026 14:05, ja/nee; formulas defused."""
     if value is None:
@@ -79,6 +92,8 @@ def csv_cell(value: Any) -> str:
         return "ja" if value else "nee"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float):
+        return dutch_decimal(value)
     if isinstance(value, datetime):
         return datetime_short(value)
     if isinstance(value, date):
@@ -224,7 +239,10 @@ Map {PDF_FOLDER}:
 
 Wat er NIET in zit: wachtwoorden, codes voor tweestapsverificatie, herstelcodes en
 gegevens over waar iemand is ingelogd. Handvat bewaart geen gegevens over leerlingen,
-studenten of cliënten.
+studenten of cliënten: de cijfers zijn aantallen, geen personen.
+Ook niet: bestanden met cijfers die iemand heeft gekozen maar nog niet heeft ingelezen.
+Handvat bewaart zo'n bestand alleen tussen het voorbeeld en de knop 'Inlezen' (hoogstens
+een dag). Wat is ingelezen, staat in indicatorwaarden.
 
 CSV-BESTANDEN OPENEN
 - Dubbelklik op het bestand: Excel opent het goed. De kolommen zijn gescheiden door een
@@ -238,8 +256,12 @@ JSON-BESTANDEN
 - Data staan er als 2026-03-05 (ISO 8601), tijden met de tijdzone erbij.
 
 DE KOLOMMEN
-- id, gesprek_id, regio_id, account_id: nummers waarmee de tabellen naar elkaar verwijzen.
-  Bijvoorbeeld: gesprek_id in actiepunten.csv is de id in gesprekken.csv.
+- id, gesprek_id, regio_id, account_id, indicator_id, actiepunt_id: nummers waarmee de
+  tabellen naar elkaar verwijzen. Bijvoorbeeld: gesprek_id in actiepunten.csv is de id in
+  gesprekken.csv, indicator_id in indicatorwaarden.csv de id in indicatoren.csv.
+- indicatorwaarden: een lege waarde betekent 'geen cijfer' (ontbreekt of is afgeschermd),
+  niet 0. In de CSV-bestanden staan getallen met een komma (24,5), zonder punt voor
+  duizendtallen.
 - geschiedenis: 'door' is wie de wijziging deed, 'wijzigingen' wat er veranderde
   (veld: voor → na). 'opdrachtregel' betekent: een beheerder op de server.
 """
