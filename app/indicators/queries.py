@@ -169,7 +169,7 @@ def region_overview(region_id: int) -> list[OverviewRow]:
             o.is_percentage,
         )
         .where(o.region_id == region_id)
-        .order_by(o.indicator_id, o.period_start)
+        .order_by(o.indicator_id, o.period_start, o.period)
     )
     periods_seen: dict[int, list[str]] = defaultdict(list)
     headlines: dict[tuple[int, str], Cell] = {}

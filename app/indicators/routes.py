@@ -3,11 +3,12 @@ questions they bear on. Every view checks the region first (``get_region_or_404`
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ..accounts.access import current_access
 from ..accounts.roles import Permission
 from ..core.forms import revision_of
+from ..core.page_cache import cached_page
 from ..core.uploads import accepts_upload
 from ..extensions import db
 from ..questionnaires.registry import current_questionnaire
@@ -30,11 +31,23 @@ def _can_manage(region) -> bool:
 @bp.get("/indicatoren")
 def index(slug: str):
     region = get_region_or_404(slug, Permission.VIEW)
-    return render_template(
-        "indicators/index.html",
-        region=region,
-        rows=queries.region_overview(region.id),
-        can_manage=_can_manage(region),
+    # Kept per user and session like the conversation page (names, buttons, CSRF token), and
+    # per revision of the region's figures: every write on them raises it.
+    return cached_page(
+        (
+            "indicators",
+            region.id,
+            region.name,
+            region.indicator_revision,
+            current_access().fingerprint,
+            session.get("csrf_token"),
+        ),
+        lambda: render_template(
+            "indicators/index.html",
+            region=region,
+            rows=queries.region_overview(region.id),
+            can_manage=_can_manage(region),
+        ),
     )
 
 
