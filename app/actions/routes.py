@@ -8,7 +8,6 @@ from ..conversations.queries import chosen_question_ids, get_conversation_or_404
 from ..core.formatting import number
 from ..core.forms import Outcome, revision_of
 from ..extensions import db
-from ..indicators.queries import action_figures
 from . import operations
 from .forms import ActionForm, DeleteForm, MoveForm, StatusForm
 from .models import ActionPriority, ActionStatus
@@ -45,7 +44,6 @@ def index(conversation_id: int):
         "actions/index.html",
         conversation=conversation,
         actions=actions,
-        figures=action_figures([a.id for a in actions]),
         move_form=MoveForm(),
         status_form=StatusForm(),
     )

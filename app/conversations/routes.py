@@ -9,8 +9,6 @@ from ..core.formatting import local_now
 from ..core.forms import HandvatForm, Outcome, revision_of
 from ..core.page_cache import cached_page
 from ..extensions import db
-from ..indicators.presentation import with_sparklines
-from ..indicators.queries import action_figures, figures_for_question
 from ..questionnaires.registry import current_questionnaire
 from ..regions.models import Region
 from ..regions.queries import visible_regions
@@ -138,7 +136,6 @@ def _render_show(conversation_id: int) -> str:
     conversation = get_conversation_or_404(conversation_id)
     steps = question_steps(conversation)
     actions = actions_of(conversation)
-    figures = action_figures([a.id for a in actions])
     return render_template(
         "conversations/show.html",
         conversation=conversation,
@@ -146,8 +143,6 @@ def _render_show(conversation_id: int) -> str:
         progress=phase_progress(steps),
         resume=first_open_step(steps),
         actions=actions,
-        actions_by_id={a.id: a for a in actions},
-        action_figures=with_sparklines([f for a in actions for f in figures.get(a.id, [])]),
     )
 
 
@@ -278,13 +273,8 @@ def answer(conversation_id: int, question_id: str):
         form.assessment_id.data = step.answer.assessment_id
         form.revision.data = str(step.answer.revision)
     status = 409 if conflict else (422 if form.errors else 200)
-    figures, comparisons = figures_for_question(
-        conversation.region_id, conversation.questionnaire.key, question_id
-    )
     return render_template(
         "conversations/answer.html",
-        figures=figures,
-        comparisons=comparisons,
         conversation=conversation,
         steps=steps,
         step=step,

@@ -19,7 +19,7 @@ from .content import indicator_content
 from .forms import ConfirmForm, IndicatorForm, MunicipalitiesForm, QuestionLinkForm, UploadForm
 from .importer import ImportOptions, UnreadableFile, read_indicator_file
 from .models import Direction
-from .presentation import format_value, indicator_charts, preview_of
+from .presentation import format_value, indicator_charts, preview_of, with_sparklines
 
 bp = Blueprint("indicators", __name__, url_prefix="/regio/<slug>")
 
@@ -355,5 +355,28 @@ def municipalities(slug: str):
     )
 
 
+def question_figures(conversation, question_id: str):
+    """(figures, rule-of-thumb comparisons) of the conversation's region for a question."""
+    return queries.figures_for_question(
+        conversation.region_id, conversation.questionnaire.key, question_id
+    )
+
+
+def figures_by_action(actions) -> dict[int, list]:
+    """Each action point's linked indicators (``ActionFigure``), by action id."""
+    return queries.action_figures([a.id for a in actions])
+
+
+def action_figure_rows(actions) -> list:
+    """(figure, small chart as SVG) of every linked indicator, in the order of the list."""
+    figures = figures_by_action(actions)
+    return with_sparklines([f for a in actions for f in figures.get(a.id, [])])
+
+
+# The conversation and action pages show the figures through these: the indicators feature
+# builds on conversations and action points, never the other way round.
+bp.add_app_template_global(question_figures)
+bp.add_app_template_global(figures_by_action)
+bp.add_app_template_global(action_figure_rows)
 bp.add_app_template_global(format_value, "figure")
 bp.add_app_template_global(queries.period_label, "period_label")
