@@ -75,8 +75,11 @@ def register_url_converters(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from .accounts.routes import bp as accounts_bp
     from .accounts.two_factor_routes import bp as two_factor_bp
+    from .actions.progress_routes import bp as progress_bp
     from .actions.routes import bp as actions_bp
     from .admin.routes import bp as admin_bp
+    from .api.routes import bp as api_bp
+    from .api.token_routes import bp as api_tokens_bp
     from .audit.routes import bp as audit_bp
     from .conversations.routes import bp as conversations_bp
     from .core.routes import bp as core_bp
@@ -85,6 +88,9 @@ def register_blueprints(app: Flask) -> None:
     from .indicators.routes import bp as indicators_bp
     from .privacy.routes import bp as privacy_bp
     from .regions.routes import bp as regions_bp
+    from .reminders.routes import bp as reminders_bp
+    from .rounds.routes import bp as rounds_bp
+    from .tracking.routes import bp as tracking_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(conversations_bp)
@@ -98,6 +104,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     app.register_blueprint(indicators_bp)
     app.register_blueprint(action_indicators_bp)
+    app.register_blueprint(progress_bp)
+    app.register_blueprint(reminders_bp)
+    app.register_blueprint(tracking_bp)
+    app.register_blueprint(rounds_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_tokens_bp)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -114,14 +126,18 @@ def register_errorhandlers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from .accounts.commands import users_cli
+    from .api.commands import tokens_cli
     from .demo.commands import demo_command
     from .indicators.commands import indicators_cli
     from .regions.commands import region_cli
+    from .reminders.commands import reminders_cli
 
     app.cli.add_command(demo_command)
     app.cli.add_command(region_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(indicators_cli)
+    app.cli.add_command(reminders_cli)
+    app.cli.add_command(tokens_cli)
 
 
 def prepare_embedded_database(app: Flask) -> None:

@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +34,14 @@ BENCH_EMAIL = "bench@handvat.test"
 BENCH_NAME = "Benchmark"
 #: Only for the throwaway database of a benchmark run; long enough for the password rules.
 BENCH_PASSWORD = "alleen-voor-de-benchmark-niet-geheim"
+#: The environment variable through which ``handvat_wsgi.py`` learns the scratch database as a
+#: SQLAlchemy URL (SQLite or PostgreSQL); it wins over ``DB_ENV``.
+DB_URL_ENV = "BENCH_HANDVAT_DB_URL"
+#: The PostgreSQL server the benchmarks create their scratch databases on (``postgres`` and
+#: trust authentication, as the tests use). ``BENCH_POSTGRES_URL`` overrides it.
+POSTGRES_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+#: What ``--database`` accepts: the embedded default and the production database.
+DATABASES = ("sqlite", "postgresql")
 
 
 def bench_config(db_path: Path, *, page_cache: bool = True) -> dict:
@@ -47,6 +56,100 @@ def bench_config(db_path: Path, *, page_cache: bool = True) -> dict:
         "AUTO_UPGRADE_EMBEDDED_DB": False,
         "PAGE_CACHE_ENABLED": page_cache,
     }
+
+
+def database_config(url: str, *, page_cache: bool = True) -> dict:
+    """``bench_config`` for any database URL (SQLite or PostgreSQL).
+
+    On PostgreSQL the app would ask the benchmark account, a coordinator, to set up a second
+    factor first (``REQUIRE_TWO_FACTOR``); the benchmarks measure pages, not that step.
+    """
+    return {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": BENCH_SECRET_KEY,
+        "AUTO_UPGRADE_EMBEDDED_DB": False,
+        "PAGE_CACHE_ENABLED": page_cache,
+        "REQUIRE_TWO_FACTOR": False,
+    }
+
+
+def databases_of(choice: str) -> list[str]:
+    """``--database sqlite|postgresql|both`` as the list of databases to run on."""
+    return list(DATABASES) if choice == "both" else [choice]
+
+
+@contextmanager
+def scratch_database(kind: str) -> Iterator[str]:
+    """A new, empty database for one benchmark run; yields its SQLAlchemy URL.
+
+    ``sqlite``: a file in a temporary directory. ``postgresql``: a database
+    ``handvat_bench_<random>`` on ``POSTGRES_SERVER`` (or ``BENCH_POSTGRES_URL``), created here
+    and dropped at the end, also after an error; never the ``test`` database or any other.
+    """
+    if kind == "sqlite":
+        with scratch_dir() as folder:
+            yield f"sqlite:///{folder / 'handvat.sqlite'}"
+        return
+    if kind != "postgresql":
+        raise ValueError(f"unknown database {kind!r}")
+    import sqlalchemy as sa
+
+    server = sa.make_url(os.environ.get("BENCH_POSTGRES_URL") or POSTGRES_SERVER)
+    if server.drivername == "postgresql":
+        server = server.set(drivername="postgresql+psycopg")
+    name = f"handvat_bench_{uuid.uuid4().hex[:10]}"
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with engine.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+def prepare_database_url(url: str, *, page_cache: bool = True):
+    """``prepare_database`` for any database URL: the committed migrations, the demo and the
+    benchmark account. Returns the app, configured with ``database_config(url)``."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from app.accounts.operations import ensure_user, set_password, set_role
+    from app.accounts.roles import Role
+    from app.demo.commands import load_demo
+    from app.extensions import db
+
+    app = create_app(database_config(url, page_cache=page_cache))
+    with app.app_context():
+        upgrade()
+        demo = load_demo()
+        user, _ = ensure_user(BENCH_EMAIL, BENCH_NAME)
+        set_role(user, demo.region, Role.COORDINATOR)
+        set_password(user, BENCH_PASSWORD)
+        db.session.commit()
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return app
+
+
+def statement_counter(app) -> list[str]:
+    """A list that collects every SQL statement the app's engine runs from now on (a
+    ``before_cursor_execute`` listener); clear it before the request to count."""
+    from sqlalchemy import event
+
+    from app.extensions import db
+
+    statements: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    return statements
 
 
 @contextmanager

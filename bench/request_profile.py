@@ -16,10 +16,13 @@ account), without gunicorn and network. For each request it prints
   added or that dominate (cProfile's cumulative time, so the parts overlap; cProfile slows
   everything down, so read the shares, not the milliseconds).
 
+On SQLite and on PostgreSQL (``--database sqlite|postgresql|both``, default both; PostgreSQL in
+a scratch database on the local server, created and dropped by the run).
+
 Run from the project root, with the virtualenv active::
 
-    python bench/request_profile.py             # under a minute
-    python bench/request_profile.py --profile
+    python bench/request_profile.py             # about a minute
+    python bench/request_profile.py --database sqlite --profile
 """
 
 from __future__ import annotations
@@ -37,10 +40,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from _common import (
+    DATABASES,
+    databases_of,
     load_average,
     machine_summary,
-    prepare_database,
-    scratch_dir,
+    prepare_database_url,
+    scratch_database,
     signed_in_client,
     signed_in_cookie,
 )
@@ -63,11 +68,21 @@ PARTS = [
     ("  save_answer", "app/conversations/operations.py", "save_answer"),
     ("  audit record", "app/audit/operations.py", "record"),
     ("  commit", "sqlalchemy/orm/session.py", "commit"),
+    ("  question page (read and render)", "app/conversations/routes.py", "_answer_page"),
+    ("    figures beside the question", "app/indicators/queries.py", "figures_for_question"),
     ("view: conversation page", "app/conversations/routes.py", "show"),
     ("  render (cache miss)", "app/conversations/routes.py", "_render_show"),
+    ("    chosen questions and answers", "app/conversations/queries.py", "page_steps"),
+    ("    action points", "app/conversations/queries.py", "page_actions"),
+    ("    participants", "app/conversations/queries.py", "page_participants"),
+    ("    action points' figures", "app/indicators/queries.py", "action_figures"),
+    ("view: home page", "app/core/routes.py", "home"),
+    ("  newest conversations per region", "app/conversations/queries.py",
+     "latest_conversations_by_region"),
     ("render_template", "flask/templating.py", "render_template"),
+    ("url_for", "flask/app.py", "url_for"),
     ("SQL executed (cursor.execute)", "sqlalchemy/engine/default.py", "do_execute"),
-]
+]  # fmt: skip
 
 
 class Stopwatch:
@@ -151,6 +166,10 @@ def _short(statement: str) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database", choices=[*DATABASES, "both"], default="both",
+        help="the embedded SQLite, PostgreSQL, or both (default)",
+    )  # fmt: skip
     parser.add_argument("--requests", type=int, default=200, help="per batch (default 200)")
     parser.add_argument("--batches", type=int, default=5, help="timed batches (default 5)")
     parser.add_argument("--profile", action="store_true", help="cProfile shares per part")
@@ -158,17 +177,26 @@ def main() -> int:
     args = parser.parse_args()
 
     print("Handvat request profile (in process, Flask test client, signed in, CSRF on)")
-    print("machine:", machine_summary(("flask", "sqlalchemy")))
+    print("machine:", machine_summary(("flask", "sqlalchemy", "psycopg")))
     print(f"{load_average()} at the start")
-    with scratch_dir() as scratch:
-        app = prepare_database(scratch / "handvat.sqlite")
+    watches = install_stopwatches()
+    for database in databases_of(args.database):
+        print(f"\n=== {database} ===")
+        profile_database(database, args, watches)
+    print(f"\n{load_average()} at the end")
+    return 0
+
+
+def profile_database(database: str, args, watches: dict[str, Stopwatch]) -> None:
+    """Every scenario on one (scratch) database; prints the results."""
+    with scratch_database(database) as url:
+        app = prepare_database_url(url)
         cookie = signed_in_cookie(app)
         client = signed_in_client(app, cookie)
         from sqlalchemy import event
 
         from app.extensions import db
 
-        watches = install_stopwatches()
         with app.app_context():
             engine = db.engine
         statements: list[str] = []
@@ -209,18 +237,21 @@ def main() -> int:
 
             return run
 
-        def uncached() -> None:
-            app.config["PAGE_CACHE_ENABLED"] = False
-            try:
-                get(CONVERSATION)()
-            finally:
-                app.config["PAGE_CACHE_ENABLED"] = True
+        def uncached(path: str) -> Callable[[], None]:
+            def run() -> None:
+                app.config["PAGE_CACHE_ENABLED"] = False
+                try:
+                    get(path)()
+                finally:
+                    app.config["PAGE_CACHE_ENABLED"] = True
+
+            return run
 
         scenarios: list[tuple[str, Callable[[], None]]] = [
             (f"save answer: POST {QUESTION_PAGE}", save),
             (f"conversation page, cache hit: GET {CONVERSATION}", get(CONVERSATION)),
-            (f"conversation page, rendered: GET {CONVERSATION} (cache off)", uncached),
-            (f"question page: GET {QUESTION_PAGE}", get(QUESTION_PAGE)),
+            (f"conversation page, rendered: GET {CONVERSATION}", uncached(CONVERSATION)),
+            (f"question page: GET {QUESTION_PAGE} (cache off)", uncached(QUESTION_PAGE)),
             ("home page: GET /", get("/")),
             ("sign-in page, no session: GET /inloggen", get("/inloggen", app.test_client())),
         ]
@@ -255,8 +286,7 @@ def main() -> int:
             print(measured.describe())
             for statement in measured.statements:
                 print(f"    {statement if args.sql else _short(statement)}")
-    print(f"\n{load_average()} at the end")
-    return 0
+        event.remove(engine, "before_cursor_execute", count)
 
 
 def _print_parts(label: str, stats: pstats.Stats, requests: int) -> None:

@@ -59,6 +59,10 @@ P = Permission
 PUBLIC = "public"
 SIGNED_IN = "signed-in"
 ADMIN = "admin"
+#: The API (``/api/v1``) answers a bearer token, never a session: the matrix's clients carry
+#: sessions, so it skips these routes; ``tests/test_api_authorization.py`` tries each of them
+#: with every kind of user's tokens, in both regions, in the same way.
+BEARER = "bearer-token"
 
 #: What each endpoint needs: the same for every method of the endpoint, or per method.
 REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
@@ -126,6 +130,53 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "indicators.unlink_question": P.MANAGE_INDICATORS,
     "indicators.delete": P.MANAGE_INDICATORS,
     "indicators.municipalities": P.MANAGE_INDICATORS,
+    # progress updates on an action point (app/actions/progress_routes.py)
+    "progress.show": P.VIEW,
+    "progress.add": P.UPDATE_ACTIONS,
+    "reminders.switch": SIGNED_IN,
+    # --- progress: end ---
+    # the region-wide action list, board view, filtered exports, calendar feeds (app/tracking/)
+    # Every signed-in user gets the list; it holds only the regions they work in (or none).
+    "tracking.index": SIGNED_IN,
+    "tracking.mine": SIGNED_IN,
+    "tracking.board": SIGNED_IN,
+    "tracking.export_pdf": P.EXPORT,
+    "tracking.export_xlsx": P.EXPORT,
+    "tracking.export_csv": P.EXPORT,
+    "tracking.feeds": SIGNED_IN,
+    "tracking.revoke_feed": SIGNED_IN,
+    # A calendar app has no session: the secret key in the URL is the access (404 without).
+    "tracking.feed": PUBLIC,
+    # --- tracking: end ---
+    # new rounds, their comparison, the next meeting's agenda (app/rounds/)
+    "rounds.new_round": P.START_ROUND,
+    "rounds.comparison": P.VIEW,
+    "rounds.comparison_pdf": P.EXPORT,
+    "rounds.agenda": P.VIEW,
+    "rounds.agenda_pdf": P.EXPORT,
+    # --- rounds: end ---
+    # the API's tokens page (app/api/)
+    "api_tokens.index": SIGNED_IN,
+    "api_tokens.create": SIGNED_IN,
+    "api_tokens.revoke": SIGNED_IN,
+    "api.docs": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.not_found": BEARER,
+    "api.regions": BEARER,
+    "api.region": BEARER,
+    "api.conversations": BEARER,
+    "api.conversation": BEARER,
+    "api.answers": BEARER,
+    "api.actions": BEARER,
+    "api.action": BEARER,
+    "api.change_action": BEARER,
+    "api.updates": BEARER,
+    "api.update": BEARER,
+    "api.add_update": BEARER,
+    "api.indicators": BEARER,
+    "api.indicator": BEARER,
+    "api.observations": BEARER,
+    # --- api: end ---
     # the region's data (AVG)
     "privacy.region_data": P.REGION_DATA,
     "privacy.region_export": P.REGION_DATA,
@@ -188,7 +239,11 @@ def _routes() -> list[tuple[str, str]]:
     """(endpoint, rule) of every route, for the test ids."""
     app = _url_map_app()
     rules = sorted(app.url_map.iter_rules(), key=lambda r: (r.endpoint, r.rule))
-    return [(r.endpoint, r.rule) for r in rules if r.endpoint not in NOT_IN_MATRIX]
+    return [
+        (r.endpoint, r.rule)
+        for r in rules
+        if r.endpoint not in NOT_IN_MATRIX and REQUIRED.get(r.endpoint) != BEARER
+    ]
 
 
 ROUTES = _routes()

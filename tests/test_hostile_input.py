@@ -22,7 +22,7 @@ import pytest
 from app.accounts.models import LinkPurpose
 from app.accounts.operations import ensure_user, issue_link, set_role
 from app.accounts.roles import Role
-from app.actions.models import ActionPoint, ActionStatus
+from app.actions.models import ActionPoint, ActionStatus, ActionUpdate
 from app.conversations.models import Answer, Conversation, Participant, SelectedQuestion
 from app.core.forms import parse_dutch_date
 from app.core.text import clean_line, clean_text
@@ -115,6 +115,9 @@ class World:
     def values_for(self, rule) -> dict[str, str]:
         if rule.endpoint.startswith("indicators."):
             return {**self.path_values, "token": self.upload_token}
+        if rule.endpoint.startswith("api."):
+            extra = {"indicator_id": str(self.indicator_id), "update_id": "1", "rest": "onbekend"}
+            return {**self.path_values, **extra}
         return self.path_values
 
 
@@ -261,6 +264,20 @@ def _stored_action(location: str, w: World) -> dict[str, str]:
     }
 
 
+def _stored_progress(location: str, w: World) -> dict[str, str]:
+    update = db.session.scalar(
+        db.select(ActionUpdate)
+        .where(ActionUpdate.action_id == w.action_id)
+        .order_by(ActionUpdate.id.desc())
+    )
+    action = db.session.get(ActionPoint, w.action_id)
+    return {
+        "text": update.text if update else "",
+        "written_on": update.written_on if update else None,
+        "embedded_reference": action.embedded_reference if action else "",
+    }
+
+
 def _stored_answer(location: str, w: World) -> dict[str, str]:
     answer = db.session.scalar(db.select(Answer).where(Answer.question_id == QUESTION))
     return {"text": answer.text if answer else ""}
@@ -376,6 +393,10 @@ class RouteSpec:
     choice_fields: tuple[str, ...] = ()
     period_fields: tuple[str, ...] = ()
     stored: object = None  #: (location, World) -> dict of stored values
+    #: An API route (``/api/v1``): it answers a bearer token, not the session of ``client``, so
+    #: here it only meets hostile paths; ``tests/test_api.py`` sends it hostile JSON and query
+    #: strings with a token.
+    bearer: bool = False
 
 
 ROUTES: dict[str, RouteSpec] = {
@@ -560,6 +581,106 @@ ROUTES: dict[str, RouteSpec] = {
         stored=_stored_link,
     ),
     "action_indicators.unlink": RouteSpec(form=lambda w: {}),
+    # Progress updates (app/actions/progress_routes.py).
+    "progress.show": RouteSpec(),
+    "progress.add": RouteSpec(
+        form=lambda w: {
+            "text": "Overleg gehouden",
+            "written_on": "",
+            "status": "verankerd",
+            "embedded_in": "begroting",
+            "embedded_reference": "Begroting 2027, post 4.2",
+            "revision": _action_revision(w),
+        },
+        multiline_fields=("text",),
+        text_fields=("embedded_reference",),
+        number_fields=("revision",),
+        date_fields=("written_on",),
+        choice_fields=("status", "embedded_in"),
+        stored=_stored_progress,
+    ),
+    "reminders.switch": RouteSpec(form=lambda w: {"setting": "uit"}, choice_fields=("setting",)),
+    # --- progress: end ---
+    # The region-wide action list and its exports (app/tracking/).
+    "tracking.index": RouteSpec(),
+    "tracking.mine": RouteSpec(),
+    "tracking.board": RouteSpec(),
+    "tracking.export_pdf": RouteSpec(),
+    "tracking.export_xlsx": RouteSpec(),
+    "tracking.export_csv": RouteSpec(),
+    "tracking.feeds": RouteSpec(
+        form=lambda w: {"name": "Deadlines", "filters": "status=open-alle", "creation_token": "t"},
+        text_fields=("name",),
+        token_fields=("creation_token",),
+        choice_fields=("filters",),
+    ),
+    "tracking.revoke_feed": RouteSpec(form=lambda w: {"feed": "1"}, number_fields=("feed",)),
+    "tracking.feed": RouteSpec(),
+    # --- tracking: end ---
+    # Rounds and agenda (app/rounds/).
+    "rounds.new_round": RouteSpec(
+        # No participant of the previous round kept: the typed row is the first one stored.
+        form=lambda w: {
+            **start_form(w),
+            "kept_participants": [],
+            "questionnaire_version": "nieuwste",
+            "participants_revision": str(
+                db.session.get(Conversation, w.conversation_id).details_revision
+            ),
+        },
+        text_fields=(
+            "title",
+            "participants-0-name",
+            "participants-0-organisation",
+            "participants-0-role",
+        ),
+        number_fields=("participants_revision",),
+        date_fields=("held_on",),
+        token_fields=("creation_token",),
+        choice_fields=(
+            "current_phase_id",
+            "questionnaire_version",
+            "kept_participants",
+            "participants-0-organisation_type",
+        ),
+        stored=_stored_details,
+    ),
+    "rounds.comparison": RouteSpec(),
+    "rounds.comparison_pdf": RouteSpec(),
+    "rounds.agenda": RouteSpec(),
+    "rounds.agenda_pdf": RouteSpec(),
+    # --- rounds: end ---
+    # The API's tokens page (app/api/).
+    "api_tokens.index": RouteSpec(),
+    "api_tokens.create": RouteSpec(
+        form=lambda w: {"name": "Power BI dashboard", "scope": "read"},
+        text_fields=("name",),
+        choice_fields=("scope",),
+    ),
+    "api_tokens.revoke": RouteSpec(form=lambda w: {"token_id": "1"}, number_fields=("token_id",)),
+    "api.docs": RouteSpec(),
+    "api.openapi": RouteSpec(),
+    **{
+        f"api.{name}": RouteSpec(bearer=True)
+        for name in (
+            "not_found",
+            "regions",
+            "region",
+            "conversations",
+            "conversation",
+            "answers",
+            "actions",
+            "action",
+            "change_action",
+            "updates",
+            "update",
+            "add_update",
+            "indicators",
+            "indicator",
+            "observations",
+        )
+    },
+    # --- api: end ---
     # The installation's management.
     "admin.index": RouteSpec(),
     "admin.regions": RouteSpec(
@@ -595,7 +716,7 @@ ROUTES: dict[str, RouteSpec] = {
 
 #: What a GET of a page with real objects answers, where that is not 200: the sign-in pages
 #: send a signed-in user (or one without a password step under way) on.
-GET_STATUS = {"accounts.sign_in": 302, "accounts.second_factor": 302}
+GET_STATUS = {"accounts.sign_in": 302, "accounts.second_factor": 302, "tracking.feed": 404}
 
 
 def _rules(app):
@@ -638,7 +759,7 @@ def test_impossible_numbers_and_odd_strings_in_urls(app, client, world):
 
 def test_every_route_answers_get_on_real_objects(app, client, world):
     for rule in _rules(app):
-        if "GET" in rule.methods:
+        if "GET" in rule.methods and not ROUTES[rule.endpoint].bearer:
             with client.get(_url(rule, world.values_for(rule))) as response:
                 assert response.status_code == GET_STATUS.get(rule.endpoint, 200), rule.rule
 

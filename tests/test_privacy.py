@@ -40,6 +40,7 @@ TABLES = (
     "gekozen_vragen",
     "antwoorden",
     "actiepunten",
+    "voortgang",
     "indicatoren",
     "indicatorwaarden",
     "indicatoren_bij_vragen",
@@ -56,6 +57,7 @@ EXPORTED_IN = {
     "selected_question": "gekozen_vragen",
     "answer": "antwoorden",
     "action_point": "actiepunten",
+    "action_update": "voortgang",
     "indicator": "indicatoren",
     "indicator_observation": "indicatorwaarden",
     "question_indicator_link": "indicatoren_bij_vragen",
@@ -71,6 +73,8 @@ NOT_EXPORTED = {
     "recovery_code": "secret",
     "user_session": "secret",
     "indicator_upload": "transient: a file between its preview and its confirmation",
+    "api_token": "secret: a person's API tokens (hashes), not the region's data",
+    "calendar_feed": "secret: a person's calendar links (hashes), not the region's data",
 }
 FIGURES = Path(__file__).parent / "fixtures" / "indicators"
 #: Twente's figures: 16 values of "Afgesloten behandelingen naar reden" in 2020 and 2021.

@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
@@ -49,8 +50,9 @@ class Access:
     def region_ids(self) -> list[int]:
         return list(self.roles)
 
-    @property
+    @cached_property
     def regions(self) -> list[RegionRole]:
+        """By name; sorted once per request (the page header and the views ask again)."""
         return sorted(self.roles.values(), key=lambda r: r.name.casefold())
 
     def can_see(self, region_id: int | None) -> bool:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -38,6 +39,11 @@ class User(UserMixin, TimestampMixin, db.Model):
     totp_enabled_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: The last accepted TOTP time step: a code is accepted once, never replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: A digest of the actions this person leads that are overdue or nearly due
+    #: (``flask reminders send``, ``app/reminders/``); the person can switch it off.
+    reminders_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    #: The day the last digest went out: the command sends at most one a day.
+    reminder_sent_on: Mapped[date | None] = mapped_column(Date)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True

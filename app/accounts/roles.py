@@ -25,6 +25,9 @@ class Permission(enum.Enum):
     VIEW = "Gesprekken, antwoorden, actiepunten, cijfers en geschiedenis bekijken"
     EXPORT = "De actielijst downloaden (PDF, Excel, webpagina)"
     START_CONVERSATION = "Een gesprek starten"
+    START_ROUND = (
+        "Een volgende ronde van een gesprek starten, met de open actiepunten van de vorige"
+    )
     RUN_CONVERSATION = (
         "Gegevens, deelnemers en vragen van een gesprek aanpassen en antwoorden geven"
     )
@@ -52,6 +55,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.VIEW,
             P.EXPORT,
             P.START_CONVERSATION,
+            P.START_ROUND,
             P.RUN_CONVERSATION,
             P.DELETE_CONVERSATION,
             P.MANAGE_ACTIONS,
@@ -59,7 +63,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MANAGE_INDICATORS,
         }
     ),
-    Role.PROJECT_LEADER: frozenset({P.VIEW, P.EXPORT, P.UPDATE_ACTIONS, P.MANAGE_INDICATORS}),
+    Role.PROJECT_LEADER: frozenset(
+        {P.VIEW, P.EXPORT, P.START_ROUND, P.UPDATE_ACTIONS, P.MANAGE_INDICATORS}
+    ),
     Role.MEMBER: frozenset({P.VIEW, P.EXPORT}),
 }
 

@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, func, select, update
 
+from ..accounts.models import Membership, User
 from ..audit.models import AuditAction
 from ..audit.operations import change, record
 from ..conversations.models import Conversation
@@ -22,7 +23,7 @@ from ..conversations.revisions import raise_revisions
 from ..core.forms import Outcome
 from ..core.models import utcnow
 from ..extensions import db
-from .models import ActionPoint, ActionPriority, ActionStatus
+from .models import ActionPoint, ActionPriority, ActionStatus, EmbeddingPlace
 
 DESCRIPTION_MAX_CHARACTERS = 2_000
 #: More than any board agrees on; keeps every export of a list within seconds.
@@ -39,6 +40,9 @@ class ActionData:
     due_date: date | None = None
     status: ActionStatus = ActionStatus.OPEN
     priority: ActionPriority = ActionPriority.NORMAL
+    owner_user_id: int | None = None
+    embedded_in: EmbeddingPlace | None = None
+    embedded_reference: str = ""
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,14 @@ class ActionGone(Exception):
 
 class ActionLimitReached(Exception):
     """The conversation has ``MAX_ACTIONS_PER_CONVERSATION`` action points already."""
+
+
+class EmbeddingMissing(ValueError):
+    """ "Verankerd" without saying where: the status means nothing without it."""
+
+
+class UnknownOwner(ValueError):
+    """The trekker's account is not a member of the action's region."""
 
 
 def lock_action_list(conversation: Conversation) -> None:
@@ -112,7 +124,12 @@ _CONTENT_FIELDS = (
     "due_date",
     "status",
     "priority",
+    "owner_user_id",
+    "embedded_in",
+    "embedded_reference",
 )
+
+EMBEDDED_REFERENCE_MAX_CHARACTERS = 500
 
 
 def _content(conversation: Conversation, data: ActionData) -> dict:
@@ -120,6 +137,12 @@ def _content(conversation: Conversation, data: ActionData) -> dict:
     if len(data.description) > DESCRIPTION_MAX_CHARACTERS:
         raise ValueError("description too long")
     question_id, phase_id = _resolved_phase(conversation, data)
+    if data.status is ActionStatus.EMBEDDED and data.embedded_in is None:
+        raise EmbeddingMissing()
+    if len(data.embedded_reference) > EMBEDDED_REFERENCE_MAX_CHARACTERS:
+        raise ValueError("reference too long")
+    if data.owner_user_id is not None and not _is_member(data.owner_user_id, conversation):
+        raise UnknownOwner()
     return {
         "question_id": question_id,
         "phase_id": phase_id,
@@ -129,7 +152,21 @@ def _content(conversation: Conversation, data: ActionData) -> dict:
         "due_date": data.due_date,
         "status": data.status,
         "priority": data.priority,
+        "owner_user_id": data.owner_user_id,
+        "embedded_in": data.embedded_in,
+        "embedded_reference": data.embedded_reference.strip(),
     }
+
+
+def _is_member(user_id: int, conversation: Conversation) -> bool:
+    return (
+        db.session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == user_id, Membership.region_id == conversation.region_id
+            )
+        )
+        is not None
+    )
 
 
 def _stored_content(action: ActionPoint) -> dict:
@@ -143,6 +180,9 @@ _AUDIT_FIELDS = (
     ("owner_organisation", "Organisatie"),
     ("due_date", "Deadline"),
     ("status", "Status"),
+    ("embedded_in", "Verankerd in"),
+    ("embedded_reference", "Vindplaats"),
+    ("owner_user_id", "Account van de trekker"),
     ("priority", "Prioriteit"),
     ("phase_id", "Fase"),
     ("question_id", "Vraag"),
@@ -186,6 +226,8 @@ def _content_changes(
             return phase.name if phase else value
         if value and name == "question_id":
             return questionnaire.question_numbers.get(value, value)
+        if value and name == "owner_user_id":
+            return db.session.scalar(select(User.name).where(User.id == value)) or value
         return value
 
     return [change(label, shown(before, name), shown(after, name)) for name, label in _AUDIT_FIELDS]
@@ -269,10 +311,15 @@ def set_status(
     conversation: Conversation, action_id: int, status: ActionStatus, based_on_revision: int
 ) -> Outcome:
     """Close, reopen or otherwise change the status of an action point shown at
-    ``based_on_revision``; a status that is already set counts as done."""
-    return _change(
-        conversation, action_id, based_on_revision, lambda stored: {**stored, "status": status}
-    )
+    ``based_on_revision``; a status that is already set counts as done. "Verankerd" needs a
+    place (``EmbeddingMissing``) unless the action point says where already."""
+
+    def with_status(stored: dict) -> dict:
+        if status is ActionStatus.EMBEDDED and stored["embedded_in"] is None:
+            raise EmbeddingMissing()
+        return {**stored, "status": status}
+
+    return _change(conversation, action_id, based_on_revision, with_status)
 
 
 def _change(conversation, action_id: int, based_on_revision: int, new_content) -> Outcome:

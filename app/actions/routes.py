@@ -1,18 +1,27 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
 
 from ..accounts.roles import Permission
 from ..conversations.operations import InvalidChoice
 from ..conversations.queries import chosen_question_ids, get_conversation_or_404
 from ..core.formatting import number
 from ..core.forms import Outcome, revision_of
+from ..core.paging import page_count, page_number
 from ..extensions import db
 from . import operations
 from .forms import ActionForm, DeleteForm, MoveForm, StatusForm
-from .models import ActionPriority, ActionStatus
-from .operations import ActionConflict, ActionGone, ActionLimitReached
-from .queries import actions_of, get_action_or_404
+from .models import ActionPoint, ActionPriority, ActionStatus, EmbeddingPlace
+from .operations import (
+    ActionConflict,
+    ActionGone,
+    ActionLimitReached,
+    EmbeddingMissing,
+    UnknownOwner,
+)
+from .progress import latest_updates
+from .queries import actions_page, get_action_or_404, region_members
 
 bp = Blueprint("actions", __name__, url_prefix="/gesprekken/<id:conversation_id>/acties")
 
@@ -27,7 +36,17 @@ def _action_data(form: ActionForm) -> operations.ActionData:
         due_date=form.due_date.data,
         status=ActionStatus(form.status.data),
         priority=ActionPriority(form.priority.data),
+        owner_user_id=form.owner_user_id_value,
+        embedded_in=EmbeddingPlace(form.embedded_in.data) if form.embedded_in.data else None,
+        embedded_reference=form.embedded_reference.data or "",
     )
+
+
+def _new_form(conversation, question_ids: list[str], **kwargs) -> ActionForm:
+    form = ActionForm(**kwargs)
+    form.set_choices(conversation.questionnaire, question_ids)
+    form.set_members(region_members(conversation.region_id))
+    return form
 
 
 def _organisations(conversation) -> list[str]:
@@ -36,14 +55,26 @@ def _organisations(conversation) -> list[str]:
     return sorted(n for n in names if n)
 
 
+#: Enough for any board's list on one page; a list of a thousand stays light.
+ACTIONS_PER_PAGE = 100
+
+
 @bp.get("")
 def index(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id)
-    actions = actions_of(conversation)
+    actions, total, page = actions_page(
+        conversation, page_number(request.args.get("page")), ACTIONS_PER_PAGE
+    )
     return render_template(
         "actions/index.html",
         conversation=conversation,
         actions=actions,
+        total=total,
+        page=page,
+        pages=page_count(total, ACTIONS_PER_PAGE),
+        updates=latest_updates(
+            select(ActionPoint.id).where(ActionPoint.conversation_id == conversation.id)
+        ),
         move_form=MoveForm(),
         status_form=StatusForm(),
     )
@@ -69,8 +100,23 @@ def action_gone(_error):
 
 
 def _to_list(conversation, action_id: int | None = None):
-    anchor = f"actie-{action_id}" if action_id else None
-    return redirect(url_for(".index", conversation_id=conversation.id, _anchor=anchor))
+    """Back to the list, on the page and at the row of ``action_id`` if it is still there."""
+    if action_id is None:
+        return redirect(url_for(".index", conversation_id=conversation.id))
+    position = db.session.scalar(
+        select(ActionPoint.position).where(
+            ActionPoint.id == action_id, ActionPoint.conversation_id == conversation.id
+        )
+    )
+    page = (position - 1) // ACTIONS_PER_PAGE + 1 if position else 1
+    return redirect(
+        url_for(
+            ".index",
+            conversation_id=conversation.id,
+            page=page if page > 1 else None,
+            _anchor=f"actie-{action_id}",
+        )
+    )
 
 
 def _added_message(result: operations.AddResult) -> tuple[str, str]:
@@ -94,8 +140,7 @@ def _added_message(result: operations.AddResult) -> tuple[str, str]:
 @bp.route("/nieuw", methods=["GET", "POST"])
 def add(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id, Permission.MANAGE_ACTIONS)
-    form = ActionForm()
-    form.set_choices(conversation.questionnaire, chosen_question_ids(conversation))
+    form = _new_form(conversation, chosen_question_ids(conversation))
     if request.method == "GET":
         form.question_id.data = request.args.get("vraag", "")
         if not form.offers_question(form.question_id.data):
@@ -105,7 +150,7 @@ def add(conversation_id: int):
             result = operations.add_action(
                 conversation, _action_data(form), form.creation_token.token
             )
-        except InvalidChoice:
+        except (InvalidChoice, UnknownOwner):
             abort(400)
         except ActionLimitReached:
             db.session.rollback()
@@ -140,22 +185,22 @@ def edit(conversation_id: int, action_id: int):
     conversation = get_conversation_or_404(conversation_id, Permission.UPDATE_ACTIONS)
     if request.method == "GET":
         action = get_action_or_404(conversation, action_id)
-        form = ActionForm(obj=action)
         # An action may hang on a question that was deselected later; keep it selectable.
-        form.set_choices(
-            conversation.questionnaire,
+        form = _new_form(
+            conversation,
             chosen_question_ids(conversation)
             + ([action.question_id] if action.question_id else []),
+            obj=action,
         )
         form.question_id.data = action.question_id or ""
         form.phase_id.data = action.phase_id or ""
         form.status.data = action.status.value
         form.priority.data = action.priority.value
+        form.owner_user_id.data = str(action.owner_user_id or "")
+        form.embedded_in.data = action.embedded_in.value if action.embedded_in else ""
         return _render_form(conversation, form, action)
-    form = ActionForm()
-    form.set_choices(
-        conversation.questionnaire,
-        chosen_question_ids(conversation) + [request.form.get("question_id", "")],
+    form = _new_form(
+        conversation, chosen_question_ids(conversation) + [request.form.get("question_id", "")]
     )
     if not form.validate():
         return _render_form(conversation, form, get_action_or_404(conversation, action_id)), 422
@@ -163,7 +208,7 @@ def edit(conversation_id: int, action_id: int):
         outcome = operations.update_action(
             conversation, action_id, _action_data(form), revision_of(form.revision)
         )
-    except InvalidChoice:
+    except (InvalidChoice, UnknownOwner):
         abort(400)
     except ActionGone:
         db.session.rollback()
@@ -216,6 +261,18 @@ def change_status(conversation_id: int, action_id: int):
     status = ActionStatus(form.status.data)
     try:
         operations.set_status(conversation, action_id, status, revision_of(form.revision))
+    except EmbeddingMissing:
+        db.session.rollback()
+        flash("Zeg eerst waar het actiepunt is verankerd.", "warning")
+        return redirect(
+            url_for(
+                "progress.show",
+                conversation_id=conversation.id,
+                action_id=action_id,
+                status=status.value,
+                _anchor="voortgang-formulier",
+            )
+        )
     except ActionConflict as conflict:
         db.session.rollback()
         current = operations.current_action(conversation, action_id)

@@ -11,11 +11,12 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.models import AccountLink, LinkPurpose, Membership, User
 from ..conversations.models import Conversation
 from ..core.models import utcnow
+from ..core.paging import page_count
 from ..extensions import db
 from ..questionnaires.models import QuestionnaireSnapshot
 from ..questionnaires.registry import registry
@@ -53,10 +54,11 @@ def all_regions() -> list[Region]:
     return list(db.session.scalars(select(Region).order_by(Region.name)))
 
 
-def pending_invitations(user_ids: list[int]) -> dict[int, datetime]:
-    """For users without a password: until when their invitation link works, if it does."""
-    if not user_ids:
-        return {}
+def pending_invitations(user_ids) -> dict[int, datetime]:
+    """For users without a password: until when their invitation link works, if it does.
+
+    ``user_ids``: a SELECT of ids (one statement however many users), or one user's id in a
+    list."""
     rows = db.session.execute(
         select(AccountLink.user_id, func.max(AccountLink.expires_dt))
         .where(
@@ -78,23 +80,40 @@ class UserRow:
     invitation_until: datetime | None
 
 
-def users_overview() -> list[UserRow]:
+USERS_PER_PAGE = 50
+
+
+def users_overview(page: int = 1) -> tuple[list[UserRow], int, int]:
+    """One page of all users by name, the total, and the page actually shown."""
+    total = db.session.scalar(select(func.count()).select_from(User))
+    page = min(page, page_count(total, USERS_PER_PAGE))
+    ids = (
+        select(User.id)
+        .order_by(User.name, User.email, User.id)
+        .limit(USERS_PER_PAGE)
+        .offset((page - 1) * USERS_PER_PAGE)
+    )
     users = list(
         db.session.scalars(
             select(User)
-            .options(selectinload(User.memberships).selectinload(Membership.region))
-            .order_by(User.name, User.email)
+            .where(User.id.in_(ids.scalar_subquery()))
+            .order_by(User.name, User.email, User.id)
         )
     )
-    pending = pending_invitations([u.id for u in users if not u.has_password])
-    return [
-        UserRow(
-            user,
-            sorted(user.memberships, key=lambda m: m.region.name.casefold()),
-            pending.get(user.id),
-        )
-        for user in users
-    ]
+    roles: dict[int, list[Membership]] = {}
+    for membership in db.session.scalars(
+        select(Membership)
+        .join(Region, Region.id == Membership.region_id)
+        .where(Membership.user_id.in_(ids.scalar_subquery()))
+        .options(contains_eager(Membership.region))
+        .order_by(Region.name)
+    ):
+        roles.setdefault(membership.user_id, []).append(membership)
+    pending = pending_invitations(
+        select(User.id).where(User.id.in_(ids.scalar_subquery()), User.password_hash.is_(None))
+    )
+    rows = [UserRow(user, roles.get(user.id, []), pending.get(user.id)) for user in users]
+    return rows, total, page
 
 
 def get_user(user_id: int) -> User | None:
@@ -139,7 +158,11 @@ def region_members(region_id: int) -> list[MemberRow]:
             .order_by(User.name, User.email)
         )
     )
-    pending = pending_invitations([m.user_id for m in memberships if not m.user.has_password])
+    pending = pending_invitations(
+        select(Membership.user_id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.region_id == region_id, User.password_hash.is_(None))
+    )
     return [MemberRow(m, m.user, pending.get(m.user_id)) for m in memberships]
 
 

@@ -16,6 +16,7 @@ from ..accounts.models import User
 from ..accounts.operations import AccountError, set_role
 from ..accounts.roles import Role
 from ..core.errors import render_error
+from ..core.paging import page_count, page_number
 from ..extensions import db
 from . import operations, queries
 from .forms import AdminFlagForm, ConfirmForm, InviteForm, RegionForm, UserRoleForm
@@ -92,9 +93,15 @@ def users():
         else:
             db.session.commit()
             return _after_invitation(invitation, url_for(".user", user_id=invitation.user.id))
-    return render_template("admin/users.html", form=form, rows=queries.users_overview()), (
-        422 if form.errors else 200
-    )
+    rows, total, page = queries.users_overview(page_number(request.args.get("page")))
+    return render_template(
+        "admin/users.html",
+        form=form,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=page_count(total, queries.USERS_PER_PAGE),
+    ), (422 if form.errors else 200)
 
 
 def _after_invitation(invitation: invitations.Invitation, next_url: str):

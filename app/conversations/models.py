@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import LabelledEnum, TimestampMixin, enum_column
@@ -22,8 +22,11 @@ class OrganisationType(LabelledEnum):
 
 
 class Conversation(TimestampMixin, db.Model):
-    #: Ids are never reused, on SQLite too (see ``ActionPoint``).
-    __table_args__ = {"sqlite_autoincrement": True}
+    #: Ids are never reused, on SQLite too (see ``ActionPoint``). Lists page by date.
+    __table_args__ = (
+        Index("ix_conversation_region_held_on", "region_id", "held_on", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
@@ -40,6 +43,11 @@ class Conversation(TimestampMixin, db.Model):
     #: Goes up with every saved change to the details (title, region, date, phase) or the
     #: participants: the edit form is refused as a conflict when it was based on an older one.
     details_revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: The round before this one, when it was started from it (``app/rounds/``): a region
+    #: holds the conversation again a year later and compares.
+    previous_conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation.id", ondelete="SET NULL"), index=True
+    )
 
     region: Mapped[Region] = relationship()
     questionnaire_snapshot: Mapped[QuestionnaireSnapshot] = relationship()

@@ -1,40 +1,33 @@
 """Reads of conversations, always scoped to the regions the user may see.
 
 Who may see what is decided per request (``current_access()``), never in a statement built at
-import time: the prebuilt statements below only fetch by id, and every function that returns a
-conversation checks its region against the user's roles before it does.
+import time: the prebuilt statements below only fetch by id (of a conversation, or of a region
+for its lists), and every function that returns a conversation checks its region against the
+user's roles before it does.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import cache
 
 from flask import abort
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select, true
 
 from ..accounts.access import current_access
+from ..accounts.models import Membership
 from ..accounts.roles import Permission
+from ..core.paging import page_count
 from ..extensions import db
-from ..questionnaires.schema import Phase, Question
+from ..questionnaires.models import parsed_snapshot
+from ..questionnaires.schema import Phase, Question, Questionnaire
 from ..regions.models import Region
-from ..regions.queries import visible_regions_select
-from .models import Answer, Conversation, SelectedQuestion
+from .models import Answer, Conversation, OrganisationType, Participant, SelectedQuestion
 
 # The statements every conversation page runs are built once: building a statement costs
 # SQLAlchemy about as much as running it. Values go in as bound parameters.
 _CONVERSATION = select(Conversation).where(Conversation.id == bindparam("conversation_id"))
-#: The conversation's revision and its region's figures' revision: the conversation page shows
-#: both (answers and actions; the figures its action points are linked to).
-_REVISION = (
-    select(
-        Conversation.__table__.c.revision,
-        Conversation.__table__.c.region_id,
-        Region.__table__.c.indicator_revision,
-    )
-    .join(Region.__table__, Region.__table__.c.id == Conversation.__table__.c.region_id)
-    .where(Conversation.id == bindparam("conversation_id"))
-)
 _CHOSEN_QUESTION_IDS = (
     select(SelectedQuestion.__table__.c.question_id)
     .where(SelectedQuestion.__table__.c.conversation_id == bindparam("conversation_id"))
@@ -78,16 +71,6 @@ def get_conversation_or_404(
     return conversation
 
 
-def conversation_revision_or_404(conversation_id: int) -> tuple[int, int]:
-    """The conversation's revision and its region's figures' revision, if the user may see
-    it: one cheap query."""
-    row = db.session.execute(_REVISION, {"conversation_id": conversation_id}).first()
-    if row is None:
-        abort(404)
-    check_permission(row.region_id, Permission.VIEW)
-    return row.revision, row.indicator_revision
-
-
 def chosen_question_ids(conversation: Conversation) -> list[str]:
     """The questions the table chose, in questionnaire order."""
     return list(db.session.scalars(_CHOSEN_QUESTION_IDS, {"conversation_id": conversation.id}))
@@ -107,77 +90,287 @@ def stored_answer(conversation_id: int, question_id: str) -> Answer | None:
     )
 
 
+# --- what the conversation page and the question page read ---------------------------------------
+#
+# These two pages are read far more often than anything is written, and both are rendered anew
+# after every change (the question page always). They read plain values with prebuilt Core
+# statements on the session's connection (``_rows``): no ORM objects to build, and none of the
+# ORM's per-statement work, which cost more than the statements themselves. Writes and every
+# other page keep using the ORM objects above.
+
+
+def _rows(statement, **params):
+    """Run a prebuilt read-only Core statement in the session's transaction.
+
+    ``db.session.execute`` routes even a Core statement through the ORM's execution path,
+    about 0.1 ms per statement here; the session's connection runs it directly, with the same
+    transaction, the same compiled-statement cache and the same result types. Pending ORM
+    changes are flushed first, as the ORM's own queries do (a no-op on these read-only pages).
+    """
+    db.session.flush()
+    return db.session.connection().execute(statement, params)
+
+
+@dataclass(slots=True)
+class RegionView:
+    """The region of a conversation, as its pages name and link it."""
+
+    id: int
+    name: str
+    slug: str
+    #: ``Region.indicator_revision``: the revision of the region's figures.
+    indicator_revision: int
+
+
+@dataclass(slots=True)
+class ConversationView:
+    """A conversation as its pages show it: its own columns (but its timestamps and creation
+    token) and its region, read in one statement, without an ORM object. For reading only;
+    writes load the ``Conversation``.
+
+    It has the attribute names of ``Conversation``, so templates and template globals that
+    read a conversation (``round_links``, ``question_figures``) take either.
+    """
+
+    id: int
+    region_id: int
+    questionnaire_snapshot_id: int
+    title: str
+    held_on: date
+    current_phase_id: str
+    revision: int
+    details_revision: int
+    previous_conversation_id: int | None
+    region: RegionView
+
+    @property
+    def questionnaire(self) -> Questionnaire:
+        return parsed_snapshot(self.questionnaire_snapshot_id)
+
+    @property
+    def current_phase_name(self) -> str:
+        phase = self.questionnaire.phases_by_id.get(self.current_phase_id)
+        return phase.name if phase else self.current_phase_id
+
+
+_conversation = Conversation.__table__.c
+_region = Region.__table__.c
+#: The columns of a ``ConversationView``, in the order of its fields ...
+_VIEW_COLUMNS = (
+    _conversation.id,
+    _conversation.region_id,
+    _conversation.questionnaire_snapshot_id,
+    _conversation.title,
+    _conversation.held_on,
+    _conversation.current_phase_id,
+    _conversation.revision,
+    _conversation.details_revision,
+    _conversation.previous_conversation_id,
+)
+#: ... and of its region.
+_REGION_COLUMNS = (_region.name, _region.slug, _region.indicator_revision)
+_CONVERSATION_VIEW = (
+    select(*_VIEW_COLUMNS, *_REGION_COLUMNS)
+    .join(Region.__table__, _region.id == _conversation.region_id)
+    .where(_conversation.id == bindparam("conversation_id"))
+)
+
+
+def _view_of(row) -> ConversationView:
+    """A ``ConversationView`` from a row that starts with ``_VIEW_COLUMNS`` and
+    ``_REGION_COLUMNS``."""
+    own = row[: len(_VIEW_COLUMNS)]
+    name, slug, indicator_revision = row[len(_VIEW_COLUMNS) : len(_VIEW_COLUMNS) + 3]
+    return ConversationView(*own, RegionView(row.region_id, name, slug, indicator_revision))
+
+
+def conversation_view_or_404(
+    conversation_id: int, permission: Permission = Permission.VIEW
+) -> ConversationView:
+    """The conversation with its region, if the user may see it and do ``permission`` with
+    it (404 / 403 as ``get_conversation_or_404``); one statement."""
+    row = _rows(_CONVERSATION_VIEW, conversation_id=conversation_id).first()
+    if row is None:
+        abort(404)
+    check_permission(row.region_id, permission)
+    return _view_of(row)
+
+
+# --- lists of conversations: the home page and the region's page --------------------------------
+
+
 @dataclass(frozen=True)
 class ConversationSummary:
-    conversation: Conversation
+    conversation: ConversationView
     question_count: int
     answered_count: int
     action_count: int
     open_action_count: int
 
 
-def conversations_overview(region_id: int | None = None) -> list[ConversationSummary]:
-    """The conversations of every region the user sees, or of one of them, newest first."""
+#: The home page shows this many of each region's newest conversations; the region's page
+#: pages through all of them.
+LATEST_PER_REGION = 5
+CONVERSATIONS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class RegionConversations:
+    """A region's newest conversations on the home page, and how many it has in all."""
+
+    latest: list[ConversationSummary]
+    total: int
+
+
+def _with_counts(listed):
+    """The conversations of the subquery ``listed`` (``_VIEW_COLUMNS``) with their region and,
+    each by a correlated count on the conversation's indexed id, the chosen questions, the
+    answered ones, the action points and the open ones: one statement for a whole list,
+    whatever its length, and no parameter per row."""
     from ..actions.models import ActionPoint, ActionStatus
 
-    query = (
-        select(Conversation)
-        .where(Conversation.region_id.in_(visible_regions_select()))
-        .options(selectinload(Conversation.region))
-        .order_by(Conversation.held_on.desc(), Conversation.id.desc())
-    )
-    if region_id is not None:
-        query = query.where(Conversation.region_id == region_id)
-    conversations = list(db.session.scalars(query))
-    ids = [c.id for c in conversations]
-    if not ids:
-        return []
-    questions = dict(
-        db.session.execute(
-            select(SelectedQuestion.conversation_id, func.count())
-            .where(SelectedQuestion.conversation_id.in_(ids))
-            .group_by(SelectedQuestion.conversation_id)
-        ).all()
-    )
-    answered = dict(
-        db.session.execute(
-            select(Answer.conversation_id, func.count())
-            .join(
-                SelectedQuestion,
-                (SelectedQuestion.conversation_id == Answer.conversation_id)
-                & (SelectedQuestion.question_id == Answer.question_id),
-            )
-            .where(Answer.conversation_id.in_(ids))
-            .where((func.length(func.trim(Answer.text)) > 0) | Answer.assessment_id.is_not(None))
-            .group_by(Answer.conversation_id)
-        ).all()
-    )
-    actions = {
-        row[0]: (row[1], row[2])
-        for row in db.session.execute(
-            select(
-                ActionPoint.conversation_id,
-                func.count(),
-                func.sum(
-                    ActionPoint.status.in_([ActionStatus.OPEN, ActionStatus.IN_PROGRESS]).cast(
-                        db.Integer
-                    )
-                ),
-            )
-            .where(ActionPoint.conversation_id.in_(ids))
-            .group_by(ActionPoint.conversation_id)
-        ).all()
-    }
-    return [
-        ConversationSummary(
-            c,
-            questions.get(c.id, 0),
-            answered.get(c.id, 0),
-            actions.get(c.id, (0, 0))[0],
-            int(actions.get(c.id, (0, 0))[1] or 0),
+    action = ActionPoint.__table__.c
+    selected, answer = SelectedQuestion.__table__.c, Answer.__table__.c
+    questions = select(func.count()).where(selected.conversation_id == listed.c.id)
+    answered = (
+        select(func.count())
+        .select_from(Answer.__table__)
+        .join(
+            SelectedQuestion.__table__,
+            (selected.conversation_id == answer.conversation_id)
+            & (selected.question_id == answer.question_id),
         )
-        for c in conversations
-    ]
+        .where(answer.conversation_id == listed.c.id)
+        .where((func.length(func.trim(answer.text)) > 0) | answer.assessment_id.is_not(None))
+    )
+    actions = select(func.count()).where(action.conversation_id == listed.c.id)
+    # The statuses are written into the statement: bound parameters only for what varies.
+    open_statuses = bindparam(
+        "open_statuses", list(ActionStatus.open_statuses()), expanding=True, literal_execute=True
+    )
+    open_actions = actions.where(action.status.in_(open_statuses))
+    return select(
+        *(listed.c[column.key] for column in _VIEW_COLUMNS),
+        *_REGION_COLUMNS,
+        questions.scalar_subquery(),
+        answered.scalar_subquery(),
+        actions.scalar_subquery(),
+        open_actions.scalar_subquery(),
+    ).join(Region.__table__, _region.id == listed.c.region_id)
+
+
+def _summaries(rows) -> list[ConversationSummary]:
+    counts = len(_VIEW_COLUMNS) + len(_REGION_COLUMNS)
+    return [ConversationSummary(_view_of(row), *row[counts : counts + 4]) for row in rows]
+
+
+#: The regions of the signed-in user: the same memberships ``current_access()`` read with the
+#: session, as a subquery, so that no statement carries a parameter per region.
+_USER_REGIONS = select(Membership.__table__.c.region_id).where(
+    Membership.__table__.c.user_id == bindparam("user_id")
+)
+
+
+@cache
+def _newest_per_region(dialect: str, per_region: int):
+    """The newest ``per_region`` conversations of each of the user's regions, with their
+    counts; built once per database dialect.
+
+    Per region, ``ORDER BY date, id DESC LIMIT`` on the index on (region, date, id) reads just
+    those rows, so the cost does not grow with the number of conversations (a window function
+    over all of them ranked every conversation of every region). PostgreSQL takes that per
+    region as a ``LATERAL`` join; SQLite has no ``LATERAL`` but runs the same correlated
+    subquery per region when it is written as ``id IN (...)``, which PostgreSQL in turn would
+    evaluate for every conversation.
+    """
+    newest = Conversation.__table__.alias("newest")
+    ordered = (newest.c.held_on.desc(), newest.c.id.desc())
+    region = Region.__table__
+    if dialect == "postgresql":
+        top = (
+            select(*(newest.c[column.key] for column in _VIEW_COLUMNS))
+            .where(newest.c.region_id == region.c.id)
+            .order_by(*ordered)
+            .limit(per_region)
+            .lateral()
+        )
+        listed = select(top).select_from(region).join(top, true())
+    else:
+        top_ids = (
+            select(newest.c.id)
+            .where(newest.c.region_id == region.c.id)
+            .order_by(*ordered)
+            .limit(per_region)
+            .scalar_subquery()
+        )
+        listed = (
+            select(*_VIEW_COLUMNS)
+            .select_from(region)
+            .join(Conversation.__table__, _conversation.id.in_(top_ids))
+        )
+    listed = listed.where(region.c.id.in_(_USER_REGIONS)).subquery()
+    return _with_counts(listed).order_by(
+        listed.c.region_id, listed.c.held_on.desc(), listed.c.id.desc()
+    )
+
+
+_TOTALS_BY_REGION = (
+    select(_conversation.region_id, func.count())
+    .where(_conversation.region_id.in_(_USER_REGIONS))
+    .group_by(_conversation.region_id)
+)
+
+
+def latest_conversations_by_region(
+    per_region: int = LATEST_PER_REGION,
+) -> dict[int, RegionConversations]:
+    """region id -> its newest conversations, for every region the user sees. Two
+    statements, however many conversations and regions there are: how many each region has,
+    and the newest of each with their counts."""
+    user = current_access().user
+    if user is None:
+        return {}
+    totals = dict(_rows(_TOTALS_BY_REGION, user_id=user.id).all())
+    dialect = db.session.connection().dialect.name
+    newest = _rows(_newest_per_region(dialect, per_region), user_id=user.id)
+    result: dict[int, list[ConversationSummary]] = {}
+    for summary in _summaries(newest):
+        result.setdefault(summary.conversation.region_id, []).append(summary)
+    return {
+        region_id: RegionConversations(result.get(region_id, []), total)
+        for region_id, total in totals.items()
+    }
+
+
+_REGION_TOTAL = select(func.count()).where(_conversation.region_id == bindparam("region_id"))
+
+
+@cache
+def _region_page():
+    """One page of a region's conversations with their counts (built on first use: the
+    counts need the actions feature's model, which builds on this one)."""
+    listed = (
+        select(*_VIEW_COLUMNS)
+        .where(_conversation.region_id == bindparam("region_id"))
+        .order_by(_conversation.held_on.desc(), _conversation.id.desc())
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+        .subquery()
+    )
+    return _with_counts(listed).order_by(listed.c.held_on.desc(), listed.c.id.desc())
+
+
+def region_conversations_page(
+    region_id: int, page: int, per_page: int = CONVERSATIONS_PER_PAGE
+) -> tuple[list[ConversationSummary], int, int]:
+    """One page of a (visible) region's conversations, newest first; the total and the page
+    actually shown (the last one when ``page`` is beyond it). Two statements."""
+    if not current_access().can_see(region_id):
+        return [], 0, min(page, page_count(0, per_page))
+    total = _rows(_REGION_TOTAL, region_id=region_id).scalar()
+    page = min(page, page_count(total, per_page))
+    rows = _rows(_region_page(), region_id=region_id, limit=per_page, offset=(page - 1) * per_page)
+    return _summaries(rows), total, page
 
 
 @dataclass(frozen=True)
@@ -187,7 +380,9 @@ class QuestionStep:
     number: str  #: "1.2": phase number in the questionnaire, question number in that phase
     phase: Phase
     question: Question
-    answer: Answer | None
+    #: The stored answer: an ``Answer`` from ``question_steps``, an ``AnswerView`` from
+    #: ``page_steps``; None when the question has no answer yet.
+    answer: Answer | AnswerView | None
 
     @property
     def is_answered(self) -> bool:
@@ -232,3 +427,146 @@ def phase_progress(steps: list[QuestionStep]) -> list[PhaseProgress]:
 def first_open_step(steps: list[QuestionStep]) -> QuestionStep | None:
     """Where to resume: the first chosen question without an answer, else the first question."""
     return next((s for s in steps if not s.is_answered), steps[0] if steps else None)
+
+
+@dataclass(slots=True)
+class AnswerView:
+    """A stored answer as the pages show it (``Answer`` without the ORM object)."""
+
+    text: str
+    assessment_id: str | None
+    revision: int
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.text.strip()) or self.assessment_id is not None
+
+
+_selected = SelectedQuestion.__table__.c
+_answer = Answer.__table__.c
+_STEP_ROWS = (
+    select(_selected.question_id, _answer.id, _answer.text, _answer.assessment_id, _answer.revision)
+    .select_from(SelectedQuestion.__table__)
+    .outerjoin(
+        Answer.__table__,
+        (_answer.conversation_id == _selected.conversation_id)
+        & (_answer.question_id == _selected.question_id),
+    )
+    .where(_selected.conversation_id == bindparam("conversation_id"))
+)
+
+
+def page_steps(conversation: ConversationView | Conversation) -> list[QuestionStep]:
+    """``question_steps`` for the pages: the chosen questions in order, each with its answer
+    as an ``AnswerView``; one statement."""
+    return _steps_of(conversation, _rows(_STEP_ROWS, conversation_id=conversation.id))
+
+
+def _steps_of(conversation, rows) -> list[QuestionStep]:
+    """The steps from rows that end with (question id, answer id, text, assessment, revision)."""
+    answers = {
+        question_id: None if answer_id is None else AnswerView(text, assessment_id, revision)
+        for *_, question_id, answer_id, text, assessment_id, revision in rows
+    }
+    answers.pop(None, None)  # the row of a conversation without chosen questions
+    return [
+        QuestionStep(number, phase, question, answers[question.id])
+        for number, phase, question in conversation.questionnaire.numbered_questions
+        if question.id in answers
+    ]
+
+
+#: The conversation with its region, and its chosen questions with their answers: one row
+#: per chosen question (one without, when none are chosen).
+_CONVERSATION_WITH_STEPS = (
+    select(*_VIEW_COLUMNS, *_REGION_COLUMNS, *_STEP_ROWS.selected_columns)
+    .join(Region.__table__, _region.id == _conversation.region_id)
+    .outerjoin(SelectedQuestion.__table__, _selected.conversation_id == _conversation.id)
+    .outerjoin(
+        Answer.__table__,
+        (_answer.conversation_id == _selected.conversation_id)
+        & (_answer.question_id == _selected.question_id),
+    )
+    .where(_conversation.id == bindparam("conversation_id"))
+)
+
+
+def conversation_with_steps_or_404(
+    conversation_id: int, permission: Permission = Permission.VIEW
+) -> tuple[ConversationView, list[QuestionStep]]:
+    """``conversation_view_or_404`` and ``page_steps`` in one statement, for the question page
+    (which is rendered on every view)."""
+    rows = _rows(_CONVERSATION_WITH_STEPS, conversation_id=conversation_id).all()
+    if not rows:
+        abort(404)
+    check_permission(rows[0].region_id, permission)
+    conversation = _view_of(rows[0])
+    return conversation, _steps_of(conversation, rows)
+
+
+@dataclass(slots=True)
+class ParticipantView:
+    name: str
+    organisation: str
+    organisation_type: OrganisationType
+    role: str
+
+
+_participant = Participant.__table__.c
+_PARTICIPANT_ROWS = (
+    select(_participant.name, _participant.organisation, _participant.organisation_type,
+           _participant.role)
+    .where(_participant.conversation_id == bindparam("conversation_id"))
+    .order_by(_participant.position)
+)  # fmt: skip
+
+
+def page_participants(conversation: ConversationView) -> list[ParticipantView]:
+    """The people at the table, in their order (``Conversation.participants``)."""
+    return [
+        ParticipantView(*row) for row in _rows(_PARTICIPANT_ROWS, conversation_id=conversation.id)
+    ]
+
+
+@dataclass(slots=True)
+class ActionView:
+    """An action point as the conversation and question pages list it."""
+
+    id: int
+    conversation_id: int
+    position: int
+    description: str
+    question_id: str | None
+    owner_name: str
+    status: object  #: ``ActionStatus`` (the actions feature builds on this one)
+
+
+@cache
+def _action_rows_statements():
+    """The action points of a conversation, and of one of its questions, in list order.
+
+    Built on first use: the actions feature builds on conversations, so its model cannot be
+    imported when this module is."""
+    from ..actions.models import ActionPoint
+
+    a = ActionPoint.__table__.c
+    of_conversation = (
+        select(a.id, a.conversation_id, a.position, a.description, a.question_id,
+               a.owner_name, a.status)
+        .where(a.conversation_id == bindparam("conversation_id"))
+        .order_by(a.position, a.id)
+    )  # fmt: skip
+    return of_conversation, of_conversation.where(a.question_id == bindparam("question_id"))
+
+
+def page_actions(
+    conversation: ConversationView, question_id: str | None = None
+) -> list[ActionView]:
+    """``actions_of`` for the pages: the action points in list order, only those of one
+    question if given, as ``ActionView``; one statement."""
+    of_conversation, of_question = _action_rows_statements()
+    if question_id is None:
+        rows = _rows(of_conversation, conversation_id=conversation.id)
+    else:
+        rows = _rows(of_question, conversation_id=conversation.id, question_id=question_id)
+    return [ActionView(*row) for row in rows]

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from ..accounts.access import current_access
 from ..accounts.roles import Permission
-from ..actions.queries import actions_of
+from ..actions.queries import action_counts
 from ..core.formatting import local_now
 from ..core.forms import HandvatForm, Outcome, revision_of
 from ..core.page_cache import cached_page
@@ -16,11 +16,16 @@ from . import operations
 from .forms import AnswerForm, ConversationForm, QuestionSelectionForm
 from .models import OrganisationType
 from .queries import (
+    ConversationView,
     answers_by_question,
     chosen_question_ids,
-    conversation_revision_or_404,
+    conversation_view_or_404,
+    conversation_with_steps_or_404,
     first_open_step,
     get_conversation_or_404,
+    page_actions,
+    page_participants,
+    page_steps,
     phase_progress,
     question_steps,
     stored_answer,
@@ -116,33 +121,34 @@ def _preferred_region_id(regions: list[Region]) -> int:
 
 @bp.get("/<id:conversation_id>")
 def show(conversation_id: int):
-    revision, figures_revision = conversation_revision_or_404(conversation_id)
+    # One statement reads the conversation with its region and checks access; its revisions
+    # are the cache key, and on a cache miss the page is rendered from it.
+    conversation = conversation_view_or_404(conversation_id)
     # The page shows the user's name, the buttons their role allows and the sign-out form with
     # this session's CSRF token: it is kept per user and per session.
     return cached_page(
         (
             "conversation",
             conversation_id,
-            revision,
-            figures_revision,
+            conversation.revision,
+            conversation.region.indicator_revision,
             current_access().fingerprint,
             session.get("csrf_token"),
         ),
-        lambda: _render_show(conversation_id),
+        lambda: _render_show(conversation),
     )
 
 
-def _render_show(conversation_id: int) -> str:
-    conversation = get_conversation_or_404(conversation_id)
-    steps = question_steps(conversation)
-    actions = actions_of(conversation)
+def _render_show(conversation: ConversationView) -> str:
+    steps = page_steps(conversation)
     return render_template(
         "conversations/show.html",
         conversation=conversation,
         steps=steps,
         progress=phase_progress(steps),
         resume=first_open_step(steps),
-        actions=actions,
+        actions=page_actions(conversation),
+        participants=page_participants(conversation),
     )
 
 
@@ -188,17 +194,26 @@ def delete(conversation_id: int):
     conversation = get_conversation_or_404(conversation_id, Permission.DELETE_CONVERSATION)
     form = HandvatForm()
     if request.method == "POST" and form.validate():
+        from ..rounds.operations import hand_back_carried_actions  # rounds build on this
+
         title = conversation.title
+        handed_back = hand_back_carried_actions(conversation)
         operations.delete_conversation(conversation)
         db.session.commit()
         flash(f"Het gesprek ‘{title}’ is verwijderd.", "success")
+        if handed_back:
+            flash(
+                f"{handed_back} actiepunt(en) die uit de vorige ronde waren overgenomen, staan "
+                "weer bij die vorige ronde.",
+                "success",
+            )
         return redirect(url_for("core.home"))
     return render_template(
         "conversations/delete.html",
         conversation=conversation,
         form=form,
         answered=sum(a.is_answered for a in answers_by_question(conversation).values()),
-        actions=actions_of(conversation),
+        action_count=action_counts(conversation.id),
     )
 
 
@@ -240,6 +255,14 @@ def choose_questions(conversation_id: int):
 
 @bp.route("/<id:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
 def answer(conversation_id: int, question_id: str):
+    if request.method == "GET":
+        # Shown after every save: read as plain values, without ORM objects.
+        conversation, steps = conversation_with_steps_or_404(
+            conversation_id, Permission.RUN_CONVERSATION
+        )
+        form = AnswerForm()
+        form.set_choices(conversation.questionnaire)
+        return _answer_page(conversation, question_id, form, steps=steps)
     conversation = get_conversation_or_404(conversation_id, Permission.RUN_CONVERSATION)
     chosen = chosen_question_ids(conversation)
     if question_id not in chosen:
@@ -247,7 +270,7 @@ def answer(conversation_id: int, question_id: str):
     form = AnswerForm()
     form.set_choices(conversation.questionnaire)
     conflict = None
-    if request.method == "POST" and form.validate():
+    if form.validate():
         try:
             operations.save_answer(
                 conversation,
@@ -265,8 +288,17 @@ def answer(conversation_id: int, question_id: str):
         else:
             db.session.commit()
             return redirect(_after_answer_target(conversation_id, chosen, question_id))
-    steps = question_steps(conversation)
-    index = chosen.index(question_id)
+    return _answer_page(conversation, question_id, form, conflict)
+
+
+def _answer_page(conversation, question_id: str, form: AnswerForm, conflict=None, steps=None):
+    """The question page: on a GET with the stored answer in the form, after a refused or
+    conflicting save with what was typed."""
+    if steps is None:
+        steps = page_steps(conversation)
+    index = next((i for i, s in enumerate(steps) if s.question.id == question_id), None)
+    if index is None:
+        abort(404)
     step = steps[index]
     if request.method == "GET" and step.answer is not None:
         form.text.data = step.answer.text
@@ -282,7 +314,7 @@ def answer(conversation_id: int, question_id: str):
         form=form,
         conflict=conflict,
         progress=phase_progress(steps),
-        actions=actions_of(conversation, question_id),
+        actions=page_actions(conversation, question_id),
     ), status
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, render_template
 
 from ..accounts.access import public
-from ..conversations.queries import conversations_overview
+from ..conversations.queries import latest_conversations_by_region
 from ..questionnaires.registry import current_questionnaire
 from .formatting import local_now
 
@@ -16,7 +16,7 @@ bp = Blueprint("core", __name__)
 def home():
     return render_template(
         "home.html",
-        conversations=conversations_overview(),
+        by_region=latest_conversations_by_region(),
         questionnaire=current_questionnaire().questionnaire,
     )
 

@@ -27,6 +27,7 @@ from ..indicators.models import Indicator
 from ..regions.operations import ensure_region
 from .content import CONVERSATION, REGION_NAME, TWENTE_MUNICIPALITIES
 from .figures import link_demo_actions, load_demo_figures
+from .rounds import link_rounds, load_previous_round, load_project_leader_work
 
 LOCAL_URL = "http://127.0.0.1:5000/gesprekken/{id}"
 
@@ -73,8 +74,16 @@ def load_demo() -> Conversation:
                 answer.assessment_id,
                 based_on_revision=0,
             )
+    # Actions already there, also ones changed since (progress, a trekker's account), stay.
+    tokens = set(
+        db.session.scalars(
+            select(ActionPoint.creation_token).where(ActionPoint.conversation_id == conversation.id)
+        )
+    )
     for action in demo.actions:
-        add_action(conversation, action.data, creation_token=action.creation_token)
+        if action.creation_token not in tokens:
+            add_action(conversation, action.data, creation_token=action.creation_token)
+    link_rounds(load_previous_round(region), conversation)
     load_demo_figures(region)
     link_demo_actions(conversation)
     db.session.flush()
@@ -82,10 +91,11 @@ def load_demo() -> Conversation:
 
 
 #: (e-mail, name, role in the demo region; None: the installation's administrator)
+PROJECT_LEADER_EMAIL = "projectleider@demo.test"
 DEMO_ACCOUNTS = (
     ("coordinator@demo.test", "Carla Coördinator", Role.COORDINATOR),
     ("gespreksleider@demo.test", "Gert Gespreksleider", Role.FACILITATOR),
-    ("projectleider@demo.test", "Petra Projectleider", Role.PROJECT_LEADER),
+    (PROJECT_LEADER_EMAIL, "Petra Projectleider", Role.PROJECT_LEADER),
     ("lid@demo.test", "Lars Lid", Role.MEMBER),
     ("beheerder@demo.test", "Bea Beheerder", None),
 )
@@ -147,6 +157,8 @@ def demo_command() -> None:
     existed = find_demo_conversation() is not None
     conversation = load_demo()
     accounts = load_demo_accounts(conversation.region)
+    project_leader = next(user for user, _ in accounts if user.email == PROJECT_LEADER_EMAIL)
+    load_project_leader_work(conversation, project_leader)
     db.session.commit()
 
     region = conversation.region

@@ -266,7 +266,7 @@ ACTIONS = [
             question_id="verkennen-populatie",
             owner_name="A. de Vries",
             owner_organisation=KENNISPUNT,
-            due_date=date(2026, 12, 15),
+            due_date=date(2026, 11, 15),
             status=ActionStatus.IN_PROGRESS,
             priority=ActionPriority.HIGH,
         ),

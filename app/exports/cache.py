@@ -63,7 +63,8 @@ Document = TypeVar("Document")
 def renderer_fingerprint() -> str:
     """``RENDERER_VERSION``, the library versions and the source of the renderer modules.
 
-    A change to ``pdf.py``, ``spreadsheet.py``, ``document.py``, the Dutch formats (of dates
+    A change to ``pdf.py``, ``spreadsheet.py``, ``document.py``, the filtered list's renderers
+    (``overview_pdf.py``, ``overview_tables.py``), the Dutch formats (of dates
     and of figures), the indicator charts or a font file in ``fonts/`` gives new cache keys by
     itself; ``RENDERER_VERSION`` is for anything else. Computed once per process.
     """
@@ -72,12 +73,21 @@ def renderer_fingerprint() -> str:
 
     from ..core import formatting
     from ..indicators import charts, presentation
-    from . import document, pdf, spreadsheet
+    from . import document, overview_pdf, overview_tables, pdf, spreadsheet
 
     digest = hashlib.sha256(
         f"{RENDERER_VERSION}|{reportlab.Version}|{xlsxwriter.__version__}".encode()
     )
-    modules = (pdf, spreadsheet, document, formatting, charts, presentation)
+    modules = (
+        pdf,
+        spreadsheet,
+        document,
+        overview_pdf,
+        overview_tables,
+        formatting,
+        charts,
+        presentation,
+    )
     files = [Path(m.__file__) for m in modules]
     fonts = Path(pdf.__file__).parent / "fonts"
     if fonts.is_dir():

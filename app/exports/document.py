@@ -75,6 +75,15 @@ class FigureRow:
 
 
 @dataclass(frozen=True)
+class ProgressNote:
+    """The latest progress update of an action point, as the exports show it."""
+
+    written_on: date
+    #: The update's text; when it has none, what it changed ("Status: Afgerond").
+    text: str
+
+
+@dataclass(frozen=True)
 class ActionRow:
     number: int
     description: str
@@ -87,6 +96,8 @@ class ActionRow:
     priority: str  #: Dutch label
     #: The indicators the action is meant to move (part of the export's cache key).
     figures: list[FigureRow] = field(default_factory=list)
+    #: The latest progress update, if any (part of the cache key too).
+    latest_update: ProgressNote | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +114,51 @@ class ActionListDocument:
     participants: list[ParticipantRow] = field(default_factory=list)
     sections: list[PhaseSection] = field(default_factory=list)
     actions: list[ActionRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OverviewRow:
+    """One action point on a filtered list across conversations (``app/tracking/``)."""
+
+    number: int  #: 1, 2, 3 ... on this list
+    action_id: int
+    description: str
+    conversation: str  #: the conversation's title
+    held_on: date  #: the day of the conversation
+    position: int  #: the action's number on its conversation's list
+    region: str
+    phase: str  #: phase name, empty for an action without phase
+    question: str  #: "1.2 Wie voert de regie?" or empty
+    owner_name: str
+    owner_organisation: str
+    due_date: date | None
+    status: str  #: Dutch label
+    #: Where a "verankerd" action is embedded: "Begroting (post 4.2)", else empty.
+    embedded: str
+    is_overdue: bool
+    latest_update: ProgressNote | None = None
+    indicators: list[str] = field(default_factory=list)  #: names of linked indicators
+
+
+@dataclass(frozen=True)
+class ActionOverviewDocument:
+    """A filtered list of action points across conversations and regions."""
+
+    title: str
+    #: The filters in words ("regio Twente; te laat"); empty for the whole list.
+    description: str
+    #: The regions the list covers, by name.
+    regions: list[str]
+    #: The day the list was read ("te laat" depends on it); unlike ``generated_at`` part of
+    #: the cache key, so a list exported again the next day says the new day.
+    as_of: date
+    source: Source
+    generated_at: datetime
+    rows: list[OverviewRow] = field(default_factory=list)
+
+    @property
+    def overdue(self) -> int:
+        return sum(1 for row in self.rows if row.is_overdue)
 
 
 @dataclass(frozen=True)

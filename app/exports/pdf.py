@@ -71,6 +71,7 @@ from .document import (
     BlankPlateDocument,
     FigureRow,
     ParticipantRow,
+    ProgressNote,
 )
 
 __all__ = ["render_action_list_pdf", "render_blank_plate_pdf", "source_attribution"]
@@ -982,7 +983,12 @@ def _question_heading(number: str, text: str, follow_ups: Sequence[str]) -> list
 ACTION_COLUMNS = ("Nr.", "Actie", "Fase / vraag", "Trekker", "Uiterlijk", "Status")
 # Nr. | Actie | Fase / vraag | Trekker | Uiterlijk | Status  (sum: CONTENT_WIDTH)
 _DATE_WIDTH = stringWidth("00-00-0000", BODY_FONT, 9) + 2 * CELL_PADDING + 2
-_STATUS_WIDTH = stringWidth("Vervallen", BODY_FONT, 9) + 2 * CELL_PADDING + 4
+#: Wide enough for the longest status label on one line.
+_STATUS_WIDTH = (
+    max(stringWidth(label, BODY_FONT, 9) for label in ("Vervallen", "Verankerd", "Afgerond"))
+    + 2 * CELL_PADDING
+    + 4
+)
 _NR_WIDTH = stringWidth("9999", BODY_FONT, 9) + 2 * CELL_PADDING + 2
 _FLEX = CONTENT_WIDTH - _DATE_WIDTH - _STATUS_WIDTH - _NR_WIDTH
 ACTION_WIDTHS = (
@@ -1087,10 +1093,13 @@ def _participants(participants: Sequence[ParticipantRow]) -> list[Flowable]:
     return flowables
 
 
-def _description_cell(description: str, priority: str, figures: int = 0) -> list[Flowable]:
+def _description_cell(
+    description: str, priority: str, figures: int = 0, update: ProgressNote | None = None
+) -> list[Flowable]:
     """The action, one Paragraph per line (so that a row taller than a page splits cleanly
-    between lines), with its priority below, and where to find its figures. Plain one-style
-    Paragraphs: reportlab lays those out much faster than mixed markup."""
+    between lines), with its priority below, where to find its figures and its latest
+    progress update. Plain one-style Paragraphs: reportlab lays those out much faster than
+    mixed markup."""
     cell = _text_paragraphs(description, S.cell, _Para) or [_Para("—", S.cell)]
     priority = _clean(priority).strip()
     if priority:
@@ -1098,7 +1107,23 @@ def _description_cell(description: str, priority: str, figures: int = 0) -> list
     if figures:
         count = "1 cijfer" if figures == 1 else f"{figures} cijfers"
         cell.append(_Para(f"{count}: zie Cijfers bij de actiepunten", S.cell_note))
+    if update is not None:
+        cell.append(_progress_note(update))
     return cell
+
+
+#: The most characters of a progress update a PDF table cell shows.
+UPDATE_EXCERPT = 300
+
+
+def _progress_note(update: ProgressNote) -> Paragraph:
+    """The note "Laatste voortgang 05-03-2026: ..." in the muted style, cut off after
+    ``UPDATE_EXCERPT`` characters."""
+    text = " ".join(_clean(update.text).split())
+    if len(text) > UPDATE_EXCERPT:
+        text = text[:UPDATE_EXCERPT].rstrip() + "…"
+    label = f"Laatste voortgang {date_short(update.written_on)}"
+    return _text_para(f"{label}: {text}" if text else label, S.cell_note)
 
 
 def _action_table(actions: Sequence[ActionRow]) -> Table:
@@ -1133,7 +1158,9 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
         rows.append(
             [
                 str(action.number),
-                _description_cell(action.description, action.priority, len(action.figures)),
+                _description_cell(
+                    action.description, action.priority, len(action.figures), action.latest_update
+                ),
                 where,
                 owner,
                 date_short(action.due_date) or "—",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from ..actions.models import ActionPoint
+from sqlalchemy import select
+
+from ..actions.models import ActionPoint, ActionUpdate
+from ..actions.progress import latest_updates
 from ..conversations.models import Conversation
 from ..conversations.queries import question_steps
 from ..core.formatting import local_now
@@ -16,6 +19,7 @@ from .document import (
     FigureRow,
     ParticipantRow,
     PhaseSection,
+    ProgressNote,
 )
 
 
@@ -24,6 +28,9 @@ def action_list_document(
 ) -> ActionListDocument:
     questionnaire = conversation.questionnaire
     figures = action_figures([a.id for a in actions])
+    updates = latest_updates(
+        select(ActionPoint.id).where(ActionPoint.conversation_id == conversation.id)
+    )
     sections: dict[str, PhaseSection] = {}
     for step in question_steps(conversation):
         answer = step.answer
@@ -57,14 +64,30 @@ def action_list_document(
         ],
         sections=list(sections.values()),
         actions=[
-            _action_row(questionnaire, number, a, figures.get(a.id, []))
+            _action_row(questionnaire, number, a, figures.get(a.id, []), updates.get(a.id))
             for number, a in enumerate(actions, start=1)
         ],
     )
 
 
+def progress_note(update: ActionUpdate | None) -> ProgressNote | None:
+    """The latest update as the exports show it: its text, or else the status it set."""
+    if update is None:
+        return None
+    text = update.text
+    if not text and update.status_after is not None:
+        text = f"Status: {update.status_after.label}"
+    if not text and update.indicator_value is not None:
+        text = "Nieuwe meting"
+    return ProgressNote(update.written_on, text)
+
+
 def _action_row(
-    questionnaire: Questionnaire, number: int, action: ActionPoint, figures: list[ActionFigure]
+    questionnaire: Questionnaire,
+    number: int,
+    action: ActionPoint,
+    figures: list[ActionFigure],
+    update: ActionUpdate | None = None,
 ) -> ActionRow:
     phase = questionnaire.phases_by_id.get(action.phase_id) if action.phase_id else None
     question = questionnaire.questions_by_id.get(action.question_id) if action.question_id else None
@@ -81,6 +104,7 @@ def _action_row(
         status=action.status.label,
         priority=action.priority.label,
         figures=[_figure_row(f) for f in figures],
+        latest_update=progress_note(update),
     )
 
 

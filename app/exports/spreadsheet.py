@@ -20,6 +20,8 @@ ACTION_COLUMNS = [
     ("Klaar op", 12),
     ("Prioriteit", 11),
     ("Status", 12),
+    ("Datum laatste voortgang", 14),
+    ("Laatste voortgang", 60),
 ]
 FIGURE_COLUMNS = [
     ("Actiepunt nr.", 11),
@@ -102,6 +104,9 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
             actions.write_datetime(row, 6, action.due_date, day)
         actions.write_string(row, 7, action.priority, wrap)
         actions.write_string(row, 8, action.status, wrap)
+        if action.latest_update is not None:
+            actions.write_datetime(row, 9, action.latest_update.written_on, day)
+            actions.write_string(row, 10, action.latest_update.text, wrap)
     actions.autofilter(3, 0, 3 + len(doc.actions), len(ACTION_COLUMNS) - 1)
     actions.freeze_panes(4, 0)
 

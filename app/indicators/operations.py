@@ -605,3 +605,53 @@ def _yes(municipality) -> str:
 
 def _yes_if(value: bool) -> str:
     return "ja" if value else "nee"
+
+
+def record_value(indicator: Indicator, period_code: str, category: str, value: float) -> bool:
+    """Store one value of ``indicator`` for a period (and category), as a progress update
+    reports it; it replaces a value stored for that period and category. False when the very
+    same value was stored already."""
+    lock_region_indicators(indicator.region_id)
+    stored = db.session.scalar(
+        select(Observation).where(
+            Observation.indicator_id == indicator.id,
+            Observation.period == period_code,
+            Observation.category == category,
+            Observation.municipality_code == "",
+        )
+    )
+    if stored is not None and stored.value == value and not stored.suppressed:
+        return False
+    before = "" if stored is None or stored.value is None else stored.value
+    if stored is None:
+        stored = Observation(
+            indicator_id=indicator.id,
+            region_id=indicator.region_id,
+            period=period_code,
+            period_start=period_from_code(period_code).start,
+            category=category,
+            municipality_code="",
+            position=0,
+        )
+        db.session.add(stored)
+    stored.value = value
+    stored.suppressed = False
+    stored.provisional = False
+    record(
+        AuditAction.CHANGED,
+        "indicator",
+        object_id=indicator.id,
+        object_label=indicator.name,
+        region_id=indicator.region_id,
+        changes=[
+            change(
+                f"waarde {period_from_code(period_code).label}"
+                + (f" ({category})" if category else ""),
+                before,
+                value,
+            )
+        ],
+    )
+    bump_indicator_revision(indicator.region_id)
+    db.session.flush()
+    return True

@@ -4,11 +4,13 @@ every function here takes the region's id and never returns another region's row
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from flask import abort
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from .content import SHARE_PARTS, RuleOfThumb, indicator_content
@@ -111,20 +113,62 @@ def indicator_table(indicator_id: int) -> IndicatorTable:
     return _table(observations)
 
 
+_o = Observation.__table__.c
+#: What ``_table`` reads of an observation, for many indicators at once.
+_TABLE_ROWS = (
+    select(_o.indicator_id, _o.period, _o.category, _o.is_total, _o.position, _o.value,
+           _o.provisional, _o.suppressed, _o.is_percentage)
+    .where(_o.indicator_id.in_(bindparam("indicator_ids", expanding=True)))
+    .order_by(_o.period_start, _o.position)
+)  # fmt: skip
+
+
+def indicator_tables(indicator_ids) -> dict[int, IndicatorTable]:
+    """``indicator_table`` of several indicators in one statement (for the conversation and
+    question pages, which show a few of them on every view).
+
+    The values are read as plain rows on the session's connection: building an ORM object per
+    value cost ten times more than reading it. Pending ORM changes are flushed first, as the
+    ORM's own queries do.
+    """
+    if not indicator_ids:
+        return {}
+    db.session.flush()
+    observations = defaultdict(list)
+    for row in db.session.connection().execute(_TABLE_ROWS, {"indicator_ids": list(indicator_ids)}):
+        observations[row[0]].append(row[1:])
+    return {i: _table_of_values(observations[i]) for i in indicator_ids}
+
+
 def _table(observations) -> IndicatorTable:
+    return _table_of_values(
+        (o.period, o.category, o.is_total, o.position, o.value, o.provisional, o.suppressed,
+         o.is_percentage)
+        for o in observations
+    )  # fmt: skip
+
+
+def _table_of_values(values) -> IndicatorTable:
+    """The table of observations given as tuples (period, category, is_total, position, value,
+    provisional, suppressed, is_percentage), in the order of the period's start and position."""
     periods: dict[str, Period] = {}
-    rows: dict[tuple[str, bool], None] = {}
+    #: (category, is_total) -> its first position; in the order rows first appear.
     positions: dict[tuple[str, bool], int] = {}
     cells: dict[tuple[str, str], Cell] = {}
-    for o in observations:
-        if o.period not in periods:
-            periods[o.period] = period_from_code(o.period)
-        row = (o.category, o.is_total)
-        rows.setdefault(row, None)
-        positions[row] = min(positions.get(row, o.position), o.position)
-        cells[(o.category, o.period)] = Cell(o.value, o.provisional, o.suppressed, o.is_percentage)
-    ordered_rows = sorted(rows, key=lambda r: (r[1], positions[r]))  # totals last
+    for period, category, is_total, position, value, provisional, suppressed, percentage in values:
+        if period not in periods:
+            periods[period] = _period(period)
+        row = (category, is_total)
+        first = positions.get(row)
+        if first is None or position < first:
+            positions[row] = position
+        cells[(category, period)] = Cell(value, provisional, suppressed, percentage)
+    ordered_rows = sorted(positions, key=lambda r: (r[1], positions[r]))  # totals last
     return IndicatorTable(sorted(periods.values()), ordered_rows, cells)
+
+
+#: Periods are immutable values; a table asks for the same few codes over and over.
+_period = lru_cache(maxsize=4096)(period_from_code)
 
 
 # --- the overview ---------------------------------------------------------------------------------
@@ -224,35 +268,63 @@ class ShareComparison:
     missing_setup: bool = False
 
 
+_question_link = QuestionIndicatorLink.__table__.c
+_indicator = Indicator.__table__.c
+#: The first of the region's own links of an indicator to a question (None: not linked).
+_OWN_LINK = (
+    select(func.min(_question_link.id))
+    .where(
+        _question_link.indicator_id == _indicator.id,
+        _question_link.region_id == bindparam("region_id"),
+        _question_link.question_id == bindparam("question_id"),
+    )
+    .scalar_subquery()
+)
+#: The region's indicators that bear on a question: by key (the content's links) or own link.
+_QUESTION_INDICATORS = select(_indicator.id, _indicator.key, _OWN_LINK).where(
+    _indicator.region_id == bindparam("region_id"),
+    _indicator.key.in_(bindparam("keys", expanding=True)) | _OWN_LINK.is_not(None),
+)
+
+
 def indicators_for_question(region_id: int, questionnaire_key: str, question_id: str):
     """The region's indicators that bear on the question: by the content's links (matched on
-    the indicator's key) and by the region's own links."""
+    the indicator's key, in the content's order) and by the region's own links (in the order
+    they were made). Each comes with whether the region linked it itself.
+
+    One plain statement finds them (the question page asks on every view, and most questions
+    have none); only when there are some, a second one loads them.
+    """
     keys = indicator_content(questionnaire_key).keys_for_question(question_id)
-    by_content = db.session.scalars(
-        select(Indicator).where(Indicator.region_id == region_id, Indicator.key.in_(keys))
-    ).all()
-    own = db.session.scalars(
-        select(Indicator)
-        .join(QuestionIndicatorLink, QuestionIndicatorLink.indicator_id == Indicator.id)
-        .where(
-            QuestionIndicatorLink.region_id == region_id,
-            QuestionIndicatorLink.question_id == question_id,
+    db.session.flush()
+    found = (
+        db.session.connection()
+        .execute(
+            _QUESTION_INDICATORS, {"region_id": region_id, "question_id": question_id, "keys": keys}
         )
-    ).all()
-    ordered = sorted(by_content, key=lambda i: keys.index(i.key))
-    own_ids = {i.id for i in own}
-    result = [(i, i.id in own_ids) for i in ordered]
-    result += [(i, True) for i in own if i.id not in {x.id for x in ordered}]
-    return result
+        .all()
+    )
+    if not found:
+        return []
+    by_content = sorted((r for r in found if r.key in keys), key=lambda r: keys.index(r.key))
+    own = sorted((r for r in found if r[2] is not None and r.key not in keys), key=lambda r: r[2])
+    indicators = {
+        i.id: i
+        for i in db.session.scalars(
+            select(Indicator).where(Indicator.id.in_([r.id for r in found]))
+        )
+    }
+    return [(indicators[r.id], r[2] is not None) for r in by_content] + [
+        (indicators[r.id], True) for r in own
+    ]
 
 
 def figures_for_question(region_id: int, questionnaire_key: str, question_id: str):
     """The region's latest figures for a question, and how they compare with the plate's
     rule of thumb where it gives one."""
-    figures = [
-        QuestionFigure(indicator, indicator_table(indicator.id), own)
-        for indicator, own in indicators_for_question(region_id, questionnaire_key, question_id)
-    ]
+    linked = indicators_for_question(region_id, questionnaire_key, question_id)
+    tables = indicator_tables([indicator.id for indicator, _own in linked])
+    figures = [QuestionFigure(indicator, tables[indicator.id], own) for indicator, own in linked]
     figures = [f for f in figures if f.table.periods]
     comparisons = []
     for rule in indicator_content(questionnaire_key).rules_for_question(question_id):
@@ -328,12 +400,28 @@ def compare_with_rule(region_id: int, rule: RuleOfThumb) -> ShareComparison | No
 # --- action points --------------------------------------------------------------------------------
 
 
+_action_link = ActionIndicatorLink.__table__.c
+#: What the pages, the exports and the API read of an action point's link and its indicator.
+_LINK_COLUMNS = tuple(
+    _action_link[name]
+    for name in ("id", "action_point_id", "indicator_id", "category", "baseline_value",
+                 "baseline_period", "target_value", "target_period", "story")
+)  # fmt: skip
+_INDICATOR_COLUMNS = tuple(
+    _indicator[name] for name in ("id", "region_id", "key", "name", "unit", "direction", "source")
+)
+#: ``ActionFigure.link`` and ``.indicator``: read-only stand-ins for the ORM objects, with the
+#: columns above (not the timestamps, nor an indicator's definition, target and revision).
+LinkValues = namedtuple("LinkValues", [c.key for c in _LINK_COLUMNS])
+IndicatorValues = namedtuple("IndicatorValues", [c.key for c in _INDICATOR_COLUMNS])
+
+
 @dataclass
 class ActionFigure:
     """An action point's linked indicator: baseline, latest, target and whether on track."""
 
-    link: ActionIndicatorLink
-    indicator: Indicator
+    link: LinkValues
+    indicator: IndicatorValues
     series: list[tuple[Period, float | None]]
     latest_period: Period | None
     latest_value: float | None
@@ -397,37 +485,48 @@ class ActionFigure:
         }.get(self.status)
 
 
+#: The links of action points with their indicators, as plain values (built once: building a
+#: statement costs about as much as running it).
+_ACTION_LINKS = (
+    select(*_LINK_COLUMNS, *_INDICATOR_COLUMNS)
+    .join_from(
+        ActionIndicatorLink.__table__,
+        Indicator.__table__,
+        _indicator.id == _action_link.indicator_id,
+    )
+    .where(_action_link.action_point_id.in_(bindparam("action_ids", expanding=True)))
+    .order_by(_action_link.id)
+)
+
+
 def action_figures(action_ids: list[int]) -> dict[int, list[ActionFigure]]:
-    """Per action point, its linked indicators with their series."""
+    """Per action point, its linked indicators with their series: two statements.
+
+    The links and indicators come as ``LinkValues`` and ``IndicatorValues`` (named tuples),
+    not ORM objects: every reader only reads them, and the conversation page asks on every
+    view. Pending ORM changes are flushed first, as the ORM's own queries do.
+    """
     if not action_ids:
         return {}
-    links = db.session.scalars(
-        select(ActionIndicatorLink)
-        .where(ActionIndicatorLink.action_point_id.in_(action_ids))
-        .order_by(ActionIndicatorLink.id)
-    ).all()
+    db.session.flush()
+    rows = db.session.connection().execute(_ACTION_LINKS, {"action_ids": list(action_ids)})
+    links = [
+        (
+            LinkValues._make(row[: len(_LINK_COLUMNS)]),
+            IndicatorValues._make(row[len(_LINK_COLUMNS) :]),
+        )
+        for row in rows
+    ]
     if not links:
         return {}
-    indicator_ids = {link.indicator_id for link in links}
-    indicators = {
-        i.id: i
-        for i in db.session.scalars(select(Indicator).where(Indicator.id.in_(indicator_ids)))
-    }
-    observations = defaultdict(list)
-    for o in db.session.scalars(
-        select(Observation)
-        .where(Observation.indicator_id.in_(indicator_ids))
-        .order_by(Observation.period_start, Observation.position)
-    ):
-        observations[o.indicator_id].append(o)
-    tables = {i: _table(observations[i]) for i in indicator_ids}
+    tables = indicator_tables(list(dict.fromkeys(link.indicator_id for link, _ in links)))
     result: dict[int, list[ActionFigure]] = defaultdict(list)
-    for link in links:
+    for link, indicator in links:
         series = tables[link.indicator_id].series_for(link.category)
         known = [(p, v) for p, v in series if v is not None]
         latest_period, latest_value = known[-1] if known else (None, None)
         result[link.action_point_id].append(
-            ActionFigure(link, indicators[link.indicator_id], series, latest_period, latest_value)
+            ActionFigure(link, indicator, series, latest_period, latest_value)
         )
     return dict(result)
 
@@ -436,6 +535,19 @@ def action_link(action_id: int, link_id: int) -> ActionIndicatorLink | None:
     return db.session.scalar(
         select(ActionIndicatorLink).where(
             ActionIndicatorLink.id == link_id, ActionIndicatorLink.action_point_id == action_id
+        )
+    )
+
+
+def action_links(action_id: int) -> list[ActionIndicatorLink]:
+    """The action point's links to indicators, with their indicator, by indicator name."""
+    return list(
+        db.session.scalars(
+            select(ActionIndicatorLink)
+            .join(Indicator, Indicator.id == ActionIndicatorLink.indicator_id)
+            .where(ActionIndicatorLink.action_point_id == action_id)
+            .options(contains_eager(ActionIndicatorLink.indicator))
+            .order_by(Indicator.name, ActionIndicatorLink.category)
         )
     )
 

@@ -22,6 +22,7 @@ from flask import current_app
 
 from ..actions.queries import actions_of
 from ..conversations.models import Conversation
+from ..core.csv_cells import CSV_DELIMITER, neutralise
 from ..core.formatting import TIMEZONE, date_long, date_short, datetime_short, local_now
 from ..exports.cache import rendered_export
 from ..exports.limits import time_budget
@@ -32,9 +33,6 @@ from ..regions.models import Region
 from ..regions.operations import slugify
 from .queries import RegionTable, region_conversation_ids, region_tables
 
-#: Cells that a spreadsheet would run as a formula (OWASP's list: = + - @, tab and return).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_DELIMITER = ";"
 PDF_FOLDER = "actielijsten"
 
 
@@ -66,11 +64,6 @@ def json_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: json_value(item) for key, item in value.items()}
     return value
-
-
-def neutralise(text: str) -> str:
-    """A leading apostrophe for a cell Excel would otherwise run as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def dutch_decimal(value: float) -> str:

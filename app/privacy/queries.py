@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 
 from ..accounts.models import Membership, User
-from ..actions.models import ActionPoint
+from ..actions.models import ActionPoint, ActionUpdate
 from ..audit.models import AuditEvent
 from ..conversations.models import Answer, Conversation, Participant, SelectedQuestion
 from ..extensions import db
@@ -131,6 +131,7 @@ CONVERSATION_COLUMNS = (
     "fase_van_de_samenwerking",
     "vragenlijst",
     "versie_vragenlijst",
+    "vorige_ronde_id",
     "aangemaakt_op",
     "gewijzigd_op",
 )
@@ -144,13 +145,14 @@ def conversation_rows(region: Region) -> Iterator[Row]:
             Conversation.held_on,
             Conversation.current_phase_id,
             Conversation.questionnaire_snapshot_id,
+            Conversation.previous_conversation_id,
             Conversation.created_dt,
             Conversation.updated_dt,
         )
         .where(Conversation.region_id == region.id)
         .order_by(Conversation.held_on, Conversation.id)
     )
-    for id_, title, held_on, phase_id, snapshot_id, created, updated in _batched(query):
+    for id_, title, held_on, phase_id, snapshot_id, previous, created, updated in _batched(query):
         questionnaire = parsed_snapshot(snapshot_id)
         phase = questionnaire.phases_by_id.get(phase_id)
         yield {
@@ -160,6 +162,7 @@ def conversation_rows(region: Region) -> Iterator[Row]:
             "fase_van_de_samenwerking": phase.name if phase else phase_id,
             "vragenlijst": questionnaire.title,
             "versie_vragenlijst": questionnaire.version,
+            "vorige_ronde_id": previous,
             "aangemaakt_op": created,
             "gewijzigd_op": updated,
         }
@@ -282,10 +285,15 @@ ACTION_COLUMNS = (
     "vraag",
     "trekker",
     "organisatie_trekker",
+    "account_trekker_id",
     "deadline",
     "status",
+    "verankerd_in",
+    "vindplaats",
     "prioriteit",
+    "overgenomen_uit_gesprek_id",
     "afgesloten_op",
+    "laatste_voortgang_op",
     "aangemaakt_op",
     "gewijzigd_op",
 )
@@ -309,6 +317,11 @@ def action_rows(region: Region) -> Iterator[Row]:
             ActionPoint.closed_dt,
             ActionPoint.created_dt,
             ActionPoint.updated_dt,
+            ActionPoint.owner_user_id,
+            ActionPoint.embedded_in,
+            ActionPoint.embedded_reference,
+            ActionPoint.origin_conversation_id,
+            ActionPoint.last_update_dt,
         )
         .where(ActionPoint.conversation_id.in_(_conversation_ids(region)))
         .order_by(ActionPoint.conversation_id, ActionPoint.position, ActionPoint.id)
@@ -329,12 +342,58 @@ def action_rows(region: Region) -> Iterator[Row]:
             "vraag": question,
             "trekker": row.owner_name,
             "organisatie_trekker": row.owner_organisation,
+            "account_trekker_id": row.owner_user_id,
             "deadline": row.due_date,
             "status": row.status.label,
+            "verankerd_in": row.embedded_in.label if row.embedded_in else "",
+            "vindplaats": row.embedded_reference,
             "prioriteit": row.priority.label,
+            "overgenomen_uit_gesprek_id": row.origin_conversation_id,
             "afgesloten_op": row.closed_dt,
+            "laatste_voortgang_op": row.last_update_dt,
             "aangemaakt_op": row.created_dt,
             "gewijzigd_op": row.updated_dt,
+        }
+
+
+PROGRESS_COLUMNS = (
+    "id",
+    "actiepunt_id",
+    "datum",
+    "tekst",
+    "status_voor",
+    "status_na",
+    "indicator_id",
+    "periode",
+    "categorie",
+    "waarde",
+    "door_account_id",
+    "door",
+    "vastgelegd_op",
+)
+
+
+def progress_rows(region: Region) -> Iterator[Row]:
+    query = (
+        select(ActionUpdate)
+        .where(ActionUpdate.region_id == region.id)
+        .order_by(ActionUpdate.action_id, ActionUpdate.id)
+    )
+    for (update,) in _batched(query):
+        yield {
+            "id": update.id,
+            "actiepunt_id": update.action_id,
+            "datum": update.written_on,
+            "tekst": update.text,
+            "status_voor": update.status_before.label if update.status_before else "",
+            "status_na": update.status_after.label if update.status_after else "",
+            "indicator_id": update.indicator_id,
+            "periode": update.indicator_period or "",
+            "categorie": update.indicator_category,
+            "waarde": update.indicator_value,
+            "door_account_id": update.author_user_id,
+            "door": update.author_name,
+            "vastgelegd_op": update.created_dt,
         }
 
 
@@ -682,6 +741,12 @@ def region_tables(region: Region) -> list[RegionTable]:
             "De actiepunten: wat, wie trekt het, wanneer klaar en de status.",
             ACTION_COLUMNS,
             rows(action_rows),
+        ),
+        RegionTable(
+            "voortgang",
+            "De voortgang per actiepunt: datum, wat er gebeurde, nieuwe status of waarde.",
+            PROGRESS_COLUMNS,
+            rows(progress_rows),
         ),
         RegionTable(
             "indicatoren",

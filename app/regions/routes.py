@@ -16,8 +16,9 @@ from ..accounts.roles import Permission, Role
 from ..admin import operations as member_operations
 from ..admin import queries as member_queries
 from ..admin.forms import ROLE_DESCRIPTIONS, ConfirmForm
-from ..conversations.queries import conversations_overview
+from ..conversations.queries import CONVERSATIONS_PER_PAGE, region_conversations_page
 from ..core.errors import render_error
+from ..core.paging import page_count, page_number
 from ..extensions import db
 from .forms import MemberInviteForm, MemberRoleForm
 from .models import Region
@@ -68,10 +69,16 @@ def region_links(region: Region) -> list[RegionLink]:
 @bp.get("/<slug>")
 def show(slug: str):
     region = get_region_or_404(slug)
+    conversations, total, page = region_conversations_page(
+        region.id, page_number(request.args.get("page"))
+    )
     return render_template(
         "regions/show.html",
         region=region,
-        conversations=conversations_overview(region.id),
+        conversations=conversations,
+        total=total,
+        page=page,
+        pages=page_count(total, CONVERSATIONS_PER_PAGE),
         region_links=region_links,
     )
 

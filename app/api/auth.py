@@ -1,0 +1,238 @@
+"""Who is asking the API: a personal access token in ``Authorization: Bearer``, never a cookie.
+
+The API is not a browser's: it reads no session cookie and sets none (``forget_the_session``),
+so a page that happens to be open in a browser can never make a request on the API with its
+user's rights (no CSRF), and a script's token never turns into a session. The token's owner
+gets an ``Access`` built the same way a signed-in user's is, from their memberships of this
+moment, and every view checks it the way the pages do: a region without a role is a 404, a
+role without the permission a 403. A write also needs the token's ``write`` scope.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+
+import orjson
+from flask import g, request
+from sqlalchemy import (
+    Select,
+    String,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    select,
+    update,
+)
+from werkzeug.local import LocalProxy
+
+from ..accounts.access import Access, RegionRole
+from ..accounts.models import Membership, User
+from ..accounts.roles import Role
+from ..core.models import utcnow
+from ..extensions import db
+from ..regions.models import Region
+from .models import ApiToken, TokenScope
+from .problems import ApiProblem
+
+#: Every token starts with this, so people (and secret scanners) recognise one.
+TOKEN_PREFIX = "hvt_"
+#: ``secrets.token_urlsafe(32)``: 43 characters of [A-Za-z0-9_-].
+_TOKEN = re.compile(rf"{TOKEN_PREFIX}[A-Za-z0-9_-]{{43}}")
+#: ``last_used_dt`` is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@functools.cache
+def _token_statement(dialect: str, with_version: bool) -> Select:
+    """The token and its owner's roles, in one row: the roles as one JSON text,
+    ``[[region id, name, slug, role], ...]``. One row, not one per role: a person with 50
+    roles made 50 rows to convert, and their roles change seldom, so ``_roles`` reads the
+    text only when it has not seen it before. With ``with_version``, also the version of all
+    the owner's regions (``cache.py``), read by the same statement: it is the version of
+    exactly the regions the roles name.
+
+    The owner as an ORM object is loaded only when something needs more than their id
+    (``token_owner``): a read never does.
+    """
+    role = (Membership.region_id, Region.name, Region.slug, cast(Membership.role, String))
+    owners = Membership.user_id == ApiToken.user_id
+    if dialect == "postgresql":
+        # In no particular order (as SQLite's): the same while nothing changes, sorting is
+        # work on every request, and another order only means another key for the same roles.
+        listed = cast(func.json_agg(func.json_build_array(*role)), Text)
+        roles = func.coalesce(listed, literal_column("'[]'"))
+    else:
+        roles = func.json_group_array(func.json_array(*role))
+    roles = (
+        select(roles)
+        .select_from(Membership)
+        .join(Region, Region.id == Membership.region_id)
+        .where(owners)
+        .correlate(ApiToken)
+        .scalar_subquery()
+    )
+    columns = [ApiToken.id, ApiToken.user_id, ApiToken.scope, ApiToken.last_used_dt, roles]
+    if with_version:
+        from .queries import conversations_version
+
+        # Correlated to the token of the outer statement, two levels up.
+        owners_regions = select(Membership.region_id).where(owners).correlate(ApiToken)
+        columns.append(conversations_version(owners_regions, dialect))
+    return select(*columns).where(ApiToken.token_hash == bindparam("token_hash"))
+
+
+class TokenInfo(NamedTuple):
+    """What a request needs of its token."""
+
+    id: int
+    user_id: int
+    scope: TokenScope
+    last_used_dt: datetime | None
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def is_token_shaped(secret: str) -> bool:
+    return bool(_TOKEN.fullmatch(secret))
+
+
+def forget_the_session() -> None:
+    """Answer this request as if no cookie had come with it.
+
+    Flask-Login would find the signed-in user from the session cookie the first time anything
+    asks for ``current_user``; it finds an anonymous one here instead (``_login_user`` is
+    where Flask-Login 0.6.3, which is pinned, keeps it per request, see ``access.py``). No
+    view of the API reads or writes the session, so no ``Set-Cookie`` goes out either; the
+    tests check both.
+    """
+    from ..accounts.access import login_manager
+
+    g._login_user = login_manager.anonymous_user()
+
+
+def bearer_secret() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return secret.strip() or None
+
+
+def authenticate(secret: str | None = None, *, with_version: bool = False) -> None:
+    """Set this request's ``Access`` from its bearer token; 401 without a valid one.
+
+    ``with_version``: also read the version of the owner's regions (``current_version``).
+    """
+    if secret is None:
+        secret = bearer_secret()
+    if secret is None or not is_token_shaped(secret):
+        raise ApiProblem(401, headers={"WWW-Authenticate": 'Bearer realm="Handvat API"'})
+    connection = _connection()
+    statement = _token_statement(connection.dialect.name, with_version)
+    found = connection.execute(statement, {"token_hash": hash_token(secret)}).first()
+    if found is None:
+        raise ApiProblem(
+            401,
+            "Deze sleutel is onbekend of ingetrokken. Maak in Handvat een nieuwe onder Mijn "
+            "account, API-sleutels.",
+            headers={"WWW-Authenticate": 'Bearer realm="Handvat API", error="invalid_token"'},
+        )
+    token = TokenInfo(*found[:4])
+    g.api_token = token
+    g.api_roles_key = found[4]
+    g.api_version = found[5] if with_version else None
+    g.pop("api_owner", None)
+    g.access = Access(LocalProxy(token_owner), _roles(found[4]))
+    if request.method not in ("GET", "HEAD"):
+        token_owner()  # a write names its author: load it now, not halfway an operation
+    _note_use(token)
+
+
+def _connection():
+    """The request's connection. On PostgreSQL a read (GET, HEAD) runs each statement on its
+    own (autocommit): that spares the ``BEGIN`` before the first statement and the
+    ``ROLLBACK`` when the connection goes back to the pool, two round trips of four. Every
+    statement sees what was committed when it started, as in a transaction at PostgreSQL's
+    READ COMMITTED; a write keeps its transaction (as does a session that has one already:
+    a test's, a script's). Not on SQLite: it sends no ``BEGIN`` for a read anyway, and
+    switching back runs a ``PRAGMA`` that makes SQLite prepare every statement again."""
+    session = db.session()
+    if (
+        request.method in ("GET", "HEAD")
+        and not session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.connection()
+
+
+#: The roles of a JSON text of ``_token_statement``, by that text. An entry is its own key,
+#: so it is never out of date; the dict is emptied when it grows large.
+_ROLES: dict[str, dict[int, RegionRole]] = {}
+_MAX_ROLES = 1_000
+
+
+def _roles(text: str) -> dict[int, RegionRole]:
+    """The roles, by region id (shared by the requests with the same roles: ``Access`` never
+    changes them)."""
+    known = _ROLES.get(text)
+    if known is None:
+        if len(_ROLES) >= _MAX_ROLES:
+            _ROLES.clear()
+        known = _ROLES[text] = {
+            region_id: RegionRole(region_id, name, slug, Role(role))
+            for region_id, name, slug, role in orjson.loads(text)
+        }
+    return known
+
+
+def token_owner() -> User:
+    """The token's owner as an ORM object, loaded once per request when first needed."""
+    if "api_owner" not in g:
+        g.api_owner = db.session.get(User, g.api_token.user_id)
+    return g.api_owner
+
+
+def _note_use(token: TokenInfo) -> None:
+    now = utcnow()
+    last = token.last_used_dt
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)  # SQLite gives naive datetimes back, stored in UTC
+    if last is None or now - last > LAST_USED_RESOLUTION:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_dt=now))
+        db.session.commit()
+
+
+def current_token() -> TokenInfo:
+    return g.api_token
+
+
+def current_roles_key() -> str:
+    """The owner's roles as read for this request (a JSON text: ``_token_statement``)."""
+    return g.api_roles_key
+
+
+def current_version() -> str:
+    """The version of the owner's regions, read with the token (``authenticate``)."""
+    if g.get("api_version") is None:
+        raise RuntimeError("authenticate(with_version=True) was not called for this request")
+    return g.api_version
+
+
+def require_write_scope() -> None:
+    """403 for a read-only token. Checked after the object was found (another region's
+    object stays a 404 whatever the token's scope)."""
+    if current_token().scope is not TokenScope.WRITE:
+        raise ApiProblem(
+            403,
+            "Deze sleutel mag alleen lezen. Maak voor wijzigingen een sleutel met het bereik "
+            "'Lezen en schrijven' (write).",
+        )

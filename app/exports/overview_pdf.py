@@ -1,0 +1,138 @@
+"""A filtered action list across conversations (``app/tracking/``) as a board-ready PDF.
+
+The same page as the conversation's action list (``pdf.py``): header, footer with the source
+and "pagina X van Y", styles, the table that repeats its header row and splits between rows.
+Above the table: what was selected, for which regions, on which day, and how many actions are
+late. Each row shows where the action was agreed and its latest progress update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reportlab.lib.units import cm
+from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
+
+from ..core.formatting import date_long, date_short, number
+from .document import ActionOverviewDocument, OverviewRow
+from .pdf import (
+    ACTION_WIDTHS,
+    CONTENT_WIDTH,
+    S,
+    _build_pdf,
+    _cell,
+    _clean,
+    _data_table,
+    _decoration,
+    _encodable,
+    _fits,
+    _header_row,
+    _markup,
+    _Para,
+    _Paragraph,
+    _progress_note,
+    _source_colophon,
+    _text_para,
+    _text_paragraphs,
+    _tinted_box,
+)
+
+__all__ = ["render_overview_pdf"]
+
+OVERVIEW_COLUMNS = ("Nr.", "Actie", "Gesprek / fase", "Trekker", "Uiterlijk", "Status")
+
+
+def render_overview_pdf(doc: ActionOverviewDocument) -> bytes:
+    """The selection as a title block and one table of its actions."""
+    story: list[Flowable] = _title_block(doc)
+    story += [CondPageBreak(4 * cm), _Paragraph("Actiepunten", S.h1_table)]
+    if doc.rows:
+        story.append(_overview_table(doc.rows, several_regions=len(doc.regions) > 1))
+    else:
+        story.append(_Paragraph("Er zijn geen actiepunten die bij deze selectie passen.", S.body))
+    story += _source_colophon(doc.source)
+    regions = ", ".join(doc.regions)
+    return _build_pdf(
+        story,
+        title=doc.title,
+        subject=f"Actiepunten van regio {regions}: {doc.description or 'alle actiepunten'}",
+        decoration=_decoration(doc.title, regions, doc.generated_at, doc.source),
+    )
+
+
+def _title_block(doc: ActionOverviewDocument) -> list[Flowable]:
+    count = len(doc.rows)
+    late = doc.overdue
+    counted = f"{number(count)} {'actiepunt' if count == 1 else 'actiepunten'}"
+    if late:
+        counted += f", waarvan {number(late)} te laat"
+    label = "Regio" if len(doc.regions) == 1 else "Regio's"
+    lines = [
+        _Paragraph(f"<b>Selectie:</b> {_markup(doc.description or 'alle actiepunten')}", S.meta),
+        _Paragraph(f"<b>{label}:</b> {_markup(', '.join(doc.regions) or '—')}", S.meta),
+        _Paragraph(f"<b>Stand van</b> {date_long(doc.as_of)}", S.meta),
+        _Paragraph(f"<b>Aantal:</b> {counted}", S.meta),
+    ]
+    return [
+        _Paragraph("Actiepuntenlijst", S.kicker),
+        _text_para(doc.title, S.title, _Paragraph),
+        Spacer(1, 4),
+        _tinted_box(lines, CONTENT_WIDTH),
+    ]
+
+
+def _overview_table(rows: Sequence[OverviewRow], *, several_regions: bool) -> Table:
+    w = ACTION_WIDTHS
+    data: list[list] = [_header_row(OVERVIEW_COLUMNS)]
+    for row in rows:
+        data.append(
+            [
+                str(row.number),
+                _action_cell(row),
+                _where_cell(row, w[2], several_regions),
+                _lines_cell((row.owner_name, row.owner_organisation), w[3]),
+                _due_cell(row),
+                _cell(row.status, w[5]),
+            ]
+        )
+    return _data_table(data, w)
+
+
+def _action_cell(row: OverviewRow) -> list[Flowable]:
+    """The action, where it is embedded, its latest update and its indicators."""
+    cell = _text_paragraphs(row.description, S.cell, _Para) or [_Para("—", S.cell)]
+    if row.embedded:
+        cell.append(_text_para(f"Verankerd in: {row.embedded}", S.cell_note))
+    if row.latest_update is not None:
+        cell.append(_progress_note(row.latest_update))
+    if row.indicators:
+        cell.append(_text_para("Cijfers: " + ", ".join(row.indicators), S.cell_note))
+    return cell
+
+
+def _where_cell(row: OverviewRow, width: float, several_regions: bool) -> str | Flowable:
+    lines = [row.conversation, f"nr. {row.position}, {date_short(row.held_on)}"]
+    if row.phase:
+        lines.append(f"Fase {row.phase}")
+    if several_regions:
+        lines.append(f"Regio {row.region}")
+    return _lines_cell(lines, width)
+
+
+def _lines_cell(lines: Sequence[str], width: float) -> str | Flowable:
+    """Short lines as one plain string (fast: drawn in the table's font); a wrapping
+    Paragraph as soon as one of them does not fit."""
+    lines = [" ".join(_clean(line).split()) for line in lines]
+    lines = [line for line in lines if line]
+    if not lines:
+        return "—"
+    if all(_encodable(line) and _fits(line, width) for line in lines):
+        return "\n".join(lines)
+    return _text_para("\n".join(lines), S.cell)
+
+
+def _due_cell(row: OverviewRow) -> str | list[Flowable]:
+    day = date_short(row.due_date) or "—"
+    if not row.is_overdue:
+        return day
+    return [_Para(day, S.cell), _Para("Te laat", S.cell_bold)]
