@@ -91,6 +91,8 @@ def register_blueprints(app: Flask) -> None:
     from .reminders.routes import bp as reminders_bp
     from .rounds.routes import bp as rounds_bp
     from .tracking.routes import bp as tracking_bp
+    from .workshops.participant_routes import bp as workshop_participants_bp
+    from .workshops.routes import bp as workshops_bp
 
     app.register_blueprint(core_bp)
     app.register_blueprint(conversations_bp)
@@ -110,6 +112,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(rounds_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(api_tokens_bp)
+    app.register_blueprint(workshops_bp)
+    app.register_blueprint(workshop_participants_bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import LabelledEnum, TimestampMixin, enum_column
@@ -120,6 +120,10 @@ class Answer(TimestampMixin, db.Model):
     assessment_id: Mapped[str | None] = mapped_column(String(80))
     #: Increases with every save; a form based on an older revision is a concurrent edit.
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    #: How a workshop's room placed the collaboration on the scale, stored when the table's
+    #: answer was written from the workshop (``app/workshops``): ``{"participants": 12,
+    #: "counts": {step id: count, ...}, "workshop": id, "recorded_on": "2026-11-23"}``.
+    room_spread: Mapped[dict | None] = mapped_column(JSON)
 
     conversation: Mapped[Conversation] = relationship(back_populates="answers")
 

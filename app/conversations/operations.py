@@ -458,6 +458,23 @@ def save_answer(
     )
 
 
+def save_room_spread(conversation: Conversation, question_id: str, spread: dict) -> None:
+    """Store a workshop room's spread over the scale beside the table's answer to a question
+    (made empty when there is none yet). The answer's text and step stay as they are."""
+    if question_id not in conversation.questionnaire.questions_by_id:
+        raise InvalidChoice(f"unknown question {question_id!r}")
+    key = {"conversation_id": conversation.id, "question_id": question_id}
+    answer = db.session.scalar(_STORED_ANSWER, key)
+    if answer is None:
+        answer = Answer(**key, text="", assessment_id=None)
+        db.session.add(answer)
+    answer.room_spread = spread
+    try:
+        db.session.flush()
+    except (IntegrityError, StaleDataError):
+        raise EditConflict() from None
+
+
 @dataclass(frozen=True)
 class _AnswerBefore:
     """An answer as it was before a save; ``text`` None when there was none yet."""

@@ -1,0 +1,1 @@
+"""Live workshops: a room joins a conversation on their phones."""

@@ -1,0 +1,252 @@
+"""What the phone, the projector, the control page and the results page show.
+
+Each view is read with a fixed number of queries, whatever the size of the room.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import abort
+from sqlalchemy import func, select
+
+from ..accounts.roles import Permission
+from ..conversations.queries import check_permission
+from ..core.models import utcnow
+from ..extensions import db
+from ..questionnaires.schema import AssessmentStep, Question
+from .models import Contribution, ContributionKind, Dot, RoomAssessment, Workshop, WorkshopParticipant
+from .operations import CONNECTED_WITHIN, Spread, room_spread
+
+
+def get_workshop_or_404(workshop_id: int, permission: Permission = Permission.VIEW) -> Workshop:
+    """The workshop, if the user may do ``permission`` in its region (404 when they have no
+    role there at all)."""
+    workshop = db.session.get(Workshop, workshop_id)
+    if workshop is None:
+        abort(404)
+    check_permission(workshop.region_id, permission)
+    return workshop
+
+
+def workshops_of_conversation(conversation_id: int) -> list[Workshop]:
+    return list(
+        db.session.scalars(
+            select(Workshop)
+            .where(Workshop.conversation_id == conversation_id)
+            .order_by(Workshop.created_dt.desc(), Workshop.id.desc())
+            .limit(20)
+        )
+    )
+
+
+@dataclass
+class ContributionView:
+    id: int
+    question_id: str
+    kind: ContributionKind
+    text: str
+    author_name: str
+    hidden: bool
+    merged_into_id: int | None
+    action_id: int | None
+    created_dt: datetime
+    #: Dots on it and on the duplicates merged into it.
+    dots: int = 0
+    #: Dots the viewing participant spent on it (phones only).
+    my_dots: int = 0
+    merged: list[ContributionView] = field(default_factory=list)
+
+
+def contributions(
+    workshop: Workshop,
+    question_ids: list[str] | None = None,
+    *,
+    include_hidden: bool = False,
+    participant_id: int | None = None,
+) -> dict[str, list[ContributionView]]:
+    """Per question: the contributions ranked by dots (then oldest first), each with the
+    duplicates merged into it. Hidden ones only when ``include_hidden``."""
+    query = select(Contribution).where(Contribution.workshop_id == workshop.id)
+    if question_ids is not None:
+        query = query.where(Contribution.question_id.in_(question_ids))
+    rows = list(db.session.scalars(query.order_by(Contribution.created_dt, Contribution.id)))
+    dot_query = (
+        select(Dot.contribution_id, func.count())
+        .where(Dot.workshop_id == workshop.id)
+        .group_by(Dot.contribution_id)
+    )
+    dots = dict(db.session.execute(dot_query).all())
+    mine: dict[int, int] = {}
+    if participant_id is not None:
+        mine = dict(
+            db.session.execute(
+                select(Dot.contribution_id, func.count())
+                .where(Dot.participant_id == participant_id)
+                .group_by(Dot.contribution_id)
+            ).all()
+        )
+    views = {
+        c.id: ContributionView(
+            id=c.id,
+            question_id=c.question_id,
+            kind=c.kind,
+            text=c.text,
+            author_name=c.author_name,
+            hidden=c.hidden,
+            merged_into_id=c.merged_into_id,
+            action_id=c.action_id,
+            created_dt=c.created_dt,
+            dots=int(dots.get(c.id, 0)),
+            my_dots=int(mine.get(c.id, 0)),
+        )
+        for c in rows
+        if include_hidden or not c.hidden
+    }
+    for view in list(views.values()):
+        target = views.get(view.merged_into_id) if view.merged_into_id else None
+        if target is not None:
+            target.merged.append(view)
+            target.dots += view.dots
+    ranked: dict[str, list[ContributionView]] = defaultdict(list)
+    for view in views.values():
+        if view.merged_into_id is None or view.merged_into_id not in views:
+            ranked[view.question_id].append(view)
+    for question_list in ranked.values():
+        question_list.sort(key=lambda v: (-v.dots, v.created_dt, v.id))
+    return ranked
+
+
+def connected_count(workshop: Workshop, now: datetime | None = None) -> int:
+    since = (now or utcnow()) - CONNECTED_WITHIN
+    return db.session.scalar(
+        select(func.count()).where(
+            WorkshopParticipant.workshop_id == workshop.id,
+            WorkshopParticipant.last_seen_dt >= since,
+        )
+    )
+
+
+def answered_counts(workshop: Workshop) -> dict[str, int]:
+    """Per question: how many participants placed it on the scale."""
+    return dict(
+        db.session.execute(
+            select(RoomAssessment.question_id, func.count())
+            .where(RoomAssessment.workshop_id == workshop.id)
+            .group_by(RoomAssessment.question_id)
+        ).all()
+    )
+
+
+@dataclass
+class QuestionState:
+    question: Question
+    number: str
+    phase_name: str
+    is_open: bool
+    is_current: bool
+
+
+def question_states(workshop: Workshop) -> list[QuestionState]:
+    questionnaire = workshop.conversation.questionnaire
+    states = []
+    for wq in workshop.questions:
+        question = questionnaire.questions_by_id.get(wq.question_id)
+        if question is None:
+            continue
+        states.append(
+            QuestionState(
+                question=question,
+                number=questionnaire.question_numbers.get(wq.question_id, ""),
+                phase_name=_phase_name(questionnaire, wq.question_id),
+                is_open=wq.is_open,
+                is_current=wq.question_id == workshop.current_question_id,
+            )
+        )
+    return states
+
+
+def _phase_name(questionnaire, question_id: str) -> str:
+    for phase in questionnaire.phases:
+        if any(q.id == question_id for q in phase.questions):
+            return phase.name
+    return ""
+
+
+@dataclass
+class PhoneQuestion:
+    state: QuestionState
+    my_assessment: str | None
+    contributions: list[ContributionView]
+    dots_left: int
+
+
+@dataclass
+class PhoneView:
+    workshop: Workshop
+    scale: list[AssessmentStep]
+    questions: list[PhoneQuestion]
+
+
+def phone_view(workshop: Workshop, participant: WorkshopParticipant) -> PhoneView:
+    """The open questions, the current one first, with this participant's own choices."""
+    states = [s for s in question_states(workshop) if s.is_open]
+    states.sort(key=lambda s: not s.is_current)
+    ids = [s.question.id for s in states]
+    mine = dict(
+        db.session.execute(
+            select(RoomAssessment.question_id, RoomAssessment.assessment_id).where(
+                RoomAssessment.participant_id == participant.id
+            )
+        ).all()
+    )
+    spent = dict(
+        db.session.execute(
+            select(Dot.question_id, func.count())
+            .where(Dot.participant_id == participant.id)
+            .group_by(Dot.question_id)
+        ).all()
+    )
+    ranked = contributions(workshop, ids, participant_id=participant.id) if ids else {}
+    return PhoneView(
+        workshop=workshop,
+        scale=list(workshop.conversation.questionnaire.assessment_scale),
+        questions=[
+            PhoneQuestion(
+                state=s,
+                my_assessment=mine.get(s.question.id),
+                contributions=ranked.get(s.question.id, []),
+                dots_left=max(0, workshop.dots_per_participant - spent.get(s.question.id, 0)),
+            )
+            for s in states
+        ],
+    )
+
+
+@dataclass
+class RoomView:
+    """What the projector and the control page show of the current question."""
+
+    workshop: Workshop
+    current: QuestionState | None
+    spread: Spread | None
+    scale: list[AssessmentStep]
+    contributions: list[ContributionView]
+    connected: int
+    answered: int
+
+
+def room_view(workshop: Workshop, *, include_hidden: bool = False) -> RoomView:
+    states = question_states(workshop)
+    current = next((s for s in states if s.is_current), None)
+    scale = list(workshop.conversation.questionnaire.assessment_scale)
+    if current is None:
+        return RoomView(workshop, None, None, scale, [], connected_count(workshop), 0)
+    qid = current.question.id
+    spread = room_spread(workshop, qid)
+    ranked = contributions(workshop, [qid], include_hidden=include_hidden).get(qid, [])
+    return RoomView(
+        workshop, current, spread, scale, ranked, connected_count(workshop), spread.participants
+    )
