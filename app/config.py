@@ -55,6 +55,16 @@ class DefaultConfig:
     #: (30 s) kills the worker. Only in a worker's main thread (gunicorn sync workers). 0: none.
     EXPORT_TIME_BUDGET_SECONDS = 20
 
+    # --- live workshops (app/workshops/) ---
+    #: At most this many participants per workshop; a facilitator may set a lower cap.
+    WORKSHOP_PARTICIPANT_CAP = 300
+    #: Joining, per client address (a room behind one school network shares one) and per code.
+    WORKSHOP_JOIN_LIMIT_PER_CLIENT = "120 per minute"
+    WORKSHOP_JOIN_LIMIT_PER_CODE = "600 per minute"
+    #: Posting (scale, contributions, dots), per participant and per workshop.
+    WORKSHOP_POST_LIMIT_PER_PARTICIPANT = "60 per minute"
+    WORKSHOP_POST_LIMIT_PER_CODE = "6000 per minute"
+
     # --- accounts (app/accounts/) ---
     #: A session ends after this many minutes without a request ...
     SESSION_IDLE_MINUTES = 60

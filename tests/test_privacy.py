@@ -45,6 +45,9 @@ TABLES = (
     "indicatorwaarden",
     "indicatoren_bij_vragen",
     "actiepunten_bij_indicatoren",
+    "workshops",
+    "workshopdeelnemers",
+    "workshopinvoer",
     "leden",
     "geschiedenis",
 )
@@ -65,6 +68,12 @@ EXPORTED_IN = {
     "membership": "leden",
     "user_account": "leden",  # name and e-mail address of the region's members
     "audit_event": "geschiedenis",
+    "workshop": "workshops",
+    "workshop_question": "workshops",
+    "workshop_participant": "workshopdeelnemers",
+    "room_assessment": "workshopinvoer",
+    "contribution": "workshopinvoer",
+    "dot": "workshopinvoer",
 }
 #: ... or why it is not in the export.
 NOT_EXPORTED = {

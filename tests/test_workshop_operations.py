@@ -259,3 +259,22 @@ def test_the_control_counts_connected_and_answered(workshop):
     db.session.commit()
     view = queries.room_view(workshop)
     assert (view.connected, view.answered) == (2, 1)
+
+
+def test_the_regions_export_holds_the_workshop_without_tokens(workshop, make_region):
+    from app.privacy.queries import region_tables
+
+    anna = _join(workshop, "Anna")
+    ops.choose_assessment(workshop, anna, QUESTION, "first_steps")
+    idea = ops.contribute(workshop, anna, QUESTION, ContributionKind.IDEA, "Eén loket")
+    ops.add_dot(workshop, anna, idea.id, had=0)
+    db.session.commit()
+    tables = {t.name: list(t.rows()) for t in region_tables(workshop.conversation.region)}
+    assert [w["code"] for w in tables["workshops"]] == [workshop.join_code]
+    (participant,) = tables["workshopdeelnemers"]
+    assert (participant["deelnemer"], participant["voornaam"]) == (1, "Anna")
+    kinds = [(row["soort"], row["deelnemer"]) for row in tables["workshopinvoer"]]
+    assert kinds == [("zelfbeoordeling", 1), ("Idee", 1), ("stip", 1)]
+    assert anna.token_hash not in repr(tables)
+    other = region_tables(make_region("Achterhoek", ("Winterswijk",)))
+    assert all(not list(t.rows()) for t in other if t.name.startswith("workshop"))

@@ -29,7 +29,8 @@ class Permission(enum.Enum):
         "Een volgende ronde van een gesprek starten, met de open actiepunten van de vorige"
     )
     RUN_CONVERSATION = (
-        "Gegevens, deelnemers en vragen van een gesprek aanpassen en antwoorden geven"
+        "Gegevens, deelnemers en vragen van een gesprek aanpassen, antwoorden geven en een "
+        "workshop openen en leiden"
     )
     DELETE_CONVERSATION = "Een gesprek verwijderen"
     MANAGE_ACTIONS = "Actiepunten toevoegen, verplaatsen en verwijderen"

@@ -28,6 +28,7 @@ from ..regions.operations import ensure_region
 from .content import CONVERSATION, REGION_NAME, TWENTE_MUNICIPALITIES
 from .figures import link_demo_actions, load_demo_figures
 from .rounds import link_rounds, load_previous_round, load_project_leader_work
+from .workshop import load_demo_workshop
 
 LOCAL_URL = "http://127.0.0.1:5000/gesprekken/{id}"
 
@@ -86,6 +87,7 @@ def load_demo() -> Conversation:
     link_rounds(load_previous_round(region), conversation)
     load_demo_figures(region)
     link_demo_actions(conversation)
+    load_demo_workshop(conversation)
     db.session.flush()
     return conversation
 

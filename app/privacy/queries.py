@@ -34,6 +34,14 @@ from ..indicators.periods import period_from_code
 from ..questionnaires.models import parsed_snapshot
 from ..questionnaires.schema import Questionnaire
 from ..regions.models import Municipality, Region
+from ..workshops.models import (
+    Contribution,
+    Dot,
+    RoomAssessment,
+    Workshop,
+    WorkshopParticipant,
+    WorkshopQuestion,
+)
 
 #: Rows fetched from the database at a time.
 BATCH_SIZE = 1000
@@ -238,6 +246,7 @@ ANSWER_COLUMNS = (
     "vraag",
     "antwoord",
     "zelfbeoordeling",
+    "spreiding_workshop",
     "aangemaakt_op",
     "gewijzigd_op",
 )
@@ -252,13 +261,23 @@ def answer_rows(region: Region) -> Iterator[Row]:
             Answer.question_id,
             Answer.text,
             Answer.assessment_id,
+            Answer.room_spread,
             Answer.created_dt,
             Answer.updated_dt,
         )
         .where(Answer.conversation_id.in_(_conversation_ids(region)))
         .order_by(Answer.conversation_id, Answer.id)
     )
-    for id_, conversation_id, question_id, text, assessment_id, created, updated in _batched(query):
+    for (
+        id_,
+        conversation_id,
+        question_id,
+        text,
+        assessment_id,
+        room_spread,
+        created,
+        updated,
+    ) in _batched(query):
         questionnaire = questionnaires.get(conversation_id)
         number, question = _question_label(questionnaire, question_id)
         step = questionnaire.assessment_by_id.get(assessment_id) if questionnaire else None
@@ -270,9 +289,22 @@ def answer_rows(region: Region) -> Iterator[Row]:
             "vraag": question,
             "antwoord": text,
             "zelfbeoordeling": step.label if step else (assessment_id or ""),
+            "spreiding_workshop": _spread_text(questionnaire, room_spread),
             "aangemaakt_op": created,
             "gewijzigd_op": updated,
         }
+
+
+def _spread_text(questionnaire: Questionnaire | None, spread: dict | None) -> str:
+    """"12 deelnemers: Nog niet geregeld 2, Eerste stappen gezet 7, ..." or ""."""
+    if not spread:
+        return ""
+    steps = questionnaire.assessment_by_id if questionnaire else {}
+    counts = ", ".join(
+        f"{steps[step].label if step in steps else step} {count}"
+        for step, count in spread.get("counts", {}).items()
+    )
+    return f"{spread.get('participants', 0)} deelnemers: {counts}"
 
 
 ACTION_COLUMNS = (
@@ -394,6 +426,163 @@ def progress_rows(region: Region) -> Iterator[Row]:
             "door_account_id": update.author_user_id,
             "door": update.author_name,
             "vastgelegd_op": update.created_dt,
+        }
+
+
+WORKSHOP_COLUMNS = (
+    "id",
+    "gesprek_id",
+    "code",
+    "anoniem",
+    "stippen_per_deelnemer",
+    "stippen_per_bijdrage",
+    "maximum_deelnemers",
+    "deelnemers",
+    "vragen",
+    "geopend_op",
+    "gesloten_op",
+)
+
+
+def _region_workshop_ids(region: Region):
+    return (
+        select(Workshop.id)
+        .where(Workshop.conversation_id.in_(_conversation_ids(region)))
+        .scalar_subquery()
+    )
+
+
+def workshop_rows(region: Region) -> Iterator[Row]:
+    questions: dict[int, list[str]] = {}
+    for workshop_id, question_id in db.session.execute(
+        select(WorkshopQuestion.workshop_id, WorkshopQuestion.question_id)
+        .where(WorkshopQuestion.workshop_id.in_(_region_workshop_ids(region)))
+        .order_by(WorkshopQuestion.workshop_id, WorkshopQuestion.position)
+    ):
+        questions.setdefault(workshop_id, []).append(question_id)
+    query = (
+        select(Workshop)
+        .where(Workshop.conversation_id.in_(_conversation_ids(region)))
+        .order_by(Workshop.id)
+    )
+    for (workshop,) in _batched(query):
+        yield {
+            "id": workshop.id,
+            "gesprek_id": workshop.conversation_id,
+            "code": workshop.join_code,
+            "anoniem": workshop.anonymous,
+            "stippen_per_deelnemer": workshop.dots_per_participant,
+            "stippen_per_bijdrage": workshop.dots_per_item,
+            "maximum_deelnemers": workshop.participant_cap,
+            "deelnemers": workshop.participant_count,
+            "vragen": questions.get(workshop.id, []),
+            "geopend_op": workshop.created_dt,
+            "gesloten_op": workshop.closed_dt,
+        }
+
+
+WORKSHOP_PARTICIPANT_COLUMNS = ("workshop_id", "deelnemer", "voornaam", "meegedaan_op")
+
+
+def workshop_participant_rows(region: Region) -> Iterator[Row]:
+    """Participants by their number in the workshop; the token's hash stays out."""
+    query = (
+        select(
+            WorkshopParticipant.workshop_id,
+            WorkshopParticipant.number,
+            WorkshopParticipant.first_name,
+            WorkshopParticipant.joined_dt,
+        )
+        .where(WorkshopParticipant.workshop_id.in_(_region_workshop_ids(region)))
+        .order_by(WorkshopParticipant.workshop_id, WorkshopParticipant.number)
+    )
+    for workshop_id, number, first_name, joined in _batched(query):
+        yield {
+            "workshop_id": workshop_id,
+            "deelnemer": number,
+            "voornaam": first_name,
+            "meegedaan_op": joined,
+        }
+
+
+WORKSHOP_INPUT_COLUMNS = (
+    "workshop_id",
+    "soort",
+    "id",
+    "vraag_id",
+    "deelnemer",
+    "keuze_of_tekst",
+    "bij_bijdrage_id",
+    "verborgen",
+    "samengevoegd_met_id",
+    "actiepunt_id",
+    "tijdstip",
+)
+
+
+def workshop_input_rows(region: Region) -> Iterator[Row]:
+    """Everything the room sent: scale choices, contributions and dots, by participant number."""
+    number = WorkshopParticipant.number
+    workshops = _region_workshop_ids(region)
+    choices = (
+        select(RoomAssessment, number)
+        .join(WorkshopParticipant, WorkshopParticipant.id == RoomAssessment.participant_id)
+        .where(RoomAssessment.workshop_id.in_(workshops))
+        .order_by(RoomAssessment.workshop_id, number, RoomAssessment.question_id)
+    )
+    for choice, participant in _batched(choices):
+        yield {
+            "workshop_id": choice.workshop_id,
+            "soort": "zelfbeoordeling",
+            "id": None,
+            "vraag_id": choice.question_id,
+            "deelnemer": participant,
+            "keuze_of_tekst": choice.assessment_id,
+            "bij_bijdrage_id": None,
+            "verborgen": False,
+            "samengevoegd_met_id": None,
+            "actiepunt_id": None,
+            "tijdstip": choice.chosen_dt,
+        }
+    contributions = (
+        select(Contribution, number)
+        .outerjoin(WorkshopParticipant, WorkshopParticipant.id == Contribution.participant_id)
+        .where(Contribution.workshop_id.in_(workshops))
+        .order_by(Contribution.workshop_id, Contribution.id)
+    )
+    for contribution, participant in _batched(contributions):
+        yield {
+            "workshop_id": contribution.workshop_id,
+            "soort": contribution.kind.label,
+            "id": contribution.id,
+            "vraag_id": contribution.question_id,
+            "deelnemer": participant,
+            "keuze_of_tekst": contribution.text,
+            "bij_bijdrage_id": None,
+            "verborgen": contribution.hidden,
+            "samengevoegd_met_id": contribution.merged_into_id,
+            "actiepunt_id": contribution.action_id,
+            "tijdstip": contribution.created_dt,
+        }
+    dots = (
+        select(Dot, number)
+        .join(WorkshopParticipant, WorkshopParticipant.id == Dot.participant_id)
+        .where(Dot.workshop_id.in_(workshops))
+        .order_by(Dot.workshop_id, Dot.id)
+    )
+    for dot, participant in _batched(dots):
+        yield {
+            "workshop_id": dot.workshop_id,
+            "soort": "stip",
+            "id": dot.id,
+            "vraag_id": dot.question_id,
+            "deelnemer": participant,
+            "keuze_of_tekst": "",
+            "bij_bijdrage_id": dot.contribution_id,
+            "verborgen": False,
+            "samengevoegd_met_id": None,
+            "actiepunt_id": None,
+            "tijdstip": dot.created_dt,
         }
 
 
@@ -771,6 +960,24 @@ def region_tables(region: Region) -> list[RegionTable]:
             "Welk cijfer een actiepunt moet veranderen: beginwaarde, doel en het verhaal erachter.",
             ACTION_LINK_COLUMNS,
             rows(action_link_rows),
+        ),
+        RegionTable(
+            "workshops",
+            "De workshops bij de gesprekken: code, instellingen, aantal deelnemers en vragen.",
+            WORKSHOP_COLUMNS,
+            rows(workshop_rows),
+        ),
+        RegionTable(
+            "workshopdeelnemers",
+            "Wie meedeed aan een workshop: een volgnummer en, als die is opgegeven, een voornaam.",
+            WORKSHOP_PARTICIPANT_COLUMNS,
+            rows(workshop_participant_rows),
+        ),
+        RegionTable(
+            "workshopinvoer",
+            "Wat de zaal invoerde: zelfbeoordelingen, bijdragen en stippen, per deelnemernummer.",
+            WORKSHOP_INPUT_COLUMNS,
+            rows(workshop_input_rows),
         ),
         RegionTable(
             "leden",

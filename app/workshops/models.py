@@ -45,13 +45,15 @@ class ContributionKind(LabelledEnum):
 
 
 class Workshop(db.Model):
+    """Belongs to its conversation and, through it, to the conversation's region: when the
+    conversation moves to another region, its workshops go with it."""
+
     __table_args__ = (Index("ix_workshop_conversation", "conversation_id", "created_dt"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     conversation_id: Mapped[int] = mapped_column(
         ForeignKey("conversation.id", ondelete="CASCADE")
     )
-    region_id: Mapped[int] = mapped_column(ForeignKey("region.id"), index=True)
     join_code: Mapped[str] = mapped_column(String(JOIN_CODE_LENGTH), unique=True)
     #: Contributions carry the participant's first name only when this is off.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)

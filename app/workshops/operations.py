@@ -134,7 +134,6 @@ def open_workshop(
     now = utcnow()
     workshop = Workshop(
         conversation_id=conversation.id,
-        region_id=conversation.region_id,
         join_code=_new_join_code(),
         anonymous=settings.anonymous,
         dots_per_participant=settings.dots_per_participant,
@@ -172,7 +171,7 @@ def _audit(workshop: Workshop, action: AuditAction, changes: list[dict[str, str]
         "workshop",
         object_id=workshop.id,
         object_label=f"Workshop {workshop.join_code}",
-        region_id=workshop.region_id,
+        region_id=workshop.conversation.region_id,
         conversation_id=workshop.conversation_id,
         changes=changes,
     )

@@ -27,7 +27,7 @@ def get_workshop_or_404(workshop_id: int, permission: Permission = Permission.VI
     workshop = db.session.get(Workshop, workshop_id)
     if workshop is None:
         abort(404)
-    check_permission(workshop.region_id, permission)
+    check_permission(workshop.conversation.region_id, permission)
     return workshop
 
 

@@ -21,7 +21,6 @@ def upgrade():
     op.create_table('workshop',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('conversation_id', sa.Integer(), nullable=False),
-    sa.Column('region_id', sa.Integer(), nullable=False),
     sa.Column('join_code', sa.String(length=6), nullable=False),
     sa.Column('anonymous', sa.Boolean(), nullable=False),
     sa.Column('dots_per_participant', sa.Integer(), nullable=False),
@@ -41,14 +40,12 @@ def upgrade():
     sa.Column('closed_dt', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_workshop_conversation_id_conversation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['opened_by_id'], ['user_account.id'], name=op.f('fk_workshop_opened_by_id_user_account'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['region_id'], ['region.id'], name=op.f('fk_workshop_region_id_region')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_workshop')),
     sa.UniqueConstraint('creation_token', name=op.f('uq_workshop_creation_token')),
     sa.UniqueConstraint('join_code', name=op.f('uq_workshop_join_code'))
     )
     with op.batch_alter_table('workshop', schema=None) as batch_op:
         batch_op.create_index('ix_workshop_conversation', ['conversation_id', 'created_dt'], unique=False)
-        batch_op.create_index(batch_op.f('ix_workshop_region_id'), ['region_id'], unique=False)
 
     op.create_table('workshop_participant',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -164,7 +161,6 @@ def downgrade():
 
     op.drop_table('workshop_participant')
     with op.batch_alter_table('workshop', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_workshop_region_id'))
         batch_op.drop_index('ix_workshop_conversation')
 
     op.drop_table('workshop')
