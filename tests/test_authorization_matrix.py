@@ -51,6 +51,7 @@ from app.indicators.models import (
 )
 from app.questionnaires.models import forget_parsed_snapshots
 from app.regions.models import Municipality
+from app.workshops.models import Contribution, Workshop
 
 from .accounts import make_user, new_session_key
 from .conftest import BASE_TEST_CONFIG, _empty_all_tables
@@ -198,7 +199,15 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
 NOT_IN_MATRIX = {"static"}
 
 #: URL arguments that point into a region: their routes are tried on both regions.
-REGION_ARGUMENTS = {"conversation_id", "action_id", "slug", "membership_id", "key", "link_id"}
+REGION_ARGUMENTS = {
+    "conversation_id",
+    "action_id",
+    "slug",
+    "membership_id",
+    "key",
+    "link_id",
+    "workshop_id",
+}
 
 QUESTION = "verkennen-regie"
 ACTORS = ("anonymous", "admin", "member", "project-leader", "facilitator", "coordinator")
@@ -266,6 +275,9 @@ class World:
     #: Imports waiting for their confirmation: in the own region one per actor (an upload is
     #: found only by the user who made it), in the other region one of its coordinator.
     upload: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: An open workshop on each region's conversation, and its join code.
+    workshop: dict[str, int] = field(default_factory=dict)
+    workshop_code: dict[str, str] = field(default_factory=dict)
     actors: dict[str, User] = field(default_factory=dict)
     snapshot: tuple = ()
 
@@ -319,6 +331,22 @@ def _upload(region, user: User) -> str:
     ).token
 
 
+def _workshop(conversation_id: int) -> tuple[int, str]:
+    """An open workshop with its first question open, a participant and a contribution."""
+    from app.workshops import operations as workshops
+    from app.workshops.models import ContributionKind
+
+    conversation = db.session.get(Conversation, conversation_id)
+    workshop = workshops.open_workshop(conversation, None, workshops.WorkshopSettings())
+    workshops.open_questions(workshop, [QUESTION])
+    participant, _token = workshops.join(workshop)
+    workshops.contribute(
+        workshop, participant, QUESTION, ContributionKind.IDEA, f"Idee bij {conversation.title}"
+    )
+    db.session.flush()
+    return workshop.id, workshop.join_code
+
+
 def build_world() -> World:
     from app.regions.operations import ensure_region
 
@@ -358,6 +386,8 @@ def build_world() -> World:
     world.upload[OWN] = {actor: _upload(region_a, user) for actor, user in world.actors.items()}
     world.upload[OWN]["anonymous"] = world.upload[OWN]["coordinator"]
     world.upload[OTHER] = dict.fromkeys(ACTORS, _upload(region_b, coordinator_b))
+    for target in (OWN, OTHER):
+        world.workshop[target], world.workshop_code[target] = _workshop(world.conversation[target])
     db.session.commit()
     world.snapshot = world_snapshot()
     return world
@@ -432,6 +462,22 @@ def world_snapshot() -> tuple:
                 select(IndicatorUpload.id, IndicatorUpload.token).order_by(IndicatorUpload.id)
             ).all()
         ),
+        tuple(
+            db.session.execute(
+                select(
+                    Workshop.id,
+                    Workshop.closed_dt,
+                    Workshop.joining_open,
+                    Workshop.participant_count,
+                    Workshop.participant_cap,
+                ).order_by(Workshop.id)
+            ).all()
+        ),
+        tuple(
+            db.session.execute(
+                select(Contribution.id, Contribution.hidden, Contribution.merged_into_id)
+            ).all()
+        ),
     )
 
 
@@ -495,6 +541,10 @@ def url_values(rule, world: World, target: str, actor: str = "coordinator") -> d
             values[argument] = world.membership[target]
         elif argument == "user_id":
             values[argument] = world.target_user[target]
+        elif argument == "workshop_id":
+            values[argument] = world.workshop[target]
+        elif argument == "code":
+            values[argument] = world.workshop_code[target]
         else:
             pytest.fail(
                 f"The matrix cannot fill <{argument}> of {rule.rule} ({rule.endpoint}). Teach "

@@ -119,4 +119,5 @@ def test_action_list_xlsx_is_data_and_never_a_formula(client, make_conversation,
         "Wie voert de regie?",
         "=SOM(A1:A9)",
         "Eerste stappen gezet",
+        "",  # no workshop placed this question
     ] in values

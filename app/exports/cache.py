@@ -64,15 +64,16 @@ def renderer_fingerprint() -> str:
     """``RENDERER_VERSION``, the library versions and the source of the renderer modules.
 
     A change to ``pdf.py``, ``spreadsheet.py``, ``document.py``, the filtered list's renderers
-    (``overview_pdf.py``, ``overview_tables.py``), the Dutch formats (of dates
-    and of figures), the indicator charts or a font file in ``fonts/`` gives new cache keys by
-    itself; ``RENDERER_VERSION`` is for anything else. Computed once per process.
+    (``overview_pdf.py``, ``overview_tables.py``), the Dutch formats (of dates and of figures),
+    the indicator charts, the room's spread chart or a font file in ``fonts/`` gives new cache
+    keys by itself; ``RENDERER_VERSION`` is for anything else. Computed once per process.
     """
     import reportlab
     import xlsxwriter
 
     from ..core import formatting
     from ..indicators import charts, presentation
+    from ..workshops import spread
     from . import document, overview_pdf, overview_tables, pdf, spreadsheet
 
     digest = hashlib.sha256(
@@ -87,6 +88,7 @@ def renderer_fingerprint() -> str:
         formatting,
         charts,
         presentation,
+        spread,
     )
     files = [Path(m.__file__) for m in modules]
     fonts = Path(pdf.__file__).parent / "fonts"

@@ -13,6 +13,7 @@ from reportlab.graphics.shapes import Drawing
 
 from ..indicators.charts import sparkline
 from ..questionnaires.schema import Questionnaire, Source
+from ..workshops.spread import RoomSpread
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class AnsweredQuestion:
     follow_ups: list[str]
     answer: str  #: empty when not answered
     assessment: str  #: Dutch label of the self-assessment step, empty when none
+    #: How a workshop's room placed this question on the scale, when the answer was written
+    #: from a workshop (``app/workshops/spread.py``).
+    room_spread: RoomSpread | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ from ..core.formatting import date_long, date_short, datetime_long
 from ..indicators.charts import pdf_flowable
 from ..indicators.presentation import format_value
 from ..questionnaires.schema import Question, Source
+from ..workshops.spread import RoomSpread, spread_flowable
 from .document import (
     ActionListDocument,
     ActionRow,
@@ -1018,6 +1019,8 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
         for section in doc.sections:
             story.append(_Paragraph(f"Fase: {_markup(section.name)}", S.h2))
             for question in section.questions:
+                if question.room_spread is not None:  # the room's chart stays with its question
+                    story.append(CondPageBreak(ROOM_SPREAD_ROOM))
                 story += _question_heading(question.number, question.text, question.follow_ups)
                 answer = _text_paragraphs(question.answer, S.answer)
                 story += answer or [_Paragraph("Niet beantwoord", S.not_answered)]
@@ -1026,7 +1029,11 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
                     if _clean(question.assessment).strip()
                     else f'<font color="{MUTED.hexval()}">niet ingevuld</font>'
                 )
-                story.append(_Paragraph(f"<b>Zelfbeoordeling:</b> {assessment}", S.assessment))
+                line = _Paragraph(f"<b>Zelfbeoordeling:</b> {assessment}", S.assessment)
+                if question.room_spread is not None:
+                    story.append(_room_spread(question.room_spread, line))
+                else:
+                    story.append(line)
         story.append(PageBreak())
     # Not keepWithNext: that would measure the whole (possibly 1,000-row) table in one go.
     story += [CondPageBreak(4 * cm), _Paragraph("Actiepuntenlijst", S.h1_table)]
@@ -1068,6 +1075,26 @@ def _title_block(doc: ActionListDocument) -> list[Flowable]:
         Spacer(1, 4),
         _tinted_box(lines, CONTENT_WIDTH),
     ]
+
+
+#: The small chart of a workshop room's spread under an answer.
+ROOM_SPREAD_CHART_WIDTH = 260
+#: A question with the room's spread starts on a new page when less than this is left.
+ROOM_SPREAD_ROOM = 8 * cm
+
+
+def _room_spread(spread: RoomSpread, assessment: Flowable) -> Flowable:
+    """The table's self-assessment with how a workshop's room placed the question on the
+    scale below it: the sentence (which says all the chart shows) and, when anyone placed
+    it, the small chart."""
+    parts: list[Flowable] = [
+        assessment,
+        _Paragraph(f"<b>Zo zag de zaal het:</b> {_markup(spread.sentence)}", S.assessment),
+    ]
+    if spread.participants:
+        chart = spread_flowable(spread, width=ROOM_SPREAD_CHART_WIDTH)
+        parts += [Spacer(1, 2), _Indented(chart)]
+    return KeepTogether(parts)
 
 
 PARTICIPANT_WIDTHS = tuple(CONTENT_WIDTH * f for f in (0.25, 0.31, 0.2, 0.24))

@@ -11,6 +11,7 @@ from ..conversations.queries import question_steps
 from ..core.formatting import local_now
 from ..indicators.queries import ActionFigure, action_figures, period_label
 from ..questionnaires.schema import Questionnaire
+from ..workshops.spread import spread_from_stored
 from .document import (
     ActionListDocument,
     ActionRow,
@@ -46,6 +47,11 @@ def action_list_document(
                 follow_ups=list(step.question.follow_ups),
                 answer=answer.text if answer else "",
                 assessment=assessment.label if assessment else "",
+                room_spread=(
+                    spread_from_stored(answer.room_spread, questionnaire.assessment_scale)
+                    if answer
+                    else None
+                ),
             )
         )
     return ActionListDocument(

@@ -43,6 +43,7 @@ ANSWER_COLUMNS = [
     ("Vraag", 60),
     ("Antwoord", 80),
     ("Zelfbeoordeling", 22),
+    ("De zaal (workshop)", 60),
 ]
 
 
@@ -120,8 +121,16 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
     row = 3
     for section in doc.sections:
         for question in section.questions:
+            room = question.room_spread.sentence if question.room_spread else ""
             for column, value in enumerate(
-                (question.number, section.name, question.text, question.answer, question.assessment)
+                (
+                    question.number,
+                    section.name,
+                    question.text,
+                    question.answer,
+                    question.assessment,
+                    room,
+                )
             ):
                 answers.write_string(row, column, value, wrap)
             row += 1
