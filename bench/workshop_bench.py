@@ -172,7 +172,7 @@ class Phone(threading.Thread):
 
     # -- what a participant does ---------------------------------------------------------------
 
-    def join(self) -> bool:
+    def join_workshop(self) -> bool:
         code = self.workshop.code
         status, page, _ = self.request("page", "GET", f"/w/{code}")
         if status != 200:
@@ -243,7 +243,7 @@ class Phone(threading.Thread):
     def run(self) -> None:
         span = self.end_at - self.start_at
         time.sleep(max(0.0, self.start_at + self.random.uniform(0, 0.15 * span) - time.time()))
-        if not self.join():
+        if not self.join_workshop():
             return
         now = time.time() - self.start_at
         plan = [

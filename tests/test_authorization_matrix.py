@@ -178,6 +178,43 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "api.indicator": BEARER,
     "api.observations": BEARER,
     # --- api: end ---
+    # a live workshop: the facilitator's side (app/workshops/routes.py)
+    "workshops.new": P.RUN_CONVERSATION,
+    "workshops.control": P.RUN_CONVERSATION,
+    "workshops.control_live": P.RUN_CONVERSATION,
+    "workshops.state": P.RUN_CONVERSATION,
+    "workshops.projector": P.RUN_CONVERSATION,
+    "workshops.projector_live": P.RUN_CONVERSATION,
+    "workshops.open_questions": P.RUN_CONVERSATION,
+    "workshops.close_questions": P.RUN_CONVERSATION,
+    "workshops.show_question": P.RUN_CONVERSATION,
+    "workshops.results_visible": P.RUN_CONVERSATION,
+    "workshops.start_timer": P.RUN_CONVERSATION,
+    "workshops.stop_timer": P.RUN_CONVERSATION,
+    "workshops.hide": P.RUN_CONVERSATION,
+    "workshops.merge": P.RUN_CONVERSATION,
+    "workshops.unmerge": P.RUN_CONVERSATION,
+    "workshops.to_action": P.RUN_CONVERSATION,
+    "workshops.draft_action": P.RUN_CONVERSATION,
+    "workshops.write_answer": P.RUN_CONVERSATION,
+    "workshops.settings": P.RUN_CONVERSATION,
+    "workshops.joining": P.RUN_CONVERSATION,
+    "workshops.close": P.RUN_CONVERSATION,
+    # the participants' side: no account; the join code and the phone's signed cookie are the
+    # access (app/workshops/participant_routes.py)
+    "workshop_participants.join_form": PUBLIC,
+    "workshop_participants.join": PUBLIC,
+    "workshop_participants.phone": PUBLIC,
+    "workshop_participants.live": PUBLIC,
+    "workshop_participants.state": PUBLIC,
+    "workshop_participants.assess": PUBLIC,
+    "workshop_participants.contribute": PUBLIC,
+    "workshop_participants.dot": PUBLIC,
+    # a workshop's results (app/workshops/results_routes.py)
+    "workshop_results.results": P.VIEW,
+    "workshop_results.results_pdf": P.EXPORT,
+    "workshop_results.input_csv": P.EXPORT,
+    # --- workshops: end ---
     # the region's data (AVG)
     "privacy.region_data": P.REGION_DATA,
     "privacy.region_export": P.REGION_DATA,

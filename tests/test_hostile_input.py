@@ -111,6 +111,10 @@ class World:
     #: An import of the tester's waiting for its confirmation (``<token>`` of the indicator
     #: pages; the account pages' ``<token>`` is an invitation link).
     upload_token: str = ""
+    #: An open workshop on the conversation, its first question open, with one contribution.
+    workshop_id: int = 0
+    workshop_code: str = ""
+    contribution_id: int = 0
 
     def values_for(self, rule) -> dict[str, str]:
         if rule.endpoint.startswith("indicators."):
@@ -164,6 +168,7 @@ def world(app, tester, make_conversation, make_action) -> World:
         conversation.region, conversation, first, tester.id
     )
     app.config["SECURITY_CONTACT"] = "mailto:security@handvat.test"
+    workshop, contribution = _workshop_world(conversation, tester)
     return World(
         conversation.id,
         first.id,
@@ -179,11 +184,30 @@ def world(app, tester, make_conversation, make_action) -> World:
             "token": token,
             "key": "afsluitredenen",
             "link_id": str(link_id),
+            "workshop_id": str(workshop.id),
+            "code": workshop.join_code,
         },
         indicator_id=indicator_id,
         link_id=link_id,
         upload_token=upload_token,
+        workshop_id=workshop.id,
+        workshop_code=workshop.join_code,
+        contribution_id=contribution.id,
     )
+
+
+def _workshop_world(conversation, tester):
+    from app.workshops import operations as workshops
+    from app.workshops.models import ContributionKind
+
+    workshop = workshops.open_workshop(conversation, tester, workshops.WorkshopSettings())
+    workshops.open_questions(workshop, [QUESTION])
+    participant, _token = workshops.join(workshop)
+    contribution = workshops.contribute(
+        workshop, participant, QUESTION, ContributionKind.IDEA, "Eén loket"
+    )
+    db.session.commit()
+    return workshop, contribution
 
 
 def start_form(w: World) -> dict:
@@ -681,6 +705,124 @@ ROUTES: dict[str, RouteSpec] = {
         )
     },
     # --- api: end ---
+    # A live workshop: the facilitator's side (app/workshops/routes.py).
+    "workshops.new": RouteSpec(
+        form=lambda w: {
+            "anonymous": "ja",
+            "dots_per_participant": "3",
+            "dots_per_item": "1",
+            "participant_cap": "300",
+            "creation_token": "workshop-token",
+        },
+        number_fields=("dots_per_participant", "dots_per_item", "participant_cap"),
+        choice_fields=("anonymous",),
+        token_fields=("creation_token",),
+    ),
+    "workshops.control": RouteSpec(),
+    "workshops.control_live": RouteSpec(),
+    "workshops.state": RouteSpec(),
+    "workshops.projector": RouteSpec(),
+    "workshops.projector_live": RouteSpec(),
+    "workshops.open_questions": RouteSpec(
+        form=lambda w: {"question_id": QUESTION}, choice_fields=("question_id", "phase_id")
+    ),
+    "workshops.close_questions": RouteSpec(
+        form=lambda w: {"question_id": QUESTION}, choice_fields=("question_id", "phase_id")
+    ),
+    "workshops.show_question": RouteSpec(
+        form=lambda w: {"question_id": QUESTION}, choice_fields=("question_id",)
+    ),
+    "workshops.results_visible": RouteSpec(
+        form=lambda w: {"state": "ja"}, choice_fields=("state",)
+    ),
+    "workshops.start_timer": RouteSpec(form=lambda w: {"minutes": "5"}, number_fields=("minutes",)),
+    "workshops.stop_timer": RouteSpec(),
+    "workshops.hide": RouteSpec(
+        form=lambda w: {"contribution_id": str(w.contribution_id), "state": "nee"},
+        number_fields=("contribution_id",),
+        choice_fields=("state",),
+    ),
+    "workshops.merge": RouteSpec(
+        form=lambda w: {"contribution_id": str(w.contribution_id), "into_id": "1"},
+        number_fields=("contribution_id", "into_id"),
+    ),
+    "workshops.unmerge": RouteSpec(
+        form=lambda w: {"contribution_id": str(w.contribution_id)},
+        number_fields=("contribution_id",),
+    ),
+    "workshops.to_action": RouteSpec(
+        form=lambda w: {"contribution_id": str(w.contribution_id)},
+        number_fields=("contribution_id",),
+    ),
+    "workshops.draft_action": RouteSpec(
+        form=lambda w: {
+            "voorstel-question_id": QUESTION,
+            "voorstel-text": "Eén loket voor school en zorg",
+            "voorstel-creation_token": "voorstel-token",
+        },
+        text_fields=("voorstel-text",),
+        token_fields=("voorstel-creation_token",),
+        choice_fields=("voorstel-question_id",),
+    ),
+    "workshops.write_answer": RouteSpec(
+        form=lambda w: {
+            "question_id": QUESTION,
+            "text": "Het antwoord van de tafel",
+            "assessment_id": "first_steps",
+            "revision": "0",
+            "with_contributions": "y",
+        },
+        multiline_fields=("text",),
+        number_fields=("revision",),
+        choice_fields=("question_id", "assessment_id", "with_contributions"),
+    ),
+    "workshops.settings": RouteSpec(
+        form=lambda w: {
+            "anonymous": "ja",
+            "dots_per_participant": "3",
+            "dots_per_item": "1",
+            "participant_cap": "300",
+        },
+        number_fields=("dots_per_participant", "dots_per_item", "participant_cap"),
+        choice_fields=("anonymous",),
+    ),
+    "workshops.joining": RouteSpec(form=lambda w: {"state": "nee"}, choice_fields=("state",)),
+    "workshops.close": RouteSpec(),
+    # The participants' side (app/workshops/participant_routes.py); the client has no
+    # participant cookie, so posts get the join form back.
+    "workshop_participants.join_form": RouteSpec(),
+    "workshop_participants.join": RouteSpec(
+        form=lambda w: {"code": w.workshop_code, "first_name": "Anna"},
+        text_fields=("first_name", "code"),
+    ),
+    "workshop_participants.phone": RouteSpec(),
+    "workshop_participants.live": RouteSpec(),
+    "workshop_participants.state": RouteSpec(),
+    "workshop_participants.assess": RouteSpec(
+        form=lambda w: {"question_id": QUESTION, "assessment_id": "first_steps"},
+        choice_fields=("question_id", "assessment_id"),
+    ),
+    "workshop_participants.contribute": RouteSpec(
+        form=lambda w: {
+            "question_id": QUESTION,
+            "kind": "idee",
+            "text": "Eén loket",
+            "creation_token": "bijdrage-token",
+        },
+        multiline_fields=("text",),
+        token_fields=("creation_token",),
+        choice_fields=("question_id", "kind"),
+    ),
+    "workshop_participants.dot": RouteSpec(
+        form=lambda w: {"contribution_id": str(w.contribution_id), "had": "0", "change": "erbij"},
+        number_fields=("contribution_id", "had"),
+        choice_fields=("change",),
+    ),
+    # A workshop's results (app/workshops/results_routes.py).
+    "workshop_results.results": RouteSpec(),
+    "workshop_results.results_pdf": RouteSpec(),
+    "workshop_results.input_csv": RouteSpec(),
+    # --- workshops: end ---
     # The installation's management.
     "admin.index": RouteSpec(),
     "admin.regions": RouteSpec(
@@ -716,7 +858,13 @@ ROUTES: dict[str, RouteSpec] = {
 
 #: What a GET of a page with real objects answers, where that is not 200: the sign-in pages
 #: send a signed-in user (or one without a password step under way) on.
-GET_STATUS = {"accounts.sign_in": 302, "accounts.second_factor": 302, "tracking.feed": 404}
+GET_STATUS = {
+    "accounts.sign_in": 302,
+    "accounts.second_factor": 302,
+    "tracking.feed": 404,
+    # The live part of a phone's page is for a phone that joined (the client did not).
+    "workshop_participants.live": 404,
+}
 
 
 def _rules(app):
@@ -726,7 +874,7 @@ def _rules(app):
 def _url(rule, values: dict[str, str]) -> str:
     url = rule.rule
     for name in rule.arguments:
-        url = re.sub(rf"<(?:[a-z]+:)?{name}>", values[name], url)
+        url = re.sub(rf"<(?:[a-z]+(?:\([^)]*\))?:)?{name}>", values[name], url)
     return url
 
 

@@ -254,7 +254,7 @@ def test_every_change_raises_the_revision_phones_only_for_what_they_show(worksho
 
 
 def test_the_control_counts_connected_and_answered(workshop):
-    anna, bob = _join(workshop), _join(workshop)
+    anna, _bob = _join(workshop), _join(workshop)
     ops.choose_assessment(workshop, anna, QUESTION, "first_steps")
     db.session.commit()
     view = queries.room_view(workshop)

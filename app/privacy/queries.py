@@ -296,7 +296,7 @@ def answer_rows(region: Region) -> Iterator[Row]:
 
 
 def _spread_text(questionnaire: Questionnaire | None, spread: dict | None) -> str:
-    """"12 deelnemers: Nog niet geregeld 2, Eerste stappen gezet 7, ..." or ""."""
+    """ "12 deelnemers: Nog niet geregeld 2, Eerste stappen gezet 7, ..." or ""."""
     if not spread:
         return ""
     steps = questionnaire.assessment_by_id if questionnaire else {}

@@ -51,9 +51,7 @@ class Workshop(db.Model):
     __table_args__ = (Index("ix_workshop_conversation", "conversation_id", "created_dt"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversation.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversation.id", ondelete="CASCADE"))
     join_code: Mapped[str] = mapped_column(String(JOIN_CODE_LENGTH), unique=True)
     #: Contributions carry the participant's first name only when this is off.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -118,7 +116,9 @@ class WorkshopQuestion(db.Model):
 
 class WorkshopParticipant(db.Model):
     __tablename__ = "workshop_participant"
-    __table_args__ = (UniqueConstraint("workshop_id", "number", name="uq_workshop_participant_number"),)
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "number", name="uq_workshop_participant_number"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     workshop_id: Mapped[int] = mapped_column(
@@ -190,9 +190,7 @@ class Dot(db.Model):
 
     __table_args__ = (
         UniqueConstraint("participant_id", "question_id", "slot", name="uq_dot_slot"),
-        UniqueConstraint(
-            "participant_id", "contribution_id", "item_slot", name="uq_dot_item_slot"
-        ),
+        UniqueConstraint("participant_id", "contribution_id", "item_slot", name="uq_dot_item_slot"),
         Index("ix_dot_contribution", "contribution_id"),
         Index("ix_dot_workshop_question", "workshop_id", "question_id"),
     )
@@ -203,9 +201,7 @@ class Dot(db.Model):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("workshop_participant.id", ondelete="CASCADE")
     )
-    contribution_id: Mapped[int] = mapped_column(
-        ForeignKey("contribution.id", ondelete="CASCADE")
-    )
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"))
     slot: Mapped[int] = mapped_column(Integer)
     item_slot: Mapped[int] = mapped_column(Integer)
     created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -130,7 +130,9 @@ def open_workshop(
     settings = _checked(settings, cap_limit)
     question_ids = [s.question_id for s in conversation.selected_questions]
     if not question_ids:
-        raise WorkshopError("Kies eerst de vragen van het gesprek. Daarna kunt u een workshop openen.")
+        raise WorkshopError(
+            "Kies eerst de vragen van het gesprek. Daarna kunt u een workshop openen."
+        )
     now = utcnow()
     workshop = Workshop(
         conversation_id=conversation.id,
@@ -294,7 +296,10 @@ def note_presence(participant_id: int) -> None:
     per participant in this process: polling must stay a read."""
     now = time.monotonic()
     with _presence_lock:
-        if now - _last_presence.get(participant_id, -PRESENCE_WRITE_INTERVAL) < PRESENCE_WRITE_INTERVAL:
+        if (
+            now - _last_presence.get(participant_id, -PRESENCE_WRITE_INTERVAL)
+            < PRESENCE_WRITE_INTERVAL
+        ):
             return
         _last_presence[participant_id] = now
         if len(_last_presence) > 100_000:
@@ -332,9 +337,7 @@ def choose_assessment(
     if stored is not None and stored.assessment_id == assessment_id:
         return
     if stored is None:
-        db.session.add(
-            RoomAssessment(**key, workshop_id=workshop.id, assessment_id=assessment_id)
-        )
+        db.session.add(RoomAssessment(**key, workshop_id=workshop.id, assessment_id=assessment_id))
     else:
         stored.assessment_id = assessment_id
         stored.chosen_dt = utcnow()
@@ -441,9 +444,7 @@ def add_dot(
     _open_question(workshop, contribution.question_id)
     if not 0 <= had < workshop.dots_per_item:
         if had >= workshop.dots_per_item:
-            raise NoDotsLeft(
-                _max_per_item_message(workshop.dots_per_item)
-            )
+            raise NoDotsLeft(_max_per_item_message(workshop.dots_per_item))
         raise InvalidChoice("negative dot count")
     spent = db.session.execute(
         select(Dot.slot, Dot.contribution_id, Dot.item_slot).where(

@@ -1,7 +1,426 @@
-"""The participants' side of a workshop: joining with the code, the phone page."""
+"""The participants' side of a workshop: joining with the code, the phone page, and what a
+phone sends (its place on the scale, contributions, dots) and polls.
+
+Everything here is public: a participant has no account, only the signed cookie of
+``participation.py``. Without JavaScript every form is a plain POST answered by a 303 back to
+the phone page at the question (``/w/<code>#vraag-<id>``), with a notice there; a refusal shows
+the page again, with the typed text still in its field. ``workshop-phone.js`` sends the same
+forms with fetch and polls ``/w/<code>/stand`` (cheap: one query, 304 while nothing changed).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import secrets
 
-bp = Blueprint("workshop_participants", __name__)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from ..accounts.access import public
+from ..conversations.operations import InvalidChoice
+from ..core.errors import render_error
+from ..core.formatting import TIMEZONE
+from ..core.models import utcnow
+from ..core.text import clean_text
+from ..extensions import db
+from . import operations
+from .models import CONTRIBUTION_MAX_CHARACTERS, Contribution, ContributionKind, Workshop
+from .operations import WorkshopError, WorkshopFull, find_workshop_by_code, normalise_code
+from .participant_forms import AssessmentForm, ContributionForm, DotForm, JoinForm
+from .participation import (
+    Notice,
+    aware,
+    current_participant,
+    join_per_client,
+    join_per_code,
+    notify,
+    participant_id_from_cookie,
+    phone_path,
+    post_per_code,
+    post_per_participant,
+    remember_participant,
+    take_notice,
+)
+from .queries import phone_view
+
+bp = Blueprint("workshop_participants", __name__, url_prefix="/w")
+
+#: The same for a wrong, a closed and an expired code: a guess learns nothing.
+NOT_POSSIBLE = (
+    "Met deze code kunt u niet meedoen. Controleer de code op het scherm, of vraag de "
+    "gespreksleider om hulp."
+)
+JOINING_CLOSED = (
+    "Meedoen kan nu even niet: de gespreksleider heeft het meedoen gesloten. Vraag de "
+    "gespreksleider om hulp."
+)
+NOT_JOINED = (
+    "U doet niet (meer) mee met deze workshop, daarom is dit niet opgeslagen. Vul de code in "
+    "om mee te doen."
+)
+FORM_EXPIRED = (
+    "Het formulier was verlopen, daarom is het niet opgeslagen. Probeer het nog een keer."
+)
+DOT_MESSAGES = {
+    ("erbij", True): "Uw stip is gezet.",
+    ("erbij", False): "Uw stip stond er al. Hij telt één keer.",
+    ("eraf", True): "Uw stip is weggehaald.",
+    ("eraf", False): "Deze stip was al weggehaald.",
+}
+CODE = "<string(maxlength=40):code>"
+
+
+# --- joining -------------------------------------------------------------------------------------
+
+
+def _refusal(workshop: Workshop | None) -> tuple[str, int] | None:
+    """Why nobody can join this workshop now (message, status), or None."""
+    if workshop is None:
+        return NOT_POSSIBLE, 404
+    if not workshop.is_open():
+        return NOT_POSSIBLE, 410
+    if not workshop.joining_open:
+        return JOINING_CLOSED, 403
+    return None
+
+
+def _render_join(form: JoinForm, workshop: Workshop | None = None, *, refusal=None, kept=None):
+    """The join form; ``workshop`` only when it admits people (its title, the name field)."""
+    return render_template(
+        "workshops/join.html",
+        form=form,
+        workshop=workshop,
+        ask_name=workshop is not None and not workshop.anonymous,
+        refusal=refusal,
+        kept_text=kept,
+    )
+
+
+def _join_here(workshop: Workshop | None, typed: str, message: str | None = None, kept=None):
+    """The join form for a code from the address or the query string."""
+    form = JoinForm(formdata=None, code=workshop.join_code if workshop else typed)
+    refusal = _refusal(workshop)
+    if refusal is not None:
+        return _render_join(form, refusal=refusal[0], kept=kept), refusal[1]
+    return _render_join(form, workshop, refusal=message, kept=kept), 409 if message else 200
+
+
+@bp.get("")
+@public
+def join_form():
+    typed = request.args.get("code", "")[:40]
+    if not typed.strip():
+        return _render_join(JoinForm(formdata=None))
+    return _join_here(find_workshop_by_code(typed), typed)
+
+
+@bp.post("")
+@public
+@join_per_client
+@join_per_code
+def join():
+    form = JoinForm()
+    if not form.validate():
+        return _render_join(form), 422
+    workshop = find_workshop_by_code(form.code.data)
+    refusal = _refusal(workshop)
+    if refusal is not None:
+        return _render_join(form, refusal=refusal[0]), refusal[1]
+    if not workshop.anonymous and "first_name" not in request.form:
+        # Typed on /w, where we could not know: ask for the optional name first.
+        form.code.data = workshop.join_code
+        return _render_join(form, workshop)
+    if current_participant(workshop) is not None:
+        # The code typed again on a phone that already joined: the same participant.
+        flash("U doet al mee met deze workshop. Hieronder staat wat er nu open is.", "success")
+        return redirect(phone_path(workshop), 303)
+    first_name = "" if workshop.anonymous else (form.first_name.data or "")
+    try:
+        participant, token = operations.join(workshop, first_name)
+    except WorkshopError as error:
+        db.session.rollback()
+        if isinstance(error, WorkshopFull):
+            return _render_join(form, refusal=str(error)), 409
+        return _render_join(form, refusal=NOT_POSSIBLE), 410
+    db.session.commit()
+    flash("U doet mee. Hieronder staat wat er nu open is.", "success")
+    response = redirect(phone_path(workshop), 303)
+    return remember_participant(response, workshop, participant, token)
+
+
+# --- the phone page ------------------------------------------------------------------------------
+
+
+def _workshop_or_404(code: str) -> Workshop:
+    workshop = find_workshop_by_code(code)
+    if workshop is None:
+        abort(404)
+    return workshop
+
+
+def _new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _timer_until(workshop: Workshop) -> str | None:
+    if workshop.timer_ends_dt is None:
+        return None
+    ends = aware(workshop.timer_ends_dt)
+    return ends.astimezone(TIMEZONE).strftime("%H:%M") if ends > utcnow() else None
+
+
+def _live_context(workshop, participant, notice: Notice | None, kept: dict | None) -> dict:
+    # The revision is read before the content: a change in between makes the phone ask again.
+    revision = workshop.room_revision
+    view = phone_view(workshop, participant)
+    code = workshop.join_code
+    return {
+        "workshop": workshop,
+        "participant": participant,
+        "view": view,
+        "revision": revision,
+        "workshop_open": workshop.is_open(),
+        "notice": notice,
+        "kept": kept,
+        "kinds": ContributionKind.for_participants(),
+        "new_token": _new_token,
+        "timer_until": _timer_until(workshop),
+        "text_limit": CONTRIBUTION_MAX_CHARACTERS,
+        "urls": {
+            "phone": url_for(".phone", code=code),
+            "scale": url_for(".assess", code=code),
+            "contribute": url_for(".contribute", code=code),
+            "dot": url_for(".dot", code=code),
+            "state": url_for(".state", code=code),
+            "live": url_for(".live", code=code),
+        },
+    }
+
+
+def _render_phone(workshop, participant, notice=None, kept=None, status=200):
+    operations.note_presence(participant.id)
+    context = _live_context(workshop, participant, notice, kept)
+    db.session.commit()
+    return render_template("workshops/phone.html", **context), status
+
+
+@bp.get(f"/{CODE}")
+@public
+def phone(code: str):
+    """The phone page of a participant of this workshop; else the join form with the code."""
+    canonical = normalise_code(code)
+    if canonical and canonical != code:
+        return redirect(url_for(".phone", code=canonical))
+    workshop = find_workshop_by_code(code)
+    participant = current_participant(workshop) if workshop else None
+    if participant is None:
+        return _join_here(workshop, code)
+    return _render_phone(workshop, participant, take_notice())
+
+
+@bp.get(f"/{CODE}/inhoud")
+@public
+def live(code: str):
+    """The phone page's live part, for the script to swap in."""
+    workshop = _workshop_or_404(code)
+    participant = current_participant(workshop)
+    if participant is None:
+        abort(404)  # this phone has no live part here (as a wrong code)
+    return render_template(
+        "workshops/_phone_live.html", **_live_context(workshop, participant, None, None)
+    )
+
+
+@bp.get(f"/{CODE}/stand")
+@public
+def state(code: str):
+    """What the phones poll: the room's revision, with an ETag (304 while unchanged)."""
+    row = db.session.execute(
+        select(
+            Workshop.id,
+            Workshop.join_code,
+            Workshop.room_revision,
+            Workshop.closed_dt,
+            Workshop.expires_dt,
+        ).where(Workshop.join_code == normalise_code(code))
+    ).first()
+    if row is None:
+        return jsonify(error="Deze workshop bestaat niet."), 404
+    participant_id = participant_id_from_cookie(row)
+    if participant_id is not None:
+        operations.note_presence(participant_id)
+        db.session.commit()
+    headers = {"ETag": f'"r{row.room_revision}"', "Cache-Control": "no-cache"}
+    if request.if_none_match.contains_weak(f"r{row.room_revision}"):
+        return Response(status=304, headers=headers)
+    is_open = row.closed_dt is None and aware(row.expires_dt) > utcnow()
+    return jsonify(revision=row.room_revision, open=is_open), 200, headers
+
+
+# --- what a phone sends -----------------------------------------------------------------------
+
+
+def _not_joined(workshop: Workshop):
+    """A post from a phone that is not (or no longer) in this workshop: nothing stored, the
+    typed text given back beside the join form (409: the phone's state, not its rights)."""
+    kept = clean_text(request.form.get("text", "")).strip() or None
+    return _join_here(workshop, workshop.join_code, NOT_JOINED, kept)
+
+
+def _back_to(workshop: Workshop, question_id: str):
+    anchor = f"vraag-{question_id}" if question_id else None
+    return redirect(url_for(".phone", code=workshop.join_code, _anchor=anchor), 303)
+
+
+def _first_error(form) -> str:
+    return next(message for messages in form.errors.values() for message in messages)
+
+
+def _refused(workshop, participant, question_id: str, error: WorkshopError, kept=None):
+    db.session.rollback()
+    return _render_phone(
+        workshop, participant, Notice(question_id, str(error), "warning"), kept, 409
+    )
+
+
+@bp.post(f"/{CODE}/schaal")
+@public
+@post_per_participant
+@post_per_code
+def assess(code: str):
+    workshop = _workshop_or_404(code)
+    participant = current_participant(workshop)
+    if participant is None:
+        return _not_joined(workshop)
+    form = AssessmentForm()
+    question_id = form.question_id.data or ""
+    if not form.validate():
+        notice = Notice(question_id, _first_error(form), "warning")
+        return _render_phone(workshop, participant, notice, status=422)
+    try:
+        operations.choose_assessment(workshop, participant, question_id, form.assessment_id.data)
+    except WorkshopError as error:
+        return _refused(workshop, participant, question_id, error)
+    except InvalidChoice:
+        db.session.rollback()
+        abort(400)
+    step = workshop.conversation.questionnaire.assessment_by_id[form.assessment_id.data]
+    db.session.commit()
+    notify(question_id, f"Uw keuze is opgeslagen: {step.label}.")
+    return _back_to(workshop, question_id)
+
+
+def _kept(form: ContributionForm) -> dict:
+    """The contribution form as it was sent, to show it again after a refusal."""
+    return {
+        "question_id": form.question_id.data or "",
+        "text": form.text.data or "",
+        "kind": form.kind.data or ContributionKind.IDEA.value,
+        "token": form.creation_token.token or _new_token(),
+        "errors": [message for messages in form.errors.values() for message in messages],
+    }
+
+
+@bp.post(f"/{CODE}/bijdragen")
+@public
+@post_per_participant
+@post_per_code
+def contribute(code: str):
+    workshop = _workshop_or_404(code)
+    participant = current_participant(workshop)
+    if participant is None:
+        return _not_joined(workshop)
+    form = ContributionForm()
+    question_id = form.question_id.data or ""
+    if not form.validate():
+        kept = _kept(form)
+        notice = Notice(question_id, kept["errors"][0], "warning")
+        return _render_phone(workshop, participant, notice, kept, 422)
+    try:
+        operations.contribute(
+            workshop,
+            participant,
+            question_id,
+            form.chosen_kind,
+            form.stored_text,
+            form.creation_token.token,
+        )
+    except WorkshopError as error:
+        return _refused(workshop, participant, question_id, error, _kept(form))
+    except InvalidChoice:
+        db.session.rollback()
+        abort(400)
+    db.session.commit()
+    notify(question_id, "Dank u. Uw bijdrage is verstuurd: u vindt hem onderaan de lijst.")
+    return _back_to(workshop, question_id)
+
+
+@bp.post(f"/{CODE}/stippen")
+@public
+@post_per_participant
+@post_per_code
+def dot(code: str):
+    workshop = _workshop_or_404(code)
+    participant = current_participant(workshop)
+    if participant is None:
+        return _not_joined(workshop)
+    parsed = DotForm().parsed
+    if parsed is None:
+        abort(400)
+    contribution_id, had, change = parsed
+    contribution = db.session.get(Contribution, contribution_id)
+    question_id = (
+        contribution.question_id
+        if contribution is not None and contribution.workshop_id == workshop.id
+        else ""
+    )
+    try:
+        if change == "erbij":
+            changed = operations.add_dot(workshop, participant, contribution_id, had)
+        else:
+            changed = operations.remove_dot(workshop, participant, contribution_id, had)
+    except WorkshopError as error:
+        return _refused(workshop, participant, question_id, error)
+    except InvalidChoice:
+        db.session.rollback()
+        abort(400)
+    db.session.commit()
+    notify(question_id, DOT_MESSAGES[change, changed])
+    return _back_to(workshop, question_id)
+
+
+# --- a form that came back without a valid CSRF token -----------------------------------------
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(_error: CSRFError):
+    """Friendlier than the app's page: the same form again, with what was typed in it."""
+    db.session.rollback()
+    if request.endpoint == "workshop_participants.join":
+        return _render_join(JoinForm(), refusal=FORM_EXPIRED), 400
+    code = (request.view_args or {}).get("code")
+    workshop = find_workshop_by_code(code) if code else None
+    participant = current_participant(workshop) if workshop else None
+    if participant is None:
+        return render_error(400, "Het formulier is verlopen", FORM_EXPIRED)
+    kept = None
+    if request.endpoint == "workshop_participants.contribute":
+        kept = _kept(ContributionForm()) | {"errors": []}
+    question_id = request.form.get("question_id", "")
+    if request.endpoint == "workshop_participants.dot":
+        contribution_id = DotForm().parsed
+        contribution = db.session.get(Contribution, contribution_id[0]) if contribution_id else None
+        if contribution is not None and contribution.workshop_id == workshop.id:
+            question_id = contribution.question_id
+    text = FORM_EXPIRED + (" Uw tekst staat nog in het vak." if kept and kept["text"] else "")
+    return _render_phone(workshop, participant, Notice(question_id, text, "warning"), kept, 400)

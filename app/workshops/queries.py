@@ -17,7 +17,14 @@ from ..conversations.queries import check_permission
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.schema import AssessmentStep, Question
-from .models import Contribution, ContributionKind, Dot, RoomAssessment, Workshop, WorkshopParticipant
+from .models import (
+    Contribution,
+    ContributionKind,
+    Dot,
+    RoomAssessment,
+    Workshop,
+    WorkshopParticipant,
+)
 from .operations import CONNECTED_WITHIN, Spread, room_spread
 
 
@@ -115,7 +122,8 @@ def contributions(
         if view.merged_into_id is None or view.merged_into_id not in views:
             ranked[view.question_id].append(view)
     for question_list in ranked.values():
-        question_list.sort(key=lambda v: (-v.dots, v.created_dt, v.id))
+        # Ids follow the order of writing (and never mix aware and naive datetimes).
+        question_list.sort(key=lambda v: (-v.dots, v.id))
     return ranked
 
 

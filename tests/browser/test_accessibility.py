@@ -38,6 +38,11 @@ PAGES = [
     ("actions-overview", "/acties?status=open-alle", 200),
     ("actions-board", "/acties/bord", 200),
     ("calendar-feeds", "/acties/agenda-abonnementen", 200),
+    ("open-workshop", DEMO + "/workshop/nieuw", 200),
+    ("workshop-results", "/workshops/1/resultaten", 200),
+    ("workshop-control", "/workshops/1", 200),
+    ("workshop-projector", "/workshops/1/projectie", 200),
+    ("join-workshop", "/w", 200),
     ("about", "/over", 200),
     ("not-found", "/bestaat-niet", 404),
 ]

@@ -1,0 +1,149 @@
+"""Issue 10's "done when", in a real browser: a facilitator opens a workshop, three people join
+on their phones with the code, the projector shows the spread and the ranked contributions
+live, the top contribution becomes an action point, and the action-list PDF shows the room's
+spread beside the question. axe-core judges the phone page, the control page and the
+projector view along the way."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+from .test_accessibility import _assert_no_violations
+
+pytestmark = pytest.mark.browser
+
+QUESTION = "verkennen-bestuurlijk-overleg"
+TOP = "Eén loket voor school en zorg"
+SECOND = "Vaste contactpersoon per student"
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture
+def facilitator(chromium_browser, live_server):
+    context = chromium_browser.new_context(
+        locale="nl-NL", viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    context.add_cookies([live_server.session_cookie()])
+    context.set_default_timeout(10_000)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def phones(chromium_browser):
+    contexts = [
+        chromium_browser.new_context(locale="nl-NL", viewport=PHONE, is_mobile=True, has_touch=True)
+        for _ in range(3)
+    ]
+    for context in contexts:
+        context.set_default_timeout(10_000)
+    try:
+        yield [context.new_page() for context in contexts]
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def _join(phone: Page, url: str, code: str) -> None:
+    phone.goto(url)
+    phone.get_by_label("Code").fill(f"{code[:3].lower()} {code[3:]}")
+    phone.get_by_role("button", name="Meedoen").click()
+    expect(phone).to_have_url(re.compile(rf"/w/{code}"))
+
+
+def _contribute(phone: Page, text: str) -> None:
+    phone.locator("textarea[name=text]").first.fill(text)
+    phone.get_by_role("button", name="Versturen").first.click()
+    expect(phone.get_by_text(text).first).to_be_visible()
+
+
+def _dot(phone: Page, text: str) -> None:
+    item = phone.locator("li", has_text=text).first
+    item.get_by_role("button", name=re.compile("Stip erbij")).click()
+    expect(
+        phone.locator("li", has_text=text).first.get_by_role("button", name=re.compile("Stip eraf"))
+    ).to_be_visible()
+
+
+def test_a_room_joins_votes_and_its_top_idea_becomes_an_action_point(
+    facilitator, phones, live_server, seed_conversation
+):
+    axe = Axe()
+    conversation_id = seed_conversation("Browsertest: workshop", [QUESTION, "verkennen-regie"])
+    control = facilitator.new_page()
+    control.goto(live_server(f"/gesprekken/{conversation_id}"))
+    control.get_by_role("link", name="Workshop openen").click()
+    control.get_by_role("button", name="Workshop openen").click()
+    expect(control.get_by_role("heading", level=1)).to_contain_text("Workshop")
+    code = control.locator(".join-code").inner_text().strip()
+    assert re.fullmatch(r"[A-Z0-9]{6}", code)
+    assert control.locator(".join-panel__qr svg").count() == 1
+
+    projector = facilitator.new_page()
+    projector.set_viewport_size({"width": 1920, "height": 1080})
+    projector.goto(live_server(control.url.split(live_server.url)[1] + "/projectie"))
+    expect(projector.get_by_text(code).first).to_be_visible()
+    projector.evaluate("window.handvatNoReload = true")
+
+    for phone in phones:
+        _join(phone, live_server("/w"), code)
+    expect(projector.locator(".projector-counts")).to_contain_text("3")
+
+    control.get_by_role("button", name="Vraag openen").click()
+    # The phones follow by themselves (JavaScript polls); no reload.
+    for phone in phones:
+        expect(phone.locator(f"#vraag-{QUESTION}")).to_be_visible()
+    _assert_no_violations(axe, phones[0])
+
+    for phone, step in zip(
+        phones, ["Eerste stappen gezet", "Eerste stappen gezet", "Goed geregeld"], strict=True
+    ):
+        phone.get_by_label(step).first.check()
+        phone.get_by_role("button", name=re.compile("Keuze opslaan")).first.click()
+        expect(phone.get_by_role("button", name=re.compile("Keuze wijzigen")).first).to_be_visible()
+    _contribute(phones[0], TOP)
+    _contribute(phones[1], SECOND)
+    for phone in phones:
+        phone.reload()
+        expect(phone.get_by_text(SECOND).first).to_be_visible()
+    for phone in phones:
+        _dot(phone, TOP)
+    _dot(phones[2], SECOND)
+    _assert_no_violations(axe, phones[1])
+
+    control.get_by_role("button", name="Resultaten op het scherm tonen").click()
+    expect(projector.locator(".projector-contributions li").first).to_contain_text(TOP)
+    expect(projector.locator(".projector-contributions li").first).to_contain_text("3 stippen")
+    spread = projector.locator(".projector-results__spread")
+    expect(spread).to_contain_text("Eerste stappen gezet")
+    expect(spread).to_contain_text("2")
+    assert projector.evaluate("window.handvatNoReload") is True, "the projector reloaded"
+    _assert_no_violations(axe, projector)
+
+    control.get_by_role("button", name="Vraag sluiten").click()
+    expect(projector.locator(".projector-kicker")).to_contain_text("gesloten")
+    control.reload()
+    _assert_no_violations(axe, control)
+    top = control.locator(".contribution__text", has_text=TOP)
+    control.locator("li.contribution", has=top).get_by_role(
+        "button", name=re.compile("Maak er een actiepunt van")
+    ).click()
+    expect(control.get_by_text("Actiepunt gemaakt").first).to_be_visible()
+    control.locator("textarea[name=text]").first.fill("De regiegroep pakt het loket op.")
+    control.get_by_role("button", name="Antwoord opslaan").click()
+    expect(control.get_by_text(re.compile("opgeslagen")).first).to_be_visible()
+
+    pdf = control.request.get(live_server(f"/gesprekken/{conversation_id}/actielijst.pdf"))
+    assert pdf.ok
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.body())).pages)
+    text = " ".join(text.split())
+    assert TOP in text
+    assert "3 deelnemers: 2 eerste stappen gezet, 1 goed geregeld" in text
