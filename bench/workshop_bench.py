@@ -7,7 +7,8 @@ simulated participant is a thread that behaves as the phone page with JavaScript
 1. opens the join page (a session with a CSRF token) and joins with the code (the signed
    participant cookie comes back), then opens the phone page;
 2. polls ``/w/<code>/stand`` every 2 seconds with ``If-None-Match`` (304 while nothing changed)
-   and, when the room changed, fetches the live part ``/w/<code>/inhoud`` once;
+   and, when the room changed, fetches the live part ``/w/<code>/inhoud`` once; other people's
+   contributions at most every 15 seconds, as the phone's script does;
 3. places the question on the scale, and half of them change their mind later;
 4. adds one contribution; a third of them send that form twice (a double submit);
 5. spends up to three dots on contributions it sees; a quarter tap one of them twice.
@@ -35,6 +36,7 @@ from __future__ import annotations
 import argparse
 import html
 import http.client
+import json
 import random
 import re
 import subprocess
@@ -58,6 +60,7 @@ from http_bench import HOST, start_server, stop_server
 
 MAX_P95_MS = 250.0
 POLL_SECONDS = 2.0
+CONTRIBUTIONS_SECONDS = 15.0
 KINDS = ("idee", "obstakel", "voorstel")
 STEPS = ("not_started", "first_steps", "largely_arranged", "well_arranged", "unknown")
 SUBMITS = ("join", "scale", "contribution", "dot")
@@ -128,7 +131,10 @@ class Phone(threading.Thread):
         self.cookies: dict[str, str] = {}
         self.csrf = ""
         self.etag = ""
-        self.joined = False
+        #: The (room, contributions) revisions the phone shows; a newer state still to fetch.
+        self.shown: tuple[int, int] | None = None
+        self.waiting: dict | None = None
+        self.last_fetch = time.time()
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -230,15 +236,31 @@ class Phone(threading.Thread):
                         self.tally.double_submits += 1
 
     def poll(self) -> None:
+        """As ``workshop-phone.js``: fetch the live part at once when the room changed (a
+        question, the results, a hidden contribution), and other people's contributions at
+        most every ``CONTRIBUTIONS_SECONDS``."""
         headers = {"If-None-Match": self.etag} if self.etag else {}
         path = f"/w/{self.workshop.code}/stand"
-        status, _, response = self.request("poll", "GET", path, headers=headers,
-                                           expect=(200, 304))  # fmt: skip
+        status, body, response = self.request("poll", "GET", path, headers=headers,
+                                              expect=(200, 304))  # fmt: skip
         if status == 200:
-            changed = bool(self.etag)
             self.etag = response.headers.get("ETag", "")
-            if changed:
-                self.request("fragment", "GET", f"/w/{self.workshop.code}/inhoud")
+            state = json.loads(body)
+            if self.shown is None:
+                self.shown = (state["revision"], state["contributions"])
+            elif state["revision"] != self.shown[0]:
+                self.fetch_live(state)
+                return
+            elif state["contributions"] != self.shown[1]:
+                self.waiting = state
+        if self.waiting and time.time() - self.last_fetch >= CONTRIBUTIONS_SECONDS:
+            self.fetch_live(self.waiting)
+
+    def fetch_live(self, state: dict) -> None:
+        self.request("fragment", "GET", f"/w/{self.workshop.code}/inhoud")
+        self.shown = (state["revision"], state["contributions"])
+        self.waiting = None
+        self.last_fetch = time.time()
 
     def run(self) -> None:
         span = self.end_at - self.start_at

@@ -388,14 +388,24 @@ def test_the_poll_answers_with_the_room_revision_and_304_while_unchanged(phone, 
     response = phone.get(url)
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-cache"
-    revision = workshop.room_revision
-    assert json.loads(response.data) == {"revision": revision, "open": True}
+    revision, written = workshop.room_revision, workshop.contribution_revision
+    assert json.loads(response.data) == {
+        "revision": revision,
+        "contributions": written,
+        "open": True,
+    }
     etag = response.headers["ETag"]
-    assert etag == f'"r{revision}"'
+    assert etag == f'"r{revision}-c{written}"'
     unchanged = phone.get(url, headers={"If-None-Match": etag})
     assert unchanged.status_code == 304 and unchanged.headers["ETag"] == etag
+    # Someone's contribution changes only the contributions' revision (phones take their time).
+    _room_contribution(workshop, "Iets")
+    db.session.commit()
+    state = json.loads(phone.get(url).data)
+    assert (state["revision"], state["contributions"]) == (revision, written + 1)
+    etag = phone.get(url).headers["ETag"]
     # A vote does not change what phones show; a new question does.
-    _dot(phone, workshop, _room_contribution(workshop, "Iets").id)
+    _dot(phone, workshop, _room_contribution(workshop, "Iets anders").id)
     ops.open_questions(workshop, [OTHER_QUESTION])
     db.session.commit()
     changed = phone.get(url, headers={"If-None-Match": etag})

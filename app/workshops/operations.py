@@ -147,6 +147,7 @@ def open_workshop(
         results_visible=False,
         revision=1,
         room_revision=1,
+        contribution_revision=1,
         opened_by_id=opened_by.id if opened_by else None,
         creation_token=creation_token,
         created_dt=now,
@@ -179,18 +180,20 @@ def _audit(workshop: Workshop, action: AuditAction, changes: list[dict[str, str]
     )
 
 
-def _bump(workshop: Workshop, *, room: bool) -> None:
+def _bump(workshop: Workshop, *, room: bool, contributions: bool = False) -> None:
     """Raise the revisions in one statement, so concurrent changes never lose a count."""
     values = {"revision": Workshop.revision + 1}
     if room:
         values["room_revision"] = Workshop.room_revision + 1
+    if contributions:
+        values["contribution_revision"] = Workshop.contribution_revision + 1
     db.session.execute(
         update(Workshop)
         .where(Workshop.id == workshop.id)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    db.session.expire(workshop, ["revision", "room_revision"])
+    db.session.expire(workshop, ["revision", "room_revision", "contribution_revision"])
 
 
 def close_workshop(workshop: Workshop) -> None:
@@ -404,7 +407,8 @@ def contribute(
         if earlier is None:
             raise
         return earlier
-    _bump(workshop, room=True)
+    # The facilitator's draft is news for every phone at once; the room's own writing is not.
+    _bump(workshop, room=participant is None, contributions=participant is not None)
     return contribution
 
 

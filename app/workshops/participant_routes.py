@@ -182,6 +182,7 @@ def _timer_until(workshop: Workshop) -> str | None:
 def _live_context(workshop, participant, notice: Notice | None, kept: dict | None) -> dict:
     # The revision is read before the content: a change in between makes the phone ask again.
     revision = workshop.room_revision
+    contribution_revision = workshop.contribution_revision
     view = phone_view(workshop, participant)
     code = workshop.join_code
     return {
@@ -189,6 +190,7 @@ def _live_context(workshop, participant, notice: Notice | None, kept: dict | Non
         "participant": participant,
         "view": view,
         "revision": revision,
+        "contribution_revision": contribution_revision,
         "workshop_open": workshop.is_open(),
         "notice": notice,
         "kept": kept,
@@ -250,6 +252,7 @@ def state(code: str):
             Workshop.id,
             Workshop.join_code,
             Workshop.room_revision,
+            Workshop.contribution_revision,
             Workshop.closed_dt,
             Workshop.expires_dt,
         ).where(Workshop.join_code == normalise_code(code))
@@ -260,11 +263,16 @@ def state(code: str):
     if participant_id is not None:
         operations.note_presence(participant_id)
         db.session.commit()
-    headers = {"ETag": f'"r{row.room_revision}"', "Cache-Control": "no-cache"}
-    if request.if_none_match.contains_weak(f"r{row.room_revision}"):
+    tag = f"r{row.room_revision}-c{row.contribution_revision}"
+    headers = {"ETag": f'"{tag}"', "Cache-Control": "no-cache"}
+    if request.if_none_match.contains_weak(tag):
         return Response(status=304, headers=headers)
     is_open = row.closed_dt is None and aware(row.expires_dt) > utcnow()
-    return jsonify(revision=row.room_revision, open=is_open), 200, headers
+    return (
+        jsonify(revision=row.room_revision, contributions=row.contribution_revision, open=is_open),
+        200,
+        headers,
+    )
 
 
 # --- what a phone sends -----------------------------------------------------------------------

@@ -33,6 +33,7 @@ def upgrade():
     sa.Column('timer_ends_dt', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revision', sa.Integer(), server_default='1', nullable=False),
     sa.Column('room_revision', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('contribution_revision', sa.Integer(), server_default='1', nullable=False),
     sa.Column('opened_by_id', sa.Integer(), nullable=True),
     sa.Column('creation_token', sa.String(length=64), nullable=True),
     sa.Column('created_dt', sa.DateTime(timezone=True), nullable=False),

@@ -18,6 +18,11 @@
   if (!root || !window.fetch || !window.DOMParser || !window.URLSearchParams) { return; }
 
   var POLL_MS = 2000;
+  // Other people's contributions are fetched at most this often: a room of 300 writing at once
+  // must not make every phone fetch its page every 2 seconds.
+  var CONTRIBUTIONS_MS = 15000;
+  var lastFetch = Date.now();
+  var contributionsWaiting = false;
   var MAX_DELAY_MS = 30000;
   var stateUrl = root.getAttribute("data-state-url");
   var liveUrl = root.getAttribute("data-live-url");
@@ -275,6 +280,8 @@
 
   function refresh(force) {
     if (!force && isBusy()) { showNews(); return; }
+    lastFetch = Date.now();
+    contributionsWaiting = false;
     var started = generation;
     fetch(liveUrl, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
       .then(function (response) {
@@ -316,9 +323,13 @@
       .then(function (state) {
         delay = POLL_MS;
         var current = live();
+        if (current && state && String(state.contributions) !== current.getAttribute("data-contributions")) {
+          contributionsWaiting = true;
+        }
         if (current && (
           (state && String(state.revision) !== current.getAttribute("data-revision")) ||
           (state && !state.open && current.getAttribute("data-open") === "ja") ||
+          (contributionsWaiting && Date.now() - lastFetch >= CONTRIBUTIONS_MS) ||
           (news && news.firstChild && !isBusy()))) {
           refresh(false);
         }
@@ -389,7 +400,7 @@
   if (first) {
     addCounters(first);
     // The ETag the poll answers with for this revision: the first poll is already a 304.
-    etag = '"r' + first.getAttribute("data-revision") + '"';
+    etag = '"r' + first.getAttribute("data-revision") + "-c" + first.getAttribute("data-contributions") + '"';
   }
   if (first && first.getAttribute("data-open") === "ja") {
     schedule(POLL_MS);
