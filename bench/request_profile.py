@@ -252,7 +252,8 @@ def profile_database(database: str, args, watches: dict[str, Stopwatch]) -> None
             (f"conversation page, cache hit: GET {CONVERSATION}", get(CONVERSATION)),
             (f"conversation page, rendered: GET {CONVERSATION}", uncached(CONVERSATION)),
             (f"question page: GET {QUESTION_PAGE} (cache off)", uncached(QUESTION_PAGE)),
-            ("home page: GET /", get("/")),
+            ("home page, cache hit: GET /", get("/")),
+            ("home page, rendered: GET / (cache off)", uncached("/")),
             ("sign-in page, no session: GET /inloggen", get("/inloggen", app.test_client())),
         ]
         results: list[Measured] = []

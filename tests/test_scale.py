@@ -127,3 +127,41 @@ def test_administrators_user_list_is_paged(app, anonymous_client):
     last = anonymous_client.get("/beheer/gebruikers?page=3").get_data(as_text=True)
     assert "Gebruiker 119" in last and "Gebruiker 098" not in last
     assert max(size for _, size in first_statements) <= 5
+
+
+def test_the_cached_home_page_follows_every_change(client, make_conversation, make_region, tester):
+    """The home page is kept per version of what it lists: a new, renamed, answered or deleted
+    conversation, a new region or role shows at once."""
+    from app.accounts.operations import remove_membership
+    from app.accounts.roles import Role
+    from app.conversations.operations import (
+        ConversationDetails,
+        delete_conversation,
+        save_answer,
+        update_details,
+    )
+
+    first = make_conversation("Eerste overleg")
+    assert "Eerste overleg" in client.get("/").get_data(as_text=True)
+    make_conversation("Tweede overleg", region=first.region)
+    assert "Tweede overleg" in client.get("/").get_data(as_text=True)
+    update_details(
+        first,
+        ConversationDetails("Hernoemd overleg", first.region, first.held_on, "verkennen"),
+    )
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Hernoemd overleg" in page and "Eerste overleg" not in page
+    save_answer(first, "verkennen-regie", "Er is regie.", "first_steps", 0)
+    db.session.commit()
+    assert client.get("/").status_code == 200
+    delete_conversation(first)
+    db.session.commit()
+    assert "Hernoemd overleg" not in client.get("/").get_data(as_text=True)
+    other = make_region("Achterhoek", ("Winterswijk",), role=Role.MEMBER)
+    make_conversation("Overleg in de Achterhoek", region=other)
+    assert "Overleg in de Achterhoek" in client.get("/").get_data(as_text=True)
+    membership = next(m for m in tester.memberships if m.region_id == other.id)
+    remove_membership(membership)
+    db.session.commit()
+    assert "Overleg in de Achterhoek" not in client.get("/").get_data(as_text=True)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from ..core.models import utcnow
 from ..extensions import db
@@ -92,9 +92,29 @@ class Access:
 
 ANONYMOUS = Access()
 
-#: The session, its user and their roles in one query: one row per role (one without).
+
+class SessionRow(NamedTuple):
+    """What a request keeps of its session row (``g.user_session``)."""
+
+    id: int
+    created_dt: datetime
+    last_seen_dt: datetime
+
+
+#: The session, its user and their roles in one query: one row per role (one without). Only
+#: the session's columns the loader needs, as plain values: loading it as a second ORM object
+#: cost more than its query. ``g.user_session`` is a ``SessionRow``.
 _SESSION_WITH_USER_AND_ROLES = (
-    select(UserSession, User, Membership.region_id, Region.name, Region.slug, Membership.role)
+    select(
+        UserSession.id,
+        UserSession.created_dt,
+        UserSession.last_seen_dt,
+        User,
+        Membership.region_id,
+        Region.name,
+        Region.slug,
+        Membership.role,
+    )
     .join(User, User.id == UserSession.user_id)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Region, Region.id == Membership.region_id)
@@ -108,17 +128,20 @@ _ROLES = (
 
 
 def current_access() -> Access:
-    if "access" not in g:
+    namespace = g._get_current_object()  # asked several times per request: one lookup of ``g``
+    access = namespace.get("access")
+    if access is None:
         user = current_user._get_current_object() if current_user.is_authenticated else None
         if user is None:
-            g.access = ANONYMOUS
+            access = ANONYMOUS
         else:
-            roles = g.pop("roles_at_sign_in", None)
+            roles = namespace.pop("roles_at_sign_in", None)
             if roles is None:
                 rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
                 roles = {row[0]: RegionRole(*row) for row in rows}
-            g.access = Access(user, roles)
-    return g.access
+            access = Access(user, roles)
+        namespace.access = access
+    return access
 
 
 def forget_current_access() -> None:
@@ -139,7 +162,8 @@ def load_user(session_key: str) -> User | None:
     ).all()
     if not rows:
         return None
-    user_session, user = rows[0][:2]
+    first = rows[0]
+    user_session, user = SessionRow(*first[:3]), first[3]
     now = utcnow()
     config = current_app.config
     idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
@@ -148,7 +172,7 @@ def load_user(session_key: str) -> User | None:
         now - _aware(user_session.last_seen_dt) > idle_limit
         or now - _aware(user_session.created_dt) > lifetime
     ):
-        db.session.delete(user_session)
+        db.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
         db.session.commit()
         g.session_expired = True
         return None
@@ -158,7 +182,7 @@ def load_user(session_key: str) -> User | None:
         )
         db.session.commit()
     g.user_session = user_session
-    g.roles_at_sign_in = {row[2]: RegionRole(*row[2:]) for row in rows if row[2] is not None}
+    g.roles_at_sign_in = {row[4]: RegionRole(*row[4:]) for row in rows if row[4] is not None}
     user.session_key = session_key
     return user
 
@@ -218,8 +242,9 @@ def forget_previous_request() -> None:
     pushed (a test holding one, a script calling the app): without this, the next request
     would be answered for the previous request's user and session.
     """
+    namespace = g._get_current_object()
     for name in _PER_REQUEST:
-        g.pop(name, None)
+        namespace.pop(name, None)
 
 
 def require_sign_in():

@@ -274,7 +274,25 @@ _USER_REGIONS = select(Membership.__table__.c.region_id).where(
 @cache
 def _newest_per_region(dialect: str, per_region: int):
     """The newest ``per_region`` conversations of each of the user's regions, with their
-    counts; built once per database dialect.
+    counts; built once per database dialect."""
+    listed = _newest_listed(dialect, per_region)
+    return _with_counts(listed).order_by(
+        listed.c.region_id, listed.c.held_on.desc(), listed.c.id.desc()
+    )
+
+
+@cache
+def _newest_versions(dialect: str, per_region: int):
+    """Only the region, id and revision of the same conversations: what the home page's cache
+    key needs, read along the index without counting anything."""
+    listed = _newest_listed(dialect, per_region)
+    return select(listed.c.region_id, listed.c.id, listed.c.revision).order_by(
+        listed.c.region_id, listed.c.held_on.desc(), listed.c.id.desc()
+    )
+
+
+def _newest_listed(dialect: str, per_region: int):
+    """The newest ``per_region`` conversations of each of the user's regions, as a subquery.
 
     Per region, ``ORDER BY date, id DESC LIMIT`` on the index on (region, date, id) reads just
     those rows, so the cost does not grow with the number of conversations (a window function
@@ -308,29 +326,53 @@ def _newest_per_region(dialect: str, per_region: int):
             .select_from(region)
             .join(Conversation.__table__, _conversation.id.in_(top_ids))
         )
-    listed = listed.where(region.c.id.in_(_USER_REGIONS)).subquery()
-    return _with_counts(listed).order_by(
-        listed.c.region_id, listed.c.held_on.desc(), listed.c.id.desc()
-    )
+    return listed.where(region.c.id.in_(_USER_REGIONS)).subquery()
 
 
 _TOTALS_BY_REGION = (
     select(_conversation.region_id, func.count())
     .where(_conversation.region_id.in_(_USER_REGIONS))
     .group_by(_conversation.region_id)
+    .order_by(_conversation.region_id)
 )
+
+
+def region_totals() -> tuple[tuple[int, int], ...]:
+    """(region id, number of conversations) for every region of the user that has any. One
+    statement, answered from the index on the region."""
+    user = current_access().user
+    if user is None:
+        return ()
+    return tuple(tuple(row) for row in _rows(_TOTALS_BY_REGION, user_id=user.id))
+
+
+def newest_versions(per_region: int = LATEST_PER_REGION) -> tuple[tuple[int, int, int], ...]:
+    """(region id, id, revision) of the conversations the home page lists, in its order. With
+    ``region_totals`` this is everything the page shows changing: a conversation that becomes
+    one of the newest, leaves or changes (its answers, chosen questions and action points
+    included: each change raises its revision) changes this. One statement, however many
+    conversations there are."""
+    user = current_access().user
+    if user is None:
+        return ()
+    dialect = db.session.connection().dialect.name
+    statement = _newest_versions(dialect, per_region)
+    return tuple(tuple(row) for row in _rows(statement, user_id=user.id))
 
 
 def latest_conversations_by_region(
     per_region: int = LATEST_PER_REGION,
+    totals: tuple[tuple[int, int], ...] | None = None,
 ) -> dict[int, RegionConversations]:
     """region id -> its newest conversations, for every region the user sees. Two
-    statements, however many conversations and regions there are: how many each region has,
-    and the newest of each with their counts."""
+    statements, however many conversations and regions there are: how many each region has
+    (``region_totals``, unless given), and the newest of each with their counts."""
     user = current_access().user
     if user is None:
         return {}
-    totals = dict(_rows(_TOTALS_BY_REGION, user_id=user.id).all())
+    if totals is None:
+        totals = region_totals()
+    totals = dict(totals)
     dialect = db.session.connection().dialect.name
     newest = _rows(_newest_per_region(dialect, per_region), user_id=user.id)
     result: dict[int, list[ConversationSummary]] = {}

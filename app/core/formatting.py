@@ -62,6 +62,9 @@ def local_now() -> datetime:
 
 
 def register_filters(app: Flask) -> None:
+    from .page_cache import path_for
+
+    app.jinja_env.globals["path_for"] = path_for
     app.jinja_env.filters.update(
         date_short=date_short,
         date_long=date_long,

@@ -13,9 +13,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from threading import Lock
 
-from flask import current_app, session
+from flask import current_app, has_request_context, request, session, url_for
 
 MAX_PAGES = 256
+#: Per app: built link paths, at most this many (then they are built again from scratch).
+MAX_PATHS = 4096
 
 _pages: OrderedDict[Hashable, str] = OrderedDict()
 _lock = Lock()
@@ -41,3 +43,21 @@ def cached_page(key: Hashable, render: Callable[[], str]) -> str:
 def forget_cached_pages() -> None:
     with _lock:
         _pages.clear()
+
+
+def path_for(endpoint: str, **values) -> str:
+    """``url_for(endpoint, **values)`` for templates, built once per app, script root and
+    values: a path depends on nothing else (no ``_external``, no URL defaults in this app), and
+    a page builds a dozen links that are the same on every request. Absolute endpoint names only.
+    """
+    if not has_request_context():  # a page rendered outside a request: as ``url_for`` does
+        return url_for(endpoint, **values)
+    paths = current_app.extensions.setdefault("handvat_paths", {})
+    key = (request.script_root, endpoint, *sorted(values.items()))
+    path = paths.get(key)
+    if path is None:
+        path = url_for(endpoint, **values)
+        if len(paths) >= MAX_PATHS:
+            paths.clear()
+        paths[key] = path
+    return path

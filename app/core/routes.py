@@ -2,22 +2,46 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template
+from flask import Blueprint, Response, abort, current_app, render_template, session
 
-from ..accounts.access import public
-from ..conversations.queries import latest_conversations_by_region
+from ..accounts.access import current_access, public
+from ..conversations.queries import (
+    latest_conversations_by_region,
+    newest_versions,
+    region_totals,
+)
 from ..questionnaires.registry import current_questionnaire
 from .formatting import local_now
+from .page_cache import cached_page
 
 bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
 def home():
-    return render_template(
-        "home.html",
-        by_region=latest_conversations_by_region(),
-        questionnaire=current_questionnaire().questionnaire,
+    # Two statements count the conversations of the user's regions and read the id and
+    # revision of those the page lists; it is rendered only when these, the user (roles,
+    # region names and slugs) or the session (the sign-out form's CSRF token) changed, as the
+    # conversation page is.
+    totals = region_totals()
+    versions = newest_versions()
+    questionnaire = current_questionnaire().questionnaire
+    access = current_access()
+    return cached_page(
+        (
+            "home",
+            totals,
+            versions,
+            access.fingerprint,
+            tuple(region.slug for region in access.regions),
+            session.get("csrf_token"),
+            questionnaire.title,
+        ),
+        lambda: render_template(
+            "home.html",
+            by_region=latest_conversations_by_region(totals=totals),
+            questionnaire=questionnaire,
+        ),
     )
 
 
