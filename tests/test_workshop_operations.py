@@ -278,3 +278,25 @@ def test_the_regions_export_holds_the_workshop_without_tokens(workshop, make_reg
     assert anna.token_hash not in repr(tables)
     other = region_tables(make_region("Achterhoek", ("Winterswijk",)))
     assert all(not list(t.rows()) for t in other if t.name.startswith("workshop"))
+
+
+def test_a_phone_lists_a_stable_share_of_a_long_list_with_its_own_first(workshop):
+    people = [_join(workshop) for _ in range(40)]
+    items = [
+        ops.contribute(workshop, person, QUESTION, ContributionKind.IDEA, f"Idee {n}")
+        for n, person in enumerate(people)
+    ]
+    draft = ops.contribute(workshop, None, QUESTION, ContributionKind.DRAFT_ACTION, "Voorstel")
+    anna, bob = people[0], people[1]
+    ops.add_dot(workshop, anna, items[39].id, had=0)
+    db.session.commit()
+    shown = queries.phone_view(workshop, anna).questions[0]
+    ids = [c.id for c in shown.contributions]
+    assert (len(ids), shown.total, shown.is_selection) == (queries.PHONE_LIST_SIZE, 41, True)
+    assert {items[0].id, items[39].id, draft.id} <= set(ids)  # own, dotted, the draft
+    assert ids == sorted(ids)
+    assert ids == [c.id for c in queries.phone_view(workshop, anna).questions[0].contributions]
+    others = [c.id for c in queries.phone_view(workshop, bob).questions[0].contributions]
+    assert others != ids
+    everything = queries.phone_view(workshop, anna, show_all=True).questions[0]
+    assert len(everything.contributions) == 41 and not everything.is_selection

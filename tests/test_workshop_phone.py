@@ -568,3 +568,16 @@ def test_joining_and_posting_are_rate_limited(limited_app):
         path="/w",
     )
     assert "Te veel pogingen" not in _contribute(other, workshop).get_data(as_text=True)
+
+
+def test_a_long_list_shows_a_selection_and_everything_on_request(phone, workshop):
+    for n in range(35):
+        _room_contribution(workshop, f"Bijdrage nummer {n:02d}")
+    page = phone.get(f"/w/{workshop.join_code}").get_data(as_text=True)
+    assert "30 van 35" in page and "Toon alle 35 bijdragen" in page
+    assert sum(f"Bijdrage nummer {n:02d}" in page for n in range(35)) == 30
+    everything = phone.get(f"/w/{workshop.join_code}?alle=1").get_data(as_text=True)
+    assert all(f"Bijdrage nummer {n:02d}" in everything for n in range(35))
+    assert f'data-live-url="/w/{workshop.join_code}/inhoud?alle=1"' in everything
+    fragment = phone.get(f"/w/{workshop.join_code}/inhoud?alle=1").get_data(as_text=True)
+    assert "Toon minder bijdragen" in fragment

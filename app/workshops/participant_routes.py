@@ -51,7 +51,7 @@ from .participation import (
     remember_participant,
     take_notice,
 )
-from .queries import phone_view
+from .queries import PHONE_LIST_SIZE, phone_view
 
 bp = Blueprint("workshop_participants", __name__, url_prefix="/w")
 
@@ -183,8 +183,10 @@ def _live_context(workshop, participant, notice: Notice | None, kept: dict | Non
     # The revision is read before the content: a change in between makes the phone ask again.
     revision = workshop.room_revision
     contribution_revision = workshop.contribution_revision
-    view = phone_view(workshop, participant)
+    show_all = request.args.get("alle") == "1"
+    view = phone_view(workshop, participant, show_all=show_all)
     code = workshop.join_code
+    every = {"alle": "1"} if show_all else {}
     return {
         "workshop": workshop,
         "participant": participant,
@@ -198,13 +200,17 @@ def _live_context(workshop, participant, notice: Notice | None, kept: dict | Non
         "new_token": _new_token,
         "timer_until": _timer_until(workshop),
         "text_limit": CONTRIBUTION_MAX_CHARACTERS,
+        "show_all": show_all,
+        "list_size": PHONE_LIST_SIZE,
         "urls": {
-            "phone": url_for(".phone", code=code),
+            "phone": url_for(".phone", code=code, **every),
+            "all": url_for(".phone", code=code, alle="1"),
+            "selection": url_for(".phone", code=code),
             "scale": url_for(".assess", code=code),
             "contribute": url_for(".contribute", code=code),
             "dot": url_for(".dot", code=code),
             "state": url_for(".state", code=code),
-            "live": url_for(".live", code=code),
+            "live": url_for(".live", code=code, **every),
         },
     }
 

@@ -60,6 +60,8 @@ class ContributionView:
     merged_into_id: int | None
     action_id: int | None
     created_dt: datetime
+    #: Who wrote it (None: the facilitator).
+    participant_id: int | None = None
     #: Dots on it and on the duplicates merged into it.
     dots: int = 0
     #: Dots the viewing participant spent on it (phones only).
@@ -88,6 +90,7 @@ def contributions(
         Contribution.merged_into_id,
         Contribution.action_id,
         Contribution.created_dt,
+        Contribution.participant_id,
     ).where(Contribution.workshop_id == workshop.id)
     if question_ids is not None:
         query = query.where(Contribution.question_id.in_(question_ids))
@@ -118,6 +121,7 @@ def contributions(
             merged_into_id=c.merged_into_id,
             action_id=c.action_id,
             created_dt=c.created_dt,
+            participant_id=c.participant_id,
             dots=int(dots.get(c.id, 0)),
             my_dots=int(mine.get(c.id, 0)),
         )
@@ -195,12 +199,50 @@ def _phase_name(questionnaire, question_id: str) -> str:
     return ""
 
 
+#: A phone lists at most this many contributions per question: in a room of 300, a list of 300
+#: is neither readable on a phone nor cheap to send to every phone every few seconds.
+PHONE_LIST_SIZE = 30
+
+
 @dataclass
 class PhoneQuestion:
     state: QuestionState
     my_assessment: str | None
     contributions: list[ContributionView]
     dots_left: int
+    #: How many contributions the question has in all (the phone may show a selection).
+    total: int = 0
+
+    @property
+    def is_selection(self) -> bool:
+        return len(self.contributions) < self.total
+
+
+def phone_selection(
+    ranked: list[ContributionView], participant_id: int, size: int = PHONE_LIST_SIZE
+) -> list[ContributionView]:
+    """What one phone lists when there are more than ``size``: the participant's own, the
+    ones they put a dot on and the facilitator's drafts, then a share of the rest that differs
+    per participant but stays put for them, so every contribution reaches some phones and
+    nothing jumps around. In the order of writing."""
+    if len(ranked) <= size:
+        return sorted(ranked, key=lambda c: c.id)
+
+    def mine(c: ContributionView) -> bool:
+        return (
+            c.participant_id == participant_id
+            or c.participant_id is None
+            or c.my_dots > 0
+            or any(m.my_dots for m in c.merged)
+        )
+
+    chosen = [c for c in ranked if mine(c)]
+    rest = sorted(
+        (c for c in ranked if not mine(c)),
+        key=lambda c: (c.id * 2654435761 + participant_id * 40503) % 4294967296,
+    )
+    chosen += rest[: max(0, size - len(chosen))]
+    return sorted(chosen, key=lambda c: c.id)
 
 
 @dataclass
@@ -210,8 +252,11 @@ class PhoneView:
     questions: list[PhoneQuestion]
 
 
-def phone_view(workshop: Workshop, participant: WorkshopParticipant) -> PhoneView:
-    """The open questions, the current one first, with this participant's own choices."""
+def phone_view(
+    workshop: Workshop, participant: WorkshopParticipant, *, show_all: bool = False
+) -> PhoneView:
+    """The open questions, the current one first, with this participant's own choices; of a
+    long list of contributions a selection (``phone_selection``) unless ``show_all``."""
     states = [s for s in question_states(workshop) if s.is_open]
     states.sort(key=lambda s: not s.is_current)
     ids = [s.question.id for s in states]
@@ -237,7 +282,12 @@ def phone_view(workshop: Workshop, participant: WorkshopParticipant) -> PhoneVie
             PhoneQuestion(
                 state=s,
                 my_assessment=mine.get(s.question.id),
-                contributions=ranked.get(s.question.id, []),
+                contributions=(
+                    sorted(ranked.get(s.question.id, []), key=lambda c: c.id)
+                    if show_all
+                    else phone_selection(ranked.get(s.question.id, []), participant.id)
+                ),
+                total=len(ranked.get(s.question.id, [])),
                 dots_left=max(0, workshop.dots_per_participant - spent.get(s.question.id, 0)),
             )
             for s in states
