@@ -581,3 +581,19 @@ def test_a_long_list_shows_a_selection_and_everything_on_request(phone, workshop
     assert f'data-live-url="/w/{workshop.join_code}/inhoud?alle=1"' in everything
     fragment = phone.get(f"/w/{workshop.join_code}/inhoud?alle=1").get_data(as_text=True)
     assert "Toon minder bijdragen" in fragment
+
+
+def test_the_phones_script_gets_the_live_part_back_instead_of_a_redirect(phone, workshop):
+    idea = _room_contribution(workshop, "Eén loket")
+    response = phone.post(
+        f"/w/{workshop.join_code}/stippen",
+        data={"contribution_id": str(idea.id), "had": "0", "change": "erbij"},
+        headers={"X-Handvat-Live": "1"},
+    )
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.lstrip().startswith("<div") and 'id="live"' in page
+    assert "<html" not in page
+    assert f'id="stip-{idea.id}-eraf"' in page  # the dot is there, and can be taken back
+    # Without the header, as without JavaScript: the redirect to the page.
+    assert _dot(phone, workshop, idea.id, had=1, change="eraf").status_code == 303

@@ -291,7 +291,15 @@ def _not_joined(workshop: Workshop):
     return _join_here(workshop, workshop.join_code, NOT_JOINED, kept)
 
 
-def _back_to(workshop: Workshop, question_id: str):
+#: Sent by the phone's script with a form: it wants the new live part in the answer, not a
+#: redirect to the page (one request instead of two).
+LIVE_HEADER = "X-Handvat-Live"
+
+
+def _back_to(workshop: Workshop, participant, question_id: str):
+    if request.headers.get(LIVE_HEADER) == "1":
+        context = _live_context(workshop, participant, take_notice(), None)
+        return render_template("workshops/_phone_live.html", **context)
     anchor = f"vraag-{question_id}" if question_id else None
     return redirect(url_for(".phone", code=workshop.join_code, _anchor=anchor), 303)
 
@@ -331,7 +339,7 @@ def assess(code: str):
     step = workshop.conversation.questionnaire.assessment_by_id[form.assessment_id.data]
     db.session.commit()
     notify(question_id, f"Uw keuze is opgeslagen: {step.label}.")
-    return _back_to(workshop, question_id)
+    return _back_to(workshop, participant, question_id)
 
 
 def _kept(form: ContributionForm) -> dict:
@@ -376,7 +384,7 @@ def contribute(code: str):
         abort(400)
     db.session.commit()
     notify(question_id, "Dank u. Uw bijdrage is verstuurd: u vindt hem onderaan de lijst.")
-    return _back_to(workshop, question_id)
+    return _back_to(workshop, participant, question_id)
 
 
 @bp.post(f"/{CODE}/stippen")
@@ -410,7 +418,7 @@ def dot(code: str):
         abort(400)
     db.session.commit()
     notify(question_id, DOT_MESSAGES[change, changed])
-    return _back_to(workshop, question_id)
+    return _back_to(workshop, participant, question_id)
 
 
 # --- a form that came back without a valid CSRF token -----------------------------------------

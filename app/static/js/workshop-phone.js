@@ -372,7 +372,7 @@
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "Accept": "text/html" }
+      headers: { "Accept": "text/html", "X-Handvat-Live": "1" }
     })
       .then(function (response) {
         return response.text().then(function (html) { return { status: response.status, html: html }; });
