@@ -613,7 +613,7 @@ def _permissions(role: Role) -> frozenset[Permission]:
 
 
 OK_GET_REFUSED = {401, 403, 404, 405, 500}
-OK_POST = {200, 302, 400, 409, 422}
+OK_POST = {200, 302, 303, 400, 409, 422}
 
 
 def is_real_answer(method: str, status: int) -> bool:
@@ -853,6 +853,11 @@ def page_paths(world: World) -> list[str]:
         f"/regio/{world.slug[OWN]}/indicatoren/importeren",
         f"/regio/{world.slug[OWN]}/gemeenten",
         "/account",
+        f"/workshops/{world.workshop[OWN]}",
+        f"/workshops/{world.workshop[OWN]}/projectie",
+        f"/workshops/{world.workshop[OWN]}/resultaten",
+        f"/workshops/{world.workshop[OWN]}/invoer.csv",
+        f"/w/{world.workshop_code[OWN]}",
     ]
 
 
