@@ -29,6 +29,7 @@ from ..audit.models import AuditAction
 from ..audit.operations import change, record
 from ..conversations.models import Conversation
 from ..conversations.operations import InvalidChoice, save_answer, save_room_spread
+from ..core.formatting import local_now
 from ..core.models import utcnow
 from ..extensions import db
 from .models import (
@@ -713,7 +714,8 @@ def write_answer(
     _question(workshop, question_id)
     save_answer(workshop.conversation, question_id, text, assessment_id, based_on_revision)
     spread = room_spread(workshop, question_id)
-    save_room_spread(workshop.conversation, question_id, spread.as_stored(workshop, utcnow()))
+    # The day as the room knows it (Amsterdam), not UTC: a workshop runs into the evening.
+    save_room_spread(workshop.conversation, question_id, spread.as_stored(workshop, local_now()))
     _bump(workshop, room=False)
 
 

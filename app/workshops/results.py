@@ -206,7 +206,7 @@ def _result_contribution(view: ContributionView, numbers: dict[int, int]) -> Res
         dots=view.dots,
         merged=[
             MergedContribution(m.kind.label, m.text, m.dots)
-            for m in sorted(view.merged, key=lambda m: (m.created_dt, m.id))
+            for m in sorted(view.merged, key=lambda m: m.id)
         ],
         action_number=numbers.get(view.action_id) if view.action_id else None,
     )
