@@ -414,7 +414,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--participants", type=int, default=300)
-    parser.add_argument("--seconds", type=int, default=60, help="length of the workshop (60)")
+    parser.add_argument("--seconds", type=int, default=120, help="length of the question (120)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2)")
     args = parser.parse_args()
     print("Handvat workshop load test")
