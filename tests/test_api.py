@@ -23,6 +23,7 @@ from app.accounts.roles import Role
 from app.actions.models import ActionPoint, ActionStatus, ActionUpdate
 from app.api.models import ApiToken, TokenScope
 from app.api.operations import create_token
+from app.core.formatting import local_now
 from app.core.models import utcnow
 from app.extensions import db
 from app.indicators.models import Observation
@@ -313,10 +314,10 @@ def test_every_action_filter(api, api_world, tester):
     assert _ids(api, "status=open&status=afgerond") == [first, third]
     assert _ids(api, "owner=me") == [second]
     assert _ids(api, f"owner={tester.id}") == [second]
-    assert _ids(api, f"dueBefore={date.today().isoformat()}") == [first]
+    assert _ids(api, f"dueBefore={local_now().date().isoformat()}") == [first]
     assert _ids(api, "dueAfter=2030-06-01") == [second]
     assert _ids(api, "dueAfter=2030-06-02") == []
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (local_now().date() + timedelta(days=1)).isoformat()
     assert _ids(api, f"updatedSince={tomorrow}") == []
     assert _ids(api, "updatedSince=2020-01-01T00:00:00Z") == [first, second, third]
     db.session.execute(

@@ -382,7 +382,7 @@ def _projector_context(workshop: Workshop) -> dict:
     contributions = room.contributions
     if not workshop.results_visible:
         # Dots are results too: until they are shown, the oldest contribution comes first.
-        contributions = sorted(contributions, key=lambda c: (c.created_dt, c.id))
+        contributions = sorted(contributions, key=lambda c: c.id)
     return {
         "workshop": workshop,
         "room": room,
