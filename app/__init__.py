@@ -6,7 +6,13 @@ import os
 
 from flask import Flask
 
-from .config import PROJECT_ROOT, DefaultConfig, database_url, load_secret_key
+from .config import (
+    PROJECT_ROOT,
+    DefaultConfig,
+    database_url,
+    load_secret_key,
+    require_shared_rate_limits,
+)
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -42,6 +48,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         )
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    require_shared_rate_limits(app.config)
     if app.config["REQUIRE_TWO_FACTOR"] is None:
         app.config["REQUIRE_TWO_FACTOR"] = not app.config["IS_EMBEDDED_DB"]
 
@@ -51,12 +58,14 @@ def register_extensions(app: Flask) -> None:
     from .accounts.limits import init_rate_limits
     from .conversations.revisions import track_conversation_revisions
     from .core.database import init_database
+    from .core.logs import init_logging
     from .core.security import init_security
     from .core.uploads import init_upload_limits
     from .extensions import csrf, db, migrate
     from .indicators.content import init_indicator_content
     from .questionnaires.registry import init_questionnaires
 
+    init_logging(app)  # first: its after-request function then runs last, on the final answer
     db.init_app(app)
     init_database(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -88,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from .conversations.routes import bp as conversations_bp
     from .core.routes import bp as core_bp
     from .exports.routes import bp as exports_bp
+    from .health.routes import bp as health_bp
     from .indicators.action_routes import bp as action_indicators_bp
     from .indicators.routes import bp as indicators_bp
     from .privacy.routes import bp as privacy_bp
@@ -100,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     from .workshops.routes import bp as workshops_bp
 
     app.register_blueprint(core_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(conversations_bp)
     app.register_blueprint(actions_bp)
     app.register_blueprint(exports_bp)
@@ -137,6 +148,7 @@ def register_errorhandlers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from .accounts.commands import users_cli
     from .api.commands import tokens_cli
+    from .backups.commands import backup_command, restore_command
     from .demo.commands import demo_command
     from .indicators.commands import indicators_cli
     from .regions.commands import region_cli
@@ -148,6 +160,8 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(indicators_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(tokens_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 def prepare_embedded_database(app: Flask) -> None:

@@ -86,9 +86,21 @@ class DefaultConfig:
     MAIL_PASSWORD = None
     MAIL_SENDER = "Handvat <handvat@localhost>"
     #: Where rate-limit counters live (Flask-Limiter): ``memory://`` counts per process, fine
-    #: for one process; with several workers or servers use ``redis://host:6379``.
-    RATELIMIT_STORAGE_URI = "memory://"
+    #: for one process; with several workers or servers use ``redis://host:6379``. None:
+    #: ``memory://`` for the embedded default; production must choose (see
+    #: :func:`require_shared_rate_limits`).
+    RATELIMIT_STORAGE_URI = None
     RATELIMIT_ENABLED = True
+    #: Should Redis be unreachable, each process counts for itself until it is back, instead
+    #: of every request failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    #: Handvat's own log lines (``app/core/logs.py``) at this level and above: DEBUG, INFO,
+    #: WARNING or ERROR. INFO: one line per request; health checks and static files only at DEBUG.
+    LOG_LEVEL = "INFO"
+    #: "json": one JSON object per line on stderr, for a log collector; "text": the same on
+    #: one readable line, for a developer's terminal.
+    LOG_FORMAT = "json"
     #: ``/.well-known/security.txt`` (RFC 9116): where to report a vulnerability, e.g.
     #: ``mailto:security@gemeente.nl``, and until when that holds (ISO date). No contact: 404.
     SECURITY_CONTACT = None
@@ -114,6 +126,26 @@ def is_production() -> bool:
 
 class MissingSecretKey(RuntimeError):
     pass
+
+
+class MissingRateLimitStorage(RuntimeError):
+    pass
+
+
+def require_shared_rate_limits(config) -> None:
+    """Production runs several workers, usually on several servers: counters kept in each
+    process would let every one of them allow the full number of sign-in attempts. So there
+    the storage must be named; ``memory://`` named on purpose is accepted (one process)."""
+    if config.get("RATELIMIT_STORAGE_URI"):
+        return
+    if is_production() and not config.get("TESTING"):
+        raise MissingRateLimitStorage(
+            "HANDVAT_RATELIMIT_STORAGE_URI is not set. In production (DATABASE_URL set or "
+            "HANDVAT_ENV=production) the workers and servers must share their rate-limit "
+            "counters: set it to Redis, e.g. redis://127.0.0.1:6379/0 (or memory:// for a "
+            "single process)."
+        )
+    config["RATELIMIT_STORAGE_URI"] = "memory://"
 
 
 def load_secret_key(instance_path: str) -> str:

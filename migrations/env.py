@@ -1,8 +1,10 @@
 import logging
+from contextlib import contextmanager, nullcontext
 from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import event
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -85,28 +87,61 @@ def run_migrations_online():
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 
-    connectable = get_engine()
+    # All pending migrations run in one transaction, not one per migration: when one fails, the
+    # database is left exactly as it was before ``flask db upgrade``, also the migrations before
+    # it in the same run. PostgreSQL has transactional DDL; SQLite gets it from
+    # ``sqlite_transactional_ddl`` below.
+    conf_args = {**conf_args, "transactional_ddl": True, "transaction_per_migration": False}
 
-    with connectable.connect() as connection:
+    with get_engine().connect() as connection:
         on_sqlite = connection.dialect.name == "sqlite"
-        if on_sqlite:
-            # Batch mode rebuilds a SQLite table by copy, drop and rename. With foreign keys on,
-            # dropping a table that others point at would delete their rows (ON DELETE
-            # CASCADE). The pragma only takes effect outside a transaction, so it is set here,
-            # and checked and restored after the migrations.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+        with sqlite_transactional_ddl(connection) if on_sqlite else nullcontext():
+            context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+                if on_sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(
+                            f"migration left rows without their parent: {broken[:5]}"
+                        )
 
-        with context.begin_transaction():
-            context.run_migrations()
-            if on_sqlite:
-                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                if broken:
-                    raise RuntimeError(f"migration left rows without their parent: {broken[:5]}")
-        if on_sqlite:
-            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            connection.commit()
+
+@contextmanager
+def sqlite_transactional_ddl(connection):
+    """Make the migrations' transaction a real SQLite transaction, DDL included.
+
+    Python's sqlite3 module only opens a transaction before INSERT, UPDATE and DELETE, so each
+    CREATE, DROP or ALTER would be committed at once, and Alembic assumes as much on SQLite.
+    Here the driver's own transaction handling is switched off (``isolation_level = None``) and
+    every transaction SQLAlchemy begins on this connection starts with ``BEGIN IMMEDIATE``
+    (the write lock at once, waiting ``busy_timeout`` for a running app's write to end), as the
+    SQLAlchemy documentation describes for pysqlite; SQLite itself rolls DDL back fine.
+
+    Batch mode rebuilds a SQLite table by copy, drop and rename. With foreign keys on,
+    dropping a table that others point at would delete their rows (ON DELETE CASCADE). The
+    pragma only takes effect outside a transaction, so it is switched off before and on again
+    after, also when a migration fails: the connection goes back to the pool as it came.
+    """
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    driver_connection = connection.connection.driver_connection
+    isolation_level = driver_connection.isolation_level
+    driver_connection.isolation_level = None  # would commit, but no transaction is open here
+    event.listen(connection, "begin", _begin_immediate)
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            connection.rollback()
+        event.remove(connection, "begin", _begin_immediate)
+        driver_connection.isolation_level = isolation_level
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+
+
+def _begin_immediate(connection):
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 if context.is_offline_mode():

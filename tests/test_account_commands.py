@@ -109,6 +109,16 @@ def test_without_password_stdin_prints_a_link_that_works_once(app, runner, regio
     assert sign_in(app, "nieuw@gemeente.test", STRONG)[1].status_code == 302
 
 
+def test_the_printed_link_names_the_production_site(app, runner, region, monkeypatch):
+    """Behind ``TRUSTED_HOSTS`` a link to the development address would not even be built."""
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", [".example.nl", "handvat.example.nl"])
+    monkeypatch.setitem(app.config, "FORCE_HTTPS", True)
+    result = add_user(runner, "beheer@example.nl", "--name", "Beheerder", "--admin")
+    assert result.exit_code == 0, result.output
+    [link] = LINK.findall(result.output)
+    assert link.startswith("https://handvat.example.nl/link/"), link
+
+
 def test_rerun_adds_a_role_instead_of_failing(app, runner, region, make_region):
     other = make_region("Achterhoek", ("Winterswijk",), role=None)
     first = add_user(

@@ -17,7 +17,7 @@ from app.accounts.models import AccountLink, LinkPurpose, User, UserSession
 from app.accounts.operations import issue_link, remove_membership
 from app.accounts.roles import Role
 from app.audit.models import AuditEvent
-from app.config import MissingSecretKey
+from app.config import MissingRateLimitStorage, MissingSecretKey
 from app.core.models import utcnow
 from app.extensions import db
 
@@ -690,3 +690,21 @@ def test_an_expired_session_is_told_why_at_sign_in(app, anonymous_client, anna):
     # A visitor who never signed in is not told that.
     fresh = app.test_client().get("/account")
     assert "U was een tijd niet actief" not in app.test_client().get(fresh.location).text
+
+
+def test_production_without_rate_limit_storage_does_not_start(monkeypatch, tmp_path):
+    """Several servers must share their counters; production must say where."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql://handvat@db.example/handvat")
+    monkeypatch.setenv("SECRET_KEY", "een-vaste-sleutel-voor-alle-servers")
+    monkeypatch.delenv("HANDVAT_RATELIMIT_STORAGE_URI", raising=False)
+    with pytest.raises(MissingRateLimitStorage, match="HANDVAT_RATELIMIT_STORAGE_URI"):
+        create_app()
+    monkeypatch.setenv("HANDVAT_RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "redis://127.0.0.1:6379/0"
+
+
+def test_embedded_default_counts_in_memory(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("HANDVAT_ENV", raising=False)
+    app = create_app(dict(CONFIG_WITHOUT_KEY, SECRET_KEY="x"))
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"

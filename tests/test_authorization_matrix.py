@@ -85,6 +85,9 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "core.home": SIGNED_IN,
     "core.about": PUBLIC,
     "core.health": PUBLIC,
+    # a load balancer's health checks (app/health/)
+    "health.live": PUBLIC,
+    "health.ready": PUBLIC,
     "core.security_txt": PUBLIC,
     "privacy.statement": PUBLIC,
     "exports.blank_plate_pdf": PUBLIC,

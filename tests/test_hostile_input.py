@@ -428,6 +428,8 @@ ROUTES: dict[str, RouteSpec] = {
     "core.home": RouteSpec(),
     "core.about": RouteSpec(),
     "core.health": RouteSpec(),
+    "health.live": RouteSpec(),
+    "health.ready": RouteSpec(),
     "conversations.show": RouteSpec(),
     "actions.index": RouteSpec(),
     "exports.action_list": RouteSpec(),

@@ -140,6 +140,17 @@ def test_trusted_host_is_redirected_to_https_on_that_host(make_app, path, target
     assert response.headers["Location"] == target
 
 
+def test_health_probe_straight_to_an_app_server_is_not_redirected(make_app):
+    """A load balancer probes the app server over plain HTTP; a forged host is still a 400."""
+    client = production_app(make_app).test_client()
+
+    assert client.get("/health/live", headers={"Host": HOST}).status_code == 200
+    # This app's database is an empty file: not ready, and said so, not redirected.
+    assert client.get("/health/ready", headers={"Host": HOST}).status_code == 503
+    for path in ("/health/live", "/health/ready"):
+        assert client.get(path, headers={"Host": "evil.example"}).status_code == 400
+
+
 def test_trusted_host_with_port_keeps_it(make_app):
     client = production_app(make_app).test_client()
 

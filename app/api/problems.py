@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -161,8 +161,9 @@ def register_problem_handlers(bp: Blueprint) -> None:
 
     @bp.errorhandler(Exception)
     def unexpected_problem(error: Exception):
+        from ..core.logs import log_unhandled_error
         from ..extensions import db
 
-        current_app.logger.exception("Unhandled error on %s", request.path)
+        log_unhandled_error(error)
         db.session.rollback()
         return problem_response(500)

@@ -7,6 +7,7 @@ from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from .logs import log_unhandled_error, request_id
 from .text import clean_text
 
 MESSAGES = {
@@ -81,6 +82,10 @@ def render_error(status: int, title: str | None = None, message: str | None = No
         title=title or default_title,
         message=message or default_message,
         submitted=submitted_texts(),
+        # On a server error, what a user quotes when they call about it (the log's lines of the
+        # request carry it). A 4xx page says itself what to do; every answer has the id in its
+        # X-Request-ID header.
+        request_id=request_id() if status >= 500 else None,
     ), status
 
 
@@ -110,7 +115,7 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        app.logger.exception("Unhandled error on %s", request.path)
+        log_unhandled_error(error)
         from ..extensions import db
 
         db.session.rollback()

@@ -9,8 +9,10 @@ keeps its own. Pages with a pending flash message are never cached, nor pages wh
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from threading import Lock
 
 from flask import current_app, has_request_context, request, session, url_for
@@ -51,13 +53,26 @@ def path_for(endpoint: str, **values) -> str:
     a page builds a dozen links that are the same on every request. Absolute endpoint names only.
     """
     if not has_request_context():  # a page rendered outside a request: as ``url_for`` does
-        return url_for(endpoint, **values)
+        return url_for(endpoint, **_with_static_version(endpoint, values))
     paths = current_app.extensions.setdefault("handvat_paths", {})
     key = (request.script_root, endpoint, *sorted(values.items()))
     path = paths.get(key)
     if path is None:
-        path = url_for(endpoint, **values)
+        path = url_for(endpoint, **_with_static_version(endpoint, values))
         if len(paths) >= MAX_PATHS:
             paths.clear()
         paths[key] = path
     return path
+
+
+def _with_static_version(endpoint: str, values: dict) -> dict:
+    """A static file's link carries a digest of its content (``?v=…``), so a proxy may keep it
+    for a year (``deploy/nginx/handvat.conf``): a changed file is a new address."""
+    if endpoint != "static" or "filename" not in values:
+        return values
+    path = Path(current_app.static_folder, values["filename"])
+    try:
+        digest = hashlib.blake2b(path.read_bytes(), digest_size=6).hexdigest()
+    except OSError:  # a missing file: the link is built as it is and gives a 404
+        return values
+    return {**values, "v": digest}

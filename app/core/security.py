@@ -107,7 +107,8 @@ def init_security(app: Flask) -> None:
 
         @app.before_request
         def redirect_to_https():
-            if request.is_secure:
+            # A load balancer's health probe goes straight to an app server, over plain HTTP.
+            if request.is_secure or request.blueprint == "health":
                 return None
             # ``request.host`` raises SecurityError (400) for a name not in TRUSTED_HOSTS; check
             # again here so the redirect never depends on where Flask does that check.

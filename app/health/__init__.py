@@ -1,0 +1,1 @@
+"""Health checks for a load balancer or orchestrator: is the process up, can it serve."""
