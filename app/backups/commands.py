@@ -6,6 +6,7 @@ Both work on the database the app runs on (the embedded SQLite file, or PostgreS
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +19,17 @@ from ..core.schema import code_heads
 from .operations import KIND_LABELS, BackupError, Manifest, make_backup, restore_backup
 
 
+@contextmanager
+def refusals_as_click_errors():
+    """A refusal or a database error: its Dutch message and exit code 1, no traceback."""
+    try:
+        yield
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    except OperationalError as error:
+        raise click.ClickException(f"De database gaf een fout: {error.orig}") from None
+
+
 @click.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--overwrite", is_flag=True, help="Vervang FILE als dat al bestaat.")
@@ -27,12 +39,8 @@ def backup_command(file: Path, overwrite: bool) -> None:
 
     Het bestand bevat persoonsgegevens: alleen de eigenaar kan het lezen (0600).
     """
-    try:
+    with refusals_as_click_errors():
         result = make_backup(file, overwrite=overwrite)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    except OperationalError as error:
-        raise click.ClickException(f"De database gaf een fout: {error.orig}") from None
     click.echo(f"Back-up gemaakt: {result.path} ({file_size(result.size)})")
     for line in describe(result.manifest):
         click.echo(line)
@@ -51,12 +59,8 @@ def restore_command(file: Path, replace: bool) -> None:
 
     Alles of niets: als het terugzetten mislukt, blijft de database zoals hij was.
     """
-    try:
+    with refusals_as_click_errors():
         result = restore_backup(file, replace=replace)
-    except BackupError as error:
-        raise click.ClickException(str(error)) from None
-    except OperationalError as error:
-        raise click.ClickException(f"De database gaf een fout: {error.orig}") from None
     what = "teruggezet (wat er stond is vervangen)" if result.replaced else "teruggezet"
     click.echo(f"Back-up {what}: {result.path} ({file_size(result.size)})")
     for line in describe(result.manifest):
