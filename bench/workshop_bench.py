@@ -13,8 +13,9 @@ simulated participant is a thread that behaves as the phone page with JavaScript
 4. adds one contribution; a third of them send that form twice (a double submit);
 5. spends up to three dots on contributions it sees; a quarter tap one of them twice.
 
-Every form is sent as the phone's script sends it (``X-Handvat-Live: 1``): the answer is the
-new live part of the page, rendered, so a submit's time includes it. Afterwards the benchmark
+Every form is sent as the phone's script sends it (``X-Handvat-Live: 1``): a contribution is
+answered with the new live part of the page, rendered, so its time includes it; a scale choice
+or a dot with the small JSON object the script updates the page from. Afterwards the benchmark
 counts what the database holds against what was sent: every scale
 choice (the last one of each participant), every contribution once, every dot once. Latency is
 measured from sending a request to reading the whole answer (p50/p95/p99 per kind); polling
@@ -27,7 +28,7 @@ All phones come from 127.0.0.1: the limit on joining per client address is raise
 
 Run from the project root, with the virtualenv active::
 
-    python bench/workshop_bench.py                       # both databases, about 3 minutes
+    python bench/workshop_bench.py                       # both databases, about 5 minutes
     python bench/workshop_bench.py --database sqlite --participants 50 --seconds 20
 
 Needs wrk (``apt-get install -y wrk``) and, for PostgreSQL, the server on 127.0.0.1:5432.
@@ -41,6 +42,7 @@ import http.client
 import json
 import random
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -58,7 +60,7 @@ from _common import (
     prepare_database_url,
     scratch_database,
 )
-from http_bench import HOST, start_server, stop_server
+from http_bench import HOST, start_server, stop_server, worker_cpu_seconds
 
 MAX_P95_MS = 250.0
 POLL_SECONDS = 2.0
@@ -195,14 +197,27 @@ class Phone(threading.Thread):
         return status == 200
 
     def post(self, kind: str, path: str, fields: dict) -> bool:
-        """Send a form as the phone's script does: the answer is the new live part, so its
-        rendering is part of the measured time."""
+        """Send a form as the phone's script does. A contribution's answer is the new live part
+        (its rendering is part of the measured time, and the phone now shows the latest
+        contributions); a scale choice's or a dot's is a small JSON object that the script
+        reads (the notice, the new state) to update the page itself."""
         fields = {**fields, "csrf_token": self.csrf}
-        status, _, _ = self.request(kind, "POST", f"/w/{self.workshop.code}/{path}", fields,
-                                    headers={"X-Handvat-Live": "1"}, expect=(200,))  # fmt: skip
-        if status == 200:
+        headers = {"X-Handvat-Live": "1", "Accept": "application/json, text/html"}
+        status, body, response = self.request(kind, "POST", f"/w/{self.workshop.code}/{path}",
+                                              fields, headers=headers, expect=(200,))  # fmt: skip
+        if status != 200:
+            return False
+        if response.headers.get("Content-Type", "").startswith("application/json"):
+            answer = json.loads(body)
+            if not answer.get("notice") or answer.get("question") != self.workshop.question_id:
+                self.tally.failed(kind, f"POST {path} answered {body[:120]!r}")
+                return False
+        elif 'id="live"' in body:
             self.last_fetch = time.time()
-        return status == 200
+        else:
+            self.tally.failed(kind, f"POST {path} answered neither JSON nor the live part")
+            return False
+        return True
 
     def choose(self) -> None:
         step = self.random.choice(STEPS)
@@ -338,6 +353,12 @@ def stored(url: str, workshop: Workshop) -> tuple[Counter, int, int]:
     return steps, contributions, dots
 
 
+def _own_cpu_seconds() -> float:
+    """User + system CPU time of this process (all the phones' threads) so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
@@ -353,6 +374,8 @@ def run_on(database: str, args) -> bool:
         server = start_server("Handvat", "workshop_wsgi:app", args.workers, {DB_URL_ENV: url})
         try:
             tally = Tally()
+            server_cpu = worker_cpu_seconds(server)
+            generator_cpu = _own_cpu_seconds()
             start = time.time() + 1.0
             phones = [
                 Phone(n, server.port, workshop, start, args, tally)
@@ -362,6 +385,9 @@ def run_on(database: str, args) -> bool:
                 phone.start()
             for phone in phones:
                 phone.join(timeout=args.seconds + 120)
+            took = time.time() - start
+            server_cpu = worker_cpu_seconds(server) - server_cpu
+            generator_cpu = _own_cpu_seconds() - generator_cpu
         finally:
             stop_server(server)
         steps, contributions, dots = stored(url, workshop)
@@ -369,6 +395,11 @@ def run_on(database: str, args) -> bool:
     print(f"hello-world baseline: {baseline:,.0f} requests/s (wrk, 4 connections, 5 s)")
     print(f"{args.participants} participants, {args.seconds} s, poll every {POLL_SECONDS:g} s; "
           f"{load_average()} after the run")  # fmt: skip
+    requests = sum(len(values) for values in tally.latencies.values())
+    per_request = 1000 * server_cpu / max(requests, 1)
+    print(f"CPU during the load ({took:.0f} s, {requests:,} requests): server workers "
+          f"{server_cpu:.1f} s ({per_request:.2f} ms per request), load generator "
+          f"{generator_cpu:.1f} s; of {2 * took:.0f} CPU-seconds on 2 cores")  # fmt: skip
     print(f"{'kind':<13} {'count':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'max ms':>8} "
           f"{'errors':>6}")  # fmt: skip
     for kind in (*READS, *SUBMITS):

@@ -583,17 +583,107 @@ def test_a_long_list_shows_a_selection_and_everything_on_request(phone, workshop
     assert "Toon minder bijdragen" in fragment
 
 
-def test_the_phones_script_gets_the_live_part_back_instead_of_a_redirect(phone, workshop):
-    idea = _room_contribution(workshop, "Eén loket")
+LIVE = {"X-Handvat-Live": "1", "Accept": "application/json, text/html"}
+
+
+def test_the_phones_script_gets_the_live_part_back_after_a_contribution(phone, workshop):
     response = phone.post(
-        f"/w/{workshop.join_code}/stippen",
-        data={"contribution_id": str(idea.id), "had": "0", "change": "erbij"},
-        headers={"X-Handvat-Live": "1"},
+        f"/w/{workshop.join_code}/bijdragen",
+        data={
+            "question_id": QUESTION,
+            "kind": "idee",
+            "text": "Eén loket voor school en zorg",
+            "creation_token": "token-1",
+        },
+        headers=LIVE,
     )
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert page.lstrip().startswith("<div") and 'id="live"' in page
     assert "<html" not in page
-    assert f'id="stip-{idea.id}-eraf"' in page  # the dot is there, and can be taken back
+    assert "Uw bijdrage is verstuurd" in page and "Eén loket voor school en zorg" in page
     # Without the header, as without JavaScript: the redirect to the page.
-    assert _dot(phone, workshop, idea.id, had=1, change="eraf").status_code == 303
+    assert _contribute(phone, workshop, creation_token="token-2").status_code == 303
+
+
+def _live_dot(client, workshop, contribution_id, had=0, change="erbij"):
+    return client.post(
+        f"/w/{workshop.join_code}/stippen",
+        data={"contribution_id": str(contribution_id), "had": str(had), "change": change},
+        headers=LIVE,
+    )
+
+
+def test_the_phones_script_gets_a_small_answer_to_a_dot(phone, workshop):
+    idea = _room_contribution(workshop, "Eén loket")
+    other = _room_contribution(workshop, "Een vaste contactpersoon")
+    response = _live_dot(phone, workshop, idea.id)
+    assert response.status_code == 200 and response.is_json
+    assert response.get_json() == {
+        "question": QUESTION,
+        "notice": "Uw stip is gezet.",
+        "category": "success",
+        "dotsLeft": 2,
+        "perItem": 1,
+        "dots": {str(idea.id): 1},
+    }
+    # No notice kept for a next page: the answer said it (and no session cookie to write).
+    assert "Set-Cookie" not in response.headers
+    # The same tap twice: counted once, and the answer says what is stored.
+    again = _live_dot(phone, workshop, idea.id).get_json()
+    assert again["notice"] == "Uw stip stond er al. Hij telt één keer."
+    assert again["dots"] == {str(idea.id): 1} and again["dotsLeft"] == 2
+    assert _count(Dot) == 1
+    assert _live_dot(phone, workshop, other.id).get_json()["dots"] == {
+        str(idea.id): 1,
+        str(other.id): 1,
+    }
+    taken = _live_dot(phone, workshop, idea.id, had=1, change="eraf").get_json()
+    assert taken["notice"] == "Uw stip is weggehaald."
+    assert taken["dots"] == {str(other.id): 1} and taken["dotsLeft"] == 2
+    # The page after a reload shows the same, without the notice again.
+    page = _page(phone, workshop)
+    assert "nog 2 stippen" in page and "Uw stip is weggehaald" not in page
+    assert f'id="stip-{other.id}-eraf"' in page and f'id="stip-{idea.id}-erbij"' in page
+
+
+def test_a_refused_dot_from_the_script_gets_the_page_with_the_message(phone, workshop):
+    contributions = [_room_contribution(workshop, f"Bijdrage {n}") for n in range(4)]
+    for contribution in contributions[:3]:
+        assert _live_dot(phone, workshop, contribution.id).get_json()["dotsLeft"] >= 0
+    refused = _live_dot(phone, workshop, contributions[3].id)
+    assert refused.status_code == 409 and not refused.is_json
+    page = refused.get_data(as_text=True)
+    assert 'id="live"' in page and "U hebt al uw 3 stippen voor deze vraag gebruikt" in page
+    assert _count(Dot) == 3
+    ops.close_questions(workshop, [QUESTION])
+    db.session.commit()
+    closed = _live_dot(phone, workshop, contributions[0].id, had=1, change="eraf")
+    assert closed.status_code == 409 and "Deze vraag is nu niet open" in closed.get_data(
+        as_text=True
+    )
+    assert _count(Dot) == 3
+
+
+def test_the_phones_script_gets_a_small_answer_to_a_scale_choice(phone, workshop):
+    url = f"/w/{workshop.join_code}/schaal"
+    response = phone.post(
+        url, data={"question_id": QUESTION, "assessment_id": "first_steps"}, headers=LIVE
+    )
+    assert response.status_code == 200 and response.is_json
+    answer = response.get_json()
+    assert answer["question"] == QUESTION and answer["chosen"] == "first_steps"
+    assert answer["notice"] == f"Uw keuze is opgeslagen: {answer['label']}."
+    assert answer["label"] in _page(phone, workshop)
+    assert _count(RoomAssessment) == 1
+    # Refused (no choice made, a closed question): the page with the message, as before.
+    empty = phone.post(url, data={"question_id": QUESTION}, headers=LIVE)
+    assert empty.status_code == 422 and 'id="live"' in empty.get_data(as_text=True)
+    ops.close_questions(workshop, [QUESTION])
+    db.session.commit()
+    closed = phone.post(
+        url, data={"question_id": QUESTION, "assessment_id": "unknown"}, headers=LIVE
+    )
+    assert closed.status_code == 409 and "Deze vraag is nu niet open" in closed.get_data(
+        as_text=True
+    )

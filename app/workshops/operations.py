@@ -295,16 +295,16 @@ _last_presence: dict[int, float] = {}
 _presence_lock = Lock()
 
 
-def note_presence(participant_id: int) -> None:
+def note_presence(participant_id: int) -> bool:
     """Record that a phone is still there, at most every ``PRESENCE_WRITE_INTERVAL`` seconds
-    per participant in this process: polling must stay a read."""
+    per participant in this process: polling must stay a read. True when it wrote."""
     now = time.monotonic()
     with _presence_lock:
         if (
             now - _last_presence.get(participant_id, -PRESENCE_WRITE_INTERVAL)
             < PRESENCE_WRITE_INTERVAL
         ):
-            return
+            return False
         _last_presence[participant_id] = now
         if len(_last_presence) > 100_000:
             _last_presence.clear()
@@ -314,6 +314,7 @@ def note_presence(participant_id: int) -> None:
         .values(last_seen_dt=utcnow())
         .execution_options(synchronize_session=False)
     )
+    return True
 
 
 def _open_question(workshop: Workshop, question_id: str) -> WorkshopQuestion:

@@ -24,7 +24,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..accounts.access import public
 from ..conversations.operations import InvalidChoice
@@ -34,7 +34,7 @@ from ..core.models import utcnow
 from ..core.text import clean_text
 from ..extensions import db
 from . import operations
-from .models import CONTRIBUTION_MAX_CHARACTERS, Contribution, ContributionKind, Workshop
+from .models import CONTRIBUTION_MAX_CHARACTERS, Contribution, ContributionKind, Dot, Workshop
 from .operations import WorkshopError, WorkshopFull, find_workshop_by_code, normalise_code
 from .participant_forms import AssessmentForm, ContributionForm, DotForm, JoinForm
 from .participation import (
@@ -266,8 +266,7 @@ def state(code: str):
     if row is None:
         return jsonify(error="Deze workshop bestaat niet."), 404
     participant_id = participant_id_from_cookie(row)
-    if participant_id is not None:
-        operations.note_presence(participant_id)
+    if participant_id is not None and operations.note_presence(participant_id):
         db.session.commit()
     tag = f"r{row.room_revision}-c{row.contribution_revision}"
     headers = {"ETag": f'"{tag}"', "Cache-Control": "no-cache"}
@@ -291,13 +290,26 @@ def _not_joined(workshop: Workshop):
     return _join_here(workshop, workshop.join_code, NOT_JOINED, kept)
 
 
-#: Sent by the phone's script with a form: it wants the new live part in the answer, not a
-#: redirect to the page (one request instead of two).
+#: Sent by the phone's script with a form: it wants the answer it can show at once, not a
+#: redirect to the page (one request instead of two). For a contribution that is the new live
+#: part; for a scale choice or a dot a small JSON object (``_live_answer``), from which the
+#: script updates the page itself: in a voting burst that is half the work of each tap.
 LIVE_HEADER = "X-Handvat-Live"
 
 
+def _from_script() -> bool:
+    return request.headers.get(LIVE_HEADER) == "1"
+
+
+def _live_answer(question_id: str, notice: str, **state):
+    """What the script needs after an accepted scale choice or dot: the notice to show and
+    announce at the question, and the new state. No session write (no notice kept for a next
+    page): the answer itself says it."""
+    return jsonify(question=question_id, notice=notice, category="success", **state)
+
+
 def _back_to(workshop: Workshop, participant, question_id: str):
-    if request.headers.get(LIVE_HEADER) == "1":
+    if _from_script():
         context = _live_context(workshop, participant, take_notice(), None)
         return render_template("workshops/_phone_live.html", **context)
     anchor = f"vraag-{question_id}" if question_id else None
@@ -338,7 +350,10 @@ def assess(code: str):
         abort(400)
     step = workshop.conversation.questionnaire.assessment_by_id[form.assessment_id.data]
     db.session.commit()
-    notify(question_id, f"Uw keuze is opgeslagen: {step.label}.")
+    notice = f"Uw keuze is opgeslagen: {step.label}."
+    if _from_script():
+        return _live_answer(question_id, notice, chosen=step.id, label=step.label)
+    notify(question_id, notice)
     return _back_to(workshop, participant, question_id)
 
 
@@ -417,8 +432,28 @@ def dot(code: str):
         db.session.rollback()
         abort(400)
     db.session.commit()
-    notify(question_id, DOT_MESSAGES[change, changed])
+    notice = DOT_MESSAGES[change, changed]
+    if _from_script():
+        return _live_answer(question_id, notice, **_dots_state(workshop, participant, question_id))
+    notify(question_id, notice)
     return _back_to(workshop, participant, question_id)
+
+
+def _dots_state(workshop: Workshop, participant, question_id: str) -> dict:
+    """The participant's dots on this question as stored now (so a double tap shows one): how
+    many are left, the most per contribution, and how many on each contribution (by id)."""
+    mine = dict(
+        db.session.execute(
+            select(Dot.contribution_id, func.count())
+            .where(Dot.participant_id == participant.id, Dot.question_id == question_id)
+            .group_by(Dot.contribution_id)
+        ).all()
+    )
+    return {
+        "dotsLeft": max(0, workshop.dots_per_participant - sum(mine.values())),
+        "perItem": workshop.dots_per_item,
+        "dots": {str(contribution_id): count for contribution_id, count in mine.items()},
+    }
 
 
 # --- a form that came back without a valid CSRF token -----------------------------------------

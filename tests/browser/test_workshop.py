@@ -109,6 +109,8 @@ def test_a_room_joins_votes_and_its_top_idea_becomes_an_action_point(
         phone.get_by_label(step).first.check()
         phone.get_by_role("button", name=re.compile("Keuze opslaan")).first.click()
         expect(phone.get_by_role("button", name=re.compile("Keuze wijzigen")).first).to_be_visible()
+        expect(phone.locator(".phone-chosen").first).to_have_text(f"Uw keuze nu: {step}")
+        expect(phone.locator("[data-phone-notice]")).to_contain_text("Uw keuze is opgeslagen")
     _contribute(phones[0], TOP)
     _contribute(phones[1], SECOND)
     for phone in phones:
@@ -117,6 +119,29 @@ def test_a_room_joins_votes_and_its_top_idea_becomes_an_action_point(
     for phone in phones:
         _dot(phone, TOP)
     _dot(phones[2], SECOND)
+    # The script updated the page from the server's small answer: as the page after a reload.
+    voter = phones[2]
+    expect(voter.locator(".phone-dots-left").first).to_contain_text("U hebt nog 1 stip ")
+    expect(voter.locator("[data-phone-announcer]")).to_have_text("Uw stip is gezet.")
+    expect(voter.locator("li", has_text=SECOND).first).to_contain_text("Uw stippen hier: 1")
+    before = voter.locator("#live").inner_html()
+    voter.reload()
+    expect(voter.locator(".phone-dots-left").first).to_contain_text("U hebt nog 1 stip ")
+    after = voter.locator("#live").inner_html()
+
+    def _items(html):
+        return re.findall(r'<li class="[^"]*" id="bijdrage-\d+">.*?</li>', html, re.S)
+
+    def _normal(html):
+        return re.sub(r"\s+", " ", re.sub(r'value="[^"]{30,}"', "", html)).replace("> <", "><")
+
+    assert [_normal(i) for i in _items(before)] == [_normal(i) for i in _items(after)]
+    # A tap the server refuses (a page out of date): the script shows the server's message.
+    item = phones[1].locator("li", has_text=SECOND).first
+    item.locator('input[name="had"]').evaluate("input => { input.value = '1'; }")
+    item.get_by_role("button", name=re.compile("Stip erbij")).click()
+    expect(phones[1].locator("#foutmeldingen")).to_contain_text("Meer mag niet")
+    expect(phones[1].locator("#foutmeldingen")).to_be_focused()
     _assert_no_violations(axe, phones[1])
 
     control.get_by_role("button", name="Resultaten op het scherm tonen").click()

@@ -6,8 +6,11 @@
 // - the phone asks /w/<code>/stand every 2 seconds (If-None-Match: mostly a 304) and, when the room
 //   changed, fetches the live part (/w/<code>/inhoud) and swaps it in. Never while the participant
 //   is typing or has something not yet sent: then a small "Er is iets nieuw — Vernieuwen" appears;
-// - the small forms are sent with fetch; the page that comes back (the phone page after the
-//   redirect, or the page with the refusal) gives the new live part, which is swapped in;
+// - the small forms are sent with fetch (header X-Handvat-Live). A contribution is answered with
+//   the new live part, which is swapped in; an accepted scale choice or dot with a small JSON
+//   object (the notice, the new state), from which this script updates the question itself, as
+//   the server would have rendered it; a refusal with the page that explains it, whose live part
+//   is swapped in;
 // - text typed in another form is carried over into the new live part, focus and scroll position
 //   stay where they were, and only the answer to the participant's own action and a new question
 //   are announced to screen readers (not every poll).
@@ -35,6 +38,8 @@
   var sending = 0;
   // Goes up with every swap, so an answer that arrives after a newer one is dropped.
   var generation = 0;
+  // Set when an answer updated the page in place while a fetch of the live part was under way.
+  var patched = false;
 
   function live() { return document.getElementById("live"); }
 
@@ -278,6 +283,152 @@
     target.focus();
   }
 
+  // --- an accepted scale choice or dot: update the question in place ----------------------------
+
+  // Jinja's truncate(60): the button's text for screen readers, as the server writes it.
+  function truncate(text) {
+    if (text.length <= 65) { return text; }
+    var cut = text.slice(0, 57);
+    var space = cut.lastIndexOf(" ");
+    return (space > 0 ? cut.slice(0, space) : cut) + "...";
+  }
+
+  function itemText(item) {
+    var paragraph = item.querySelector(".phone-item__text");
+    if (!paragraph) { return ""; }
+    var badge = paragraph.querySelector(".badge");
+    var text = paragraph.textContent;
+    if (badge) { text = text.slice(text.indexOf(badge.textContent) + badge.textContent.length); }
+    return text.trim();
+  }
+
+  function shownDots(item) {
+    var had = item.querySelector('.phone-item__buttons input[name="had"]');
+    return had ? parseInt(had.value, 10) || 0 : 0;
+  }
+
+  function dotForm(template, id, had, change, label) {
+    var form = document.createElement("form");
+    form.method = "post";
+    form.setAttribute("action", template.getAttribute("action"));
+    form.setAttribute("data-phone-form", "stip-" + change + "-" + id);
+    [["csrf_token", template.elements.csrf_token.value], ["contribution_id", id],
+      ["had", String(had)], ["change", change]].forEach(function (field) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = field[0];
+      input.value = field[1];
+      form.appendChild(input);
+    });
+    var button = document.createElement("button");
+    button.type = "submit";
+    button.className = "button phone-dot-button" + (change === "eraf" ? " phone-dot-button--off" : "");
+    button.id = "stip-" + id + "-" + change;
+    button.textContent = change === "eraf" ? "Stip eraf" : "Stip erbij";
+    var hidden = document.createElement("span");
+    hidden.className = "visually-hidden";
+    hidden.textContent = ": " + label;
+    button.appendChild(hidden);
+    form.appendChild(button);
+    return form;
+  }
+
+  function applyDots(section, template, data) {
+    var left = section.querySelector(".phone-dots-left strong");
+    if (left) {
+      left.textContent = "U hebt nog " + data.dotsLeft + " " + (data.dotsLeft === 1 ? "stip" : "stippen");
+    }
+    each(section.querySelectorAll("li.phone-item[id^='bijdrage-']"), function (item) {
+      var id = item.id.slice("bijdrage-".length);
+      var before = shownDots(item);
+      var now = data.dots[id] || 0;
+      var mine = item.querySelector(".phone-item__mine");
+      var marks = mine ? mine.querySelector(".phone-dot-marks") : null;
+      // The total on an item includes the participant's dots on contributions merged into it.
+      var total = Math.max(0, (marks ? marks.textContent.length : 0) + now - before);
+      if (mine && marks) {
+        marks.textContent = new Array(total + 1).join("\u25CF");
+        mine.lastChild.textContent = " Uw stippen hier: " + total;
+      }
+      item.classList.toggle("phone-item--dotted", total > 0);
+      var buttons = item.querySelector(".phone-item__buttons");
+      if (!buttons) { return; }
+      var label = truncate(itemText(item));
+      buttons.textContent = "";
+      if (now < data.perItem && data.dotsLeft > 0) { buttons.appendChild(dotForm(template, id, now, "erbij", label)); }
+      if (now > 0) { buttons.appendChild(dotForm(template, id, now, "eraf", label)); }
+    });
+  }
+
+  function applyScale(section, data) {
+    var form = section.querySelector('form[data-phone-form^="schaal-"]');
+    if (!form) { return false; }
+    each(form.querySelectorAll('input[name="assessment_id"]'), function (radio) {
+      radio.checked = radio.value === data.chosen;
+      radio.defaultChecked = radio.checked;
+    });
+    var button = form.querySelector('button[type="submit"]');
+    var chosen = form.querySelector(".phone-chosen");
+    if (!chosen) {
+      chosen = document.createElement("p");
+      chosen.className = "phone-chosen";
+      form.insertBefore(chosen, button);
+    }
+    chosen.textContent = "Uw keuze nu: ";
+    var strong = document.createElement("strong");
+    strong.textContent = data.label;
+    chosen.appendChild(strong);
+    if (button) { button.textContent = "Keuze wijzigen"; }
+    return true;
+  }
+
+  // The notice at the question, where the server puts it; the previous one goes.
+  function placeNotice(section, data) {
+    each(live().querySelectorAll("[data-phone-notice], [data-phone-problem]"), function (old) { old.remove(); });
+    var box = document.createElement("div");
+    box.className = "alert alert--" + data.category + " phone-notice";
+    box.setAttribute("data-phone-notice", "");
+    box.tabIndex = -1;
+    var text = document.createElement("p");
+    text.className = "phone-alert-text";
+    text.textContent = data.notice;
+    box.appendChild(text);
+    var before = null;
+    each(section.children, function (child) {
+      if (!before && (child.tagName === "FORM" || child.classList.contains("phone-guidance"))) { before = child; }
+    });
+    section.insertBefore(box, before);
+    return box;
+  }
+
+  // Returns false when the question is no longer on the page: then the caller fetches it all.
+  function applyAnswer(form, key, submitter, data) {
+    var current = live();
+    var section = current ? byId(current, "vraag-" + data.question) : null;
+    if (!section) { return false; }
+    if (data.dots) {
+      applyDots(section, form, data);
+    } else if (!applyScale(section, data)) {
+      return false;
+    }
+    // A live part fetched before this change must not undo it: fetch again instead.
+    generation += 1;
+    patched = true;
+    var box = placeNotice(section, data);
+    var target = submitter ? document.getElementById(submitter) : null;
+    if (!target && /^stip-/.test(key)) {
+      var other = key.indexOf("stip-erbij-") === 0 ? key.replace("erbij", "eraf") : key.replace("eraf", "erbij");
+      target = current.querySelector('form[data-phone-form="' + other + '"] button');
+    }
+    if (target) {
+      target.focus({ preventScroll: true });
+      announce(data.notice);
+    } else {
+      box.focus();
+    }
+    return true;
+  }
+
   function refresh(force) {
     if (!force && isBusy()) { showNews(); return; }
     lastFetch = Date.now();
@@ -291,7 +442,10 @@
       .then(function (html) {
         var fresh = parseLive(html);
         if (!fresh) { throw new Error("no live part"); }
-        if (generation !== started) { return; }
+        if (generation !== started) {
+          if (patched) { patched = false; refresh(false); }
+          return;
+        }
         if (!force && isBusy()) { showNews(); return; }
         var fromNews = news && news.contains(document.activeElement);
         swap(fresh, null);
@@ -366,19 +520,33 @@
     function done() {
       sending -= 1;
       form.removeAttribute("data-sending");
+      // Answered: the form may be sent again (handvat.js holds a second click for 4 seconds; a
+      // form that stays on the page, as the scale, must not ignore the next choice).
+      form.removeAttribute("data-submitting");
       form.classList.remove("phone-busy");
     }
     fetch(form.action, {
       method: "POST",
       body: body,
       credentials: "same-origin",
-      headers: { "Accept": "text/html", "X-Handvat-Live": "1" }
+      headers: { "Accept": "application/json, text/html", "X-Handvat-Live": "1" }
     })
       .then(function (response) {
-        return response.text().then(function (html) { return { status: response.status, html: html }; });
+        var type = response.headers.get("Content-Type") || "";
+        return response.text().then(function (html) {
+          return { status: response.status, html: html, json: response.ok && type.indexOf("application/json") === 0 };
+        });
       })
       .then(function (result) {
         done();
+        if (result.json) {
+          var data = JSON.parse(result.html);
+          if (!applyAnswer(form, key, submitter, data)) {
+            announce(data.notice);
+            refresh(true);
+          }
+          return;
+        }
         var fresh = parseLive(result.html);
         if (fresh) {
           swap(fresh, key);
