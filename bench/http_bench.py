@@ -43,6 +43,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 from dataclasses import dataclass
@@ -100,6 +101,8 @@ class Server:
     name: str
     port: int
     process: subprocess.Popen
+    #: The server's output (gunicorn and the app's JSON lines), removed when it stops.
+    log_path: Path | None = None
 
     @property
     def base(self) -> str:
@@ -122,14 +125,26 @@ def gunicorn_command(app: str, port: int, workers: int) -> list[str]:
 
 def start_server(name: str, app: str, workers: int, env: dict[str, str]) -> Server:
     port = free_port()
-    process = subprocess.Popen(
-        gunicorn_command(app, port, workers), cwd=PROJECT_ROOT, env={**os.environ, **env}
+    # The app writes a JSON line per request (as in production); into a file, not the terminal.
+    log = tempfile.NamedTemporaryFile(  # noqa: SIM115 (kept open for the server's lifetime)
+        prefix=f"handvat-bench-{name.replace(' ', '-')}-", suffix=".log", delete=False
     )
-    server = Server(name, port, process)
+    process = subprocess.Popen(
+        gunicorn_command(app, port, workers),
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    log.close()
+    server = Server(name, port, process, Path(log.name))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn for {name} stopped at start (exit {process.returncode})")
+            raise RuntimeError(
+                f"gunicorn for {name} stopped at start (exit {process.returncode}); "
+                f"its output is in {log.name}"
+            )
         try:
             status, _, _ = fetch(server, "/healthz")
             if status < 500:
@@ -148,6 +163,8 @@ def stop_server(server: Server) -> None:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait(timeout=5)
+    if server.log_path is not None:
+        server.log_path.unlink(missing_ok=True)
 
 
 def worker_cpu_seconds(server: Server) -> float:
