@@ -255,15 +255,22 @@
     }
   }
 
+  // The button to focus after a tap: the one pressed, or, when a dot's "erbij" became
+  // "eraf" (or back), its counterpart in the same place.
+  function tappedButton(root, submitter, key) {
+    var target = submitter ? document.getElementById(submitter) : null;
+    if (!target && /^stip-/.test(key)) {
+      var other = key.indexOf("stip-erbij-") === 0 ? key.replace("erbij", "eraf") : key.replace("eraf", "erbij");
+      target = root.querySelector('form[data-phone-form="' + other + '"] button');
+    }
+    return target;
+  }
+
   // After the participant's own form: focus where they were, and say what happened.
   function settle(fresh, submitter, key) {
     var notice = fresh.querySelector("[data-phone-notice]");
     if (notice && notice.id === "foutmeldingen") { notice.focus(); return; }
-    var target = submitter ? document.getElementById(submitter) : null;
-    if (!target && /^stip-/.test(key)) {
-      var other = key.indexOf("stip-erbij-") === 0 ? key.replace("erbij", "eraf") : key.replace("eraf", "erbij");
-      target = fresh.querySelector('form[data-phone-form="' + other + '"] button');
-    }
+    var target = tappedButton(fresh, submitter, key);
     if (target) {
       target.focus({ preventScroll: true });
       if (notice) { announce(notice.textContent.trim()); }
@@ -415,11 +422,7 @@
     generation += 1;
     patched = true;
     var box = placeNotice(section, data);
-    var target = submitter ? document.getElementById(submitter) : null;
-    if (!target && /^stip-/.test(key)) {
-      var other = key.indexOf("stip-erbij-") === 0 ? key.replace("erbij", "eraf") : key.replace("eraf", "erbij");
-      target = current.querySelector('form[data-phone-form="' + other + '"] button');
-    }
+    var target = tappedButton(current, submitter, key);
     if (target) {
       target.focus({ preventScroll: true });
       announce(data.notice);
