@@ -275,7 +275,9 @@ def test_older_revision_is_restored_and_the_operator_told_to_upgrade(app, tmp_pa
         assert "Breng de database bij met: flask --app app db upgrade" in result.output
         assert db.session.execute(sa.text("SELECT * FROM alembic_version")).all() == [("0007",)]
         upgrade()
-        assert db.session.execute(sa.text("SELECT * FROM alembic_version")).all() == [("0008",)]
+        assert db.session.execute(sa.text("SELECT * FROM alembic_version")).all() == [
+            tuple(code_heads())
+        ]
 
     # Over a database at the code's head that holds data: everything there goes, also the
     # tables the older backup does not have (and that point at tables it does have).

@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.config import PROJECT_ROOT
+from app.core.schema import code_heads
 from app.extensions import db
 
 from .conftest import BASE_TEST_CONFIG, create_postgres_database, drop_postgres_database
@@ -25,14 +26,14 @@ from .conftest import BASE_TEST_CONFIG, create_postgres_database, drop_postgres_
 FAILING_REVISION = '''
 """Fails halfway: a new column (a full table rebuild on SQLite), a new table, rows, then an error.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: failing
+Revises: {head}
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0009"
-down_revision = "0008"
+revision = "failing"
+down_revision = "{head}"
 branch_labels = None
 depends_on = None
 
@@ -56,6 +57,9 @@ def upgrade():
 def downgrade():
     pass
 '''
+
+#: The newest revision of the code's migrations, which the failing one builds on.
+(HEAD,) = code_heads()
 
 FAIL_WITH_SQL_ERROR = 'op.execute("INSERT INTO no_such_table (id) VALUES (1)")'
 FAIL_WITH_EXCEPTION = 'raise ValueError("0009 fails on purpose")'
@@ -88,8 +92,9 @@ def migrations_copy(tmp_path):
 
 
 def add_failing_revision(folder, failure: str):
-    path = folder / "versions" / "0009_fails_halfway.py"
-    path.write_text(FAILING_REVISION.replace("{failure}", textwrap.dedent(failure)))
+    path = folder / "versions" / "zzzz_fails_halfway.py"
+    text = FAILING_REVISION.replace("{head}", HEAD)
+    path.write_text(text.replace("{failure}", textwrap.dedent(failure)))
     return path
 
 
@@ -146,7 +151,7 @@ def test_failed_revision_on_top_of_head_changes_nothing(fresh_app, migrations_co
     upgrade(directory=str(migrations_copy))
     add_rows()
     before = database_state()
-    assert before["rows"]["alembic_version"] == [("0008",)]
+    assert before["rows"]["alembic_version"] == [(HEAD,)]
     failing = add_failing_revision(migrations_copy, FAIL_WITH_SQL_ERROR)
 
     with pytest.raises(sa.exc.DBAPIError, match="no_such_table"):
@@ -162,7 +167,7 @@ def test_failed_revision_on_top_of_head_changes_nothing(fresh_app, migrations_co
 
 
 def test_failed_revision_takes_the_pending_ones_before_it_back(fresh_app, migrations_copy):
-    upgrade(directory=str(migrations_copy), revision="0007")
+    upgrade(directory=str(migrations_copy), revision="0007")  # 0008 brings the workshops
     add_rows()
     before = database_state()
     assert before["rows"]["alembic_version"] == [("0007",)]
@@ -170,7 +175,7 @@ def test_failed_revision_takes_the_pending_ones_before_it_back(fresh_app, migrat
     failing = add_failing_revision(migrations_copy, FAIL_WITH_EXCEPTION)
 
     with pytest.raises(ValueError, match="fails on purpose"):
-        upgrade(directory=str(migrations_copy))  # 0008 and then the failing 0009
+        upgrade(directory=str(migrations_copy))  # 0008 and later, then the failing one
 
     db.engine.dispose()
     assert database_state() == before
@@ -178,6 +183,6 @@ def test_failed_revision_takes_the_pending_ones_before_it_back(fresh_app, migrat
     failing.unlink()
     upgrade(directory=str(migrations_copy))
     after = database_state()
-    assert after["rows"]["alembic_version"] == [("0008",)]
+    assert after["rows"]["alembic_version"] == [(HEAD,)]
     assert "workshop" in after
     assert after["rows"]["municipality"] == before["rows"]["municipality"]

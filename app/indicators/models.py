@@ -134,6 +134,8 @@ class ActionIndicatorLink(TimestampMixin, db.Model):
     target_period: Mapped[str | None] = mapped_column(String(20))
     #: "Het verhaal achter het cijfer": what explains the figure, what the action changes.
     story: Mapped[str] = mapped_column(Text, default="")
+    #: Raised by every change, so an edit made on an older copy of the form is refused.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     indicator: Mapped[Indicator] = relationship()
 

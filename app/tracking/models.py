@@ -31,5 +31,7 @@ class CalendarFeed(db.Model):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_read_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Set when its owner revoked it: the row stays a while so the same key never works again.
+    revoked_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship()
