@@ -446,6 +446,46 @@ def test_conversation_page_links_the_rounds(client, previous):
     assert "Vergelijken met eerdere rondes" in page
 
 
+def rename(conversation: Conversation, title: str) -> None:
+    stored = conversation_operations.stored_details(conversation.id)
+    details = conversation_operations.ConversationDetails(
+        title=title,
+        region=conversation.region,
+        held_on=conversation.held_on,
+        current_phase_id=conversation.current_phase_id,
+    )
+    participants = [
+        ParticipantData(p.name, p.organisation, p.organisation_type, p.role)
+        for p in conversation.participants
+    ]
+    conversation_operations.save_details(
+        conversation, details, participants, stored.details_revision
+    )
+    db.session.commit()
+
+
+def test_round_links_follow_the_other_rounds_changes(client, make_conversation):
+    """A conversation's page is cached on its own revision, but it names its neighbours: their
+    new title, their deletion and a round started without open actions show at once."""
+    first = make_conversation(title="Overleg 2026")
+    first_page = f"/gesprekken/{first.id}"
+    assert "Volgende ronde:" not in client.get(first_page).get_data(as_text=True)
+    second = start(first, title="Overleg 2027").conversation  # nothing to carry over
+    assert "Volgende ronde: <a" in client.get(first_page).get_data(as_text=True)
+
+    rename(second, "Overleg najaar 2027")
+    assert "Overleg najaar 2027" in client.get(first_page).get_data(as_text=True)
+    second_page = f"/gesprekken/{second.id}"
+    assert "Vervolg op" in client.get(second_page).get_data(as_text=True)
+    rename(db.session.get(Conversation, first.id), "Overleg voorjaar 2026")
+    assert "Overleg voorjaar 2026" in client.get(second_page).get_data(as_text=True)
+
+    conversation_operations.delete_conversation(db.session.get(Conversation, second.id))
+    db.session.commit()
+    page = client.get(first_page).get_data(as_text=True)
+    assert "Volgende ronde:" not in page and f'href="{second_page}"' not in page
+
+
 # --- the comparison -------------------------------------------------------------------------------
 
 

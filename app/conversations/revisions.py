@@ -3,13 +3,17 @@
 Every flush that adds, changes or deletes a conversation's own row or one of the rows that
 belong to it raises that conversation's revision by one, in the same transaction. Pages use it
 to reuse what they rendered before; a live view can poll it.
+
+A conversation's page also names its rounds (``app/rounds/``): the one it was started from and
+the next one. So a flush that adds, renames, moves, re-dates or deletes a conversation raises
+the revisions of those neighbours too.
 """
 
 from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import bindparam, event, update
+from sqlalchemy import bindparam, event, inspect, or_, update
 from sqlalchemy.orm import Session
 
 from .models import Conversation
@@ -21,6 +25,22 @@ _BELONGS_TO_CONVERSATION = frozenset({"Answer", "ActionPoint", "Participant", "S
 _RAISE_REVISIONS = (
     update(Conversation)
     .where(Conversation.id.in_(bindparam("ids", expanding=True)))
+    .values(revision=Conversation.revision + 1)
+    .execution_options(synchronize_session=False)
+)
+
+
+#: What a neighbouring round's page shows of a conversation, or how it finds it.
+_SHOWN_TO_NEIGHBOURS = ("title", "held_on", "region", "region_id", "previous_conversation_id")
+
+_RAISE_NEIGHBOUR_REVISIONS = (
+    update(Conversation)
+    .where(
+        or_(
+            Conversation.id.in_(bindparam("previous_ids", expanding=True)),
+            Conversation.previous_conversation_id.in_(bindparam("ids", expanding=True)),
+        )
+    )
     .values(revision=Conversation.revision + 1)
     .execution_options(synchronize_session=False)
 )
@@ -63,7 +83,42 @@ def _expire_revisions(session: Session, conversation_ids) -> None:
             session.expire(conversation, ["revision"])
 
 
+def _raise_neighbour_revisions_before_flush(session: Session, _context, _instances) -> None:
+    """Before the flush, while a deleted conversation's next round still points at it."""
+    ids, previous_ids = set(), set()
+    for instance in chain(session.new, session.dirty, session.deleted):
+        if not isinstance(instance, Conversation):
+            continue
+        state = inspect(instance)
+        if instance in session.dirty and not any(
+            state.attrs[name].history.has_changes() for name in _SHOWN_TO_NEIGHBOURS
+        ):
+            continue
+        if instance.id is not None:
+            ids.add(instance.id)
+        history = state.attrs.previous_conversation_id.history
+        previous_ids.update(i for i in chain(*history) if i is not None)
+    if ids or previous_ids:
+        session.connection().execute(
+            _RAISE_NEIGHBOUR_REVISIONS, {"ids": sorted(ids), "previous_ids": sorted(previous_ids)}
+        )
+        for instance in list(session.identity_map.values()):
+            # Loaded values only: an expired attribute is read afresh anyway.
+            loaded = instance.__dict__
+            if (
+                isinstance(instance, Conversation)
+                and instance not in session.dirty
+                and (
+                    loaded.get("id") in previous_ids
+                    or loaded.get("previous_conversation_id") in ids
+                )
+            ):
+                session.expire(instance, ["revision"])
+
+
 def track_conversation_revisions() -> None:
+    if not event.contains(Session, "before_flush", _raise_neighbour_revisions_before_flush):
+        event.listen(Session, "before_flush", _raise_neighbour_revisions_before_flush)
     if not event.contains(Session, "after_flush", _raise_revisions_after_flush):
         event.listen(Session, "after_flush", _raise_revisions_after_flush)
         event.listen(Session, "after_flush_postexec", _expire_raised_revisions_after_flush)
