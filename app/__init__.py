@@ -43,9 +43,10 @@ def configure(app: Flask, test_config: dict | None) -> None:
         # A server connection can drop between requests (a restart, a failover); a local
         # SQLite file cannot. The ping costs about 0.08 ms of CPU per request; without it the
         # first request on a dropped connection would fail with a 500, which we never give.
-        app.config.setdefault(
-            "SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_recycle": 300}
-        )
+        options = {"pool_pre_ping": True, "pool_recycle": 300}
+        if "connect_timeout=" not in app.config["SQLALCHEMY_DATABASE_URI"]:
+            options["connect_args"] = {"connect_timeout": app.config["DATABASE_CONNECT_TIMEOUT"]}
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     require_shared_rate_limits(app.config)

@@ -33,6 +33,10 @@ class DefaultConfig:
     #: Reuse rendered conversation pages while the conversation's revision is unchanged
     #: (``app/core/page_cache.py``). Off only to measure rendering itself.
     PAGE_CACHE_ENABLED = True
+    #: Seconds to wait for a PostgreSQL server before giving up on a connection (libpq's
+    #: ``connect_timeout``; a ``connect_timeout`` in ``DATABASE_URL`` wins). Without it a
+    #: server that does not answer holds a request, and ``/health/ready``, for minutes.
+    DATABASE_CONNECT_TIMEOUT = 5
     #: Bring the embedded SQLite database up to date when the app starts. Never on PostgreSQL:
     #: there ``flask db upgrade`` is a release step, not something every worker does.
     AUTO_UPGRADE_EMBEDDED_DB = True

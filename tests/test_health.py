@@ -4,6 +4,8 @@ a 500, and saying nothing about the installation."""
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from contextlib import contextmanager
 
 import pytest
@@ -137,3 +139,36 @@ def test_health_is_never_rate_limited(tmp_path, path):
     assert "X-RateLimit-Limit" not in client.get(path).headers
     with app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def silent_server():
+    """A port that takes TCP connections and then says nothing, like a hung database host."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(16)
+        yield listener.getsockname()[1]
+
+
+def test_not_ready_within_the_connect_timeout_when_the_server_says_nothing(silent_server):
+    app = create_app(
+        {
+            **BASE_TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://postgres@127.0.0.1:{silent_server}/x",
+            "DATABASE_CONNECT_TIMEOUT": 2,
+        }
+    )
+    started = time.monotonic()
+    response = app.test_client().get("/health/ready")
+    assert_bare_answer(response, 503, NOT_READY)
+    assert time.monotonic() - started < 10
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_a_connect_timeout_in_the_url_wins():
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/x?connect_timeout=7"
+    app = create_app({**BASE_TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    assert "connect_args" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+    app = make_app(UNREACHABLE)
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"] == {"connect_timeout": 5}
