@@ -687,3 +687,19 @@ def test_the_phones_script_gets_a_small_answer_to_a_scale_choice(phone, workshop
     assert closed.status_code == 409 and "Deze vraag is nu niet open" in closed.get_data(
         as_text=True
     )
+
+
+def test_the_name_in_the_header_leads_a_participant_back_to_the_workshop(
+    anonymous_client, phone, workshop, client
+):
+    """Not to the sign-in page that a participant without an account cannot use; the
+    workshop's style sheet and script are in the head."""
+    page = _page(phone, workshop)
+    assert f'class="site-header__brand" href="/w/{workshop.join_code}"' in page
+    head = page.split("</head>")[0]
+    assert "workshop-phone.css" in head and "workshop-phone.js" in head
+    join_form = anonymous_client.get("/w").get_data(as_text=True)
+    assert 'class="site-header__brand" href="/w"' in join_form
+    # Someone signed in (the facilitator trying their own phone) goes home as on every page.
+    _join(client, workshop)
+    assert 'class="site-header__brand" href="/"' in _page(client, workshop)
