@@ -225,6 +225,7 @@ def test_cache_key_changes_with_a_changed_link(linked):
         action,
         link,
         ActionLinkData(link.indicator_id, DROPPED_OUT, 30.5, "2020", 10.0, "2027", STORY),
+        link.revision,
     )
     db.session.commit()
     assert document_digest("action-list.xlsx", document_of(linked)) != before

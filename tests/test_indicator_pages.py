@@ -14,7 +14,9 @@ from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
 from app.accounts.roles import Role
+from app.audit.models import AuditAction, AuditEvent
 from app.conversations.operations import select_questions
+from app.core.forms import Outcome
 from app.extensions import db
 from app.indicators.commands import EXIT_REFUSED
 from app.indicators.models import (
@@ -416,6 +418,211 @@ def test_linking_an_action_takes_the_latest_figure_as_baseline(
     assert twice.status_code == 422
     assert "Dit actiepunt is al aan dit cijfer gekoppeld" in twice.get_data(as_text=True)
     assert count(ActionIndicatorLink) == 1
+
+
+LINK_FORM = {
+    "baseline_value": "83",
+    "baseline_period": "2021",
+    "target_value": "100",
+    "target_period": "2023",
+    "story": "Meer studenten ronden de behandeling af.",
+}
+
+
+@pytest.fixture
+def linked_action(client, region, conversation, make_action):
+    """An action point linked to the indicator's total through the page; its edit URL."""
+    import_file(client, CLOSED)
+    action = make_action(conversation, "Wachttijd voor hulp op school verkorten")
+    indicator = db.session.scalar(select(Indicator).where(Indicator.key == KEY))
+    links = f"/gesprekken/{conversation.id}/acties/{action.id}/indicatoren"
+    response = client.post(
+        links, data={"indicator": str(indicator.id), "category": "", **LINK_FORM}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    link = db.session.scalar(select(ActionIndicatorLink))
+    return action, link.id, f"{links}/{link.id}"
+
+
+def stored_link(link_id: int) -> ActionIndicatorLink:
+    db.session.expire_all()
+    return db.session.get(ActionIndicatorLink, link_id)
+
+
+def link_changes() -> list[AuditEvent]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == AuditAction.CHANGED,
+                AuditEvent.object_label.contains("koppeling met indicator"),
+            )
+        )
+    )
+
+
+def revision_on(page: str) -> str:
+    return re.search(r'name="revision" type="hidden" value="(\d+)"', page).group(1)
+
+
+def test_a_stale_link_edit_is_a_409_that_shows_the_stored_link_and_keeps_the_typed_one(
+    client, linked_action
+):
+    _action, link_id, url = linked_action
+    # Two people open the same link's form.
+    first_page = client.get(url).get_data(as_text=True)
+    second_page = client.get(url).get_data(as_text=True)
+    assert revision_on(first_page) == revision_on(second_page) == "1"
+    ours = {**LINK_FORM, "revision": revision_on(first_page)}
+
+    first = client.post(
+        url, data={**ours, "target_value": "110", "story": "Eerst: het verhaal van Anna."}
+    )
+    assert first.status_code == 302
+    assert len(link_changes()) == 1
+
+    second = client.post(
+        url, data={**ours, "target_value": "95", "story": "Later: het verhaal van Bert."}
+    )
+    assert second.status_code == 409
+    page = second.get_data(as_text=True)
+    text = text_of(page)
+    assert "Deze koppeling is intussen gewijzigd" in text
+    assert "Iemand anders, of u in een ander tabblad, heeft deze koppeling opgeslagen" in text
+    # What is stored now (the first's) ...
+    assert "Eerst: het verhaal van Anna." in text and "Doel 110 in 2023" in text
+    assert "Beginwaarde 83 in 2021" in text
+    # ... and what the second typed, still in the form.
+    assert "Later: het verhaal van Bert." in page and 'value="95"' in page
+    link = stored_link(link_id)
+    assert (link.target_value, link.story) == (110.0, "Eerst: het verhaal van Anna.")
+    assert link.revision == 2
+    assert len(link_changes()) == 1  # the refused save wrote no history
+
+    # The conflict page carries the stored revision: saving from it overwrites on purpose.
+    assert revision_on(page) == "2"
+    third = client.post(
+        url,
+        data={**ours, "target_value": "95", "story": "Later: het verhaal van Bert.", "revision": 2},
+    )
+    assert third.status_code == 302
+    link = stored_link(link_id)
+    assert (link.target_value, link.story, link.revision) == (
+        95.0,
+        "Later: het verhaal van Bert.",
+        3,
+    )
+    history = link_changes()
+    assert len(history) == 2
+    assert {c["field"]: (c["before"], c["after"]) for c in history[-1].changes}["doel"] == (
+        "110.0",
+        "95.0",
+    )
+
+
+def test_the_same_link_values_sent_twice_are_saved_once(client, linked_action):
+    _action, link_id, url = linked_action
+    revision = revision_on(client.get(url).get_data(as_text=True))
+    form = {**LINK_FORM, "story": "Een nieuw verhaal.", "revision": revision}
+    assert client.post(url, data=form).status_code == 302
+    again = client.post(url, data=form)  # a double click, or a second tab with the same text
+    assert again.status_code == 302
+    assert "De koppeling was al zo opgeslagen." in client.get(again.location).get_data(as_text=True)
+    link = stored_link(link_id)
+    assert (link.story, link.revision) == ("Een nieuw verhaal.", 2)
+    assert len(link_changes()) == 1
+
+
+@pytest.mark.parametrize("revision", [None, "", "abc", "-1", "007", "99999999999999999999"])
+def test_a_link_form_without_a_usable_revision_is_told_not_saved(client, linked_action, revision):
+    _action, link_id, url = linked_action
+    form = {**LINK_FORM, "story": "Uit een oud formulier."}
+    if revision is not None:
+        form["revision"] = revision
+    response = client.post(url, data=form)
+    assert response.status_code == 409
+    assert "Deze koppeling is intussen gewijzigd" in response.get_data(as_text=True)
+    assert stored_link(link_id).story == LINK_FORM["story"]
+    # With exactly what is stored nothing is overwritten: no reason to refuse.
+    same = {**LINK_FORM, **({"revision": revision} if revision is not None else {})}
+    assert client.post(url, data=same).status_code == 302
+
+
+def test_update_action_link_refuses_a_stale_revision(app, linked_action):
+    from app.indicators.operations import (
+        ActionLinkData,
+        LinkConflict,
+        LinkGone,
+        unlink_action,
+        update_action_link,
+    )
+
+    action, link_id, _url = linked_action
+    link = stored_link(link_id)
+    values = ActionLinkData(link.indicator_id, "", 83.0, "2021", 100.0, "2023", "Nieuw.")
+    assert update_action_link(action, link, values, 1) is Outcome.SAVED
+    db.session.commit()
+    assert stored_link(link_id).revision == 2
+
+    other = ActionLinkData(link.indicator_id, "", 83.0, "2021", 120.0, "2023", "Anders.")
+    with pytest.raises(LinkConflict) as conflict:
+        update_action_link(action, link, other, 1)
+    assert (conflict.value.current.story, conflict.value.current.revision) == ("Nieuw.", 2)
+    db.session.rollback()
+    # The values already stored, sent again from the old form: accepted, nothing written.
+    assert update_action_link(action, link, values, 1) is Outcome.ALREADY_SAVED
+    db.session.commit()
+    assert stored_link(link_id).revision == 2
+
+    # Removed meanwhile (the other request loaded it first): gone, and removed only once.
+    link = stored_link(link_id)
+    _ = link.indicator
+    assert unlink_action(action, link) is True
+    assert unlink_action(action, link) is False
+    db.session.commit()
+    deleted = db.session.scalar(
+        select(func.count()).where(
+            AuditEvent.action == AuditAction.DELETED,
+            AuditEvent.object_label.contains("koppeling met indicator"),
+        )
+    )
+    assert deleted == 1
+    with pytest.raises(LinkGone):
+        update_action_link(action, link, other, 2)
+    db.session.rollback()
+
+
+def test_a_link_edited_meanwhile_can_still_be_unlinked(client, linked_action):
+    _action, link_id, url = linked_action
+    revision = revision_on(client.get(url).get_data(as_text=True))
+    assert client.post(url, data={**LINK_FORM, "story": "Gewijzigd.", "revision": revision})
+    response = client.post(url + "/verwijderen")
+    assert response.status_code == 302
+    assert "De koppeling met de indicator is weg." in client.get(response.location).get_data(
+        as_text=True
+    )
+    assert count(ActionIndicatorLink) == 0
+
+
+def test_the_same_link_sent_twice_links_once(client, region, conversation, make_action):
+    import_file(client, CLOSED)
+    action = make_action(conversation, "Wachttijd verkorten")
+    indicator = db.session.scalar(select(Indicator).where(Indicator.key == KEY))
+    url = f"/gesprekken/{conversation.id}/acties/{action.id}/indicatoren"
+    # Baseline left empty: both submits take the latest figure, so they are the same.
+    form = {**LINK_FORM, "indicator": str(indicator.id), "category": "", "baseline_value": ""}
+    form["baseline_period"] = ""
+    assert client.post(url, data=form).status_code == 302
+    again = client.post(url, data=form)
+    assert again.status_code == 302
+    assert f"Actiepunt 1 was al zo gekoppeld aan {NAME}." in client.get(again.location).get_data(
+        as_text=True
+    )
+    assert count(ActionIndicatorLink) == 1
+    # Other values for the same figure: refused, the existing link is changed on its own page.
+    other = client.post(url, data={**form, "target_value": "120"})
+    assert other.status_code == 422
+    assert "Dit actiepunt is al aan dit cijfer gekoppeld" in other.get_data(as_text=True)
 
 
 def test_a_member_sees_the_action_figures_but_cannot_link(

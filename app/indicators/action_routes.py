@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..accounts.roles import Permission
 from ..actions.queries import get_action_or_404
 from ..conversations.queries import get_conversation_or_404
+from ..core.forms import Outcome, revision_of
 from ..extensions import db
 from . import operations, queries
 from .forms import ActionLinkForm, ConfirmForm
@@ -89,8 +90,14 @@ def index(conversation_id: int, action_id: int):
             baseline = queries.latest_observation(indicator.id, data.category)
             try:
                 operations.link_action(action, data, baseline)
-            except operations.LinkExists:
+            except operations.LinkExists as exists:
                 db.session.rollback()
+                if exists.same:  # the same form sent twice: it counts once
+                    flash(
+                        f"Actiepunt {action.position} was al zo gekoppeld aan {indicator.name}.",
+                        "success",
+                    )
+                    return _to_links(conversation, action)
                 form.indicator.errors.append(
                     "Dit actiepunt is al aan dit cijfer gekoppeld. Wijzig die koppeling hieronder."
                 )
@@ -124,18 +131,40 @@ def edit(conversation_id: int, action_id: int, link_id: int):
     form.set_choices(indicators, {link.indicator_id: [link.category]} if link.category else {})
     form.indicator.data = str(link.indicator_id)
     form.category.data = link.category
+    conflict = None
     if request.method == "POST" and form.validate():
-        changed = operations.update_action_link(action, link, _link_data(form, link.indicator_id))
-        db.session.commit()
-        flash("De koppeling is opgeslagen." if changed else "Er was niets veranderd.", "success")
-        return _to_links(conversation, action)
+        try:
+            outcome = operations.update_action_link(
+                action, link, _link_data(form, link.indicator_id), revision_of(form.revision)
+            )
+        except operations.LinkGone:
+            db.session.rollback()
+            abort(404)  # as for a link that is not this action's: nothing to tell apart
+        except operations.LinkConflict:
+            db.session.rollback()
+            conflict = operations.current_action_link(action.id, link_id)
+            if conflict is None:  # and removed right after that
+                abort(404)
+            # Saving again from the conflict page replaces the stored version, on purpose.
+            form.revision.data = str(conflict.revision)
+        else:
+            db.session.commit()
+            flash(
+                "De koppeling was al zo opgeslagen."
+                if outcome is Outcome.ALREADY_SAVED
+                else "De koppeling is opgeslagen.",
+                "success",
+            )
+            return _to_links(conversation, action)
+    status = 409 if conflict else (422 if form.errors else 200)
     return render_template(
         "indicators/action_link_edit.html",
         conversation=conversation,
         action=action,
         link=link,
         form=form,
-    ), (422 if form.errors else 200)
+        conflict=conflict,
+    ), status
 
 
 @bp.post("/<id:link_id>/verwijderen")
@@ -147,6 +176,8 @@ def unlink(conversation_id: int, action_id: int, link_id: int):
     link = queries.action_link(action.id, link_id)
     if link is None:  # not this action's link: another region's is never found
         abort(404)
+    # Also when it was edited meanwhile: removing it is what was asked. Two clicks at once
+    # remove it (and write it in the history) once.
     operations.unlink_action(action, link)
     db.session.commit()
     flash("De koppeling met de indicator is weg.", "success")

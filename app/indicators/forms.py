@@ -132,6 +132,8 @@ class ActionLinkForm(HandvatForm):
         "Het verhaal achter het cijfer",
         validators=[MaxCharacters(2_000, "Het verhaal")],
     )
+    #: The link's revision the edit form was based on (the link form leaves it empty).
+    revision = HiddenField()
 
     def set_choices(self, indicators, categories: dict[int, list[str]]) -> None:
         self.indicator.choices = select_choices(

@@ -17,6 +17,7 @@ from sqlalchemy import delete, insert, select, update
 
 from ..audit.models import AuditAction
 from ..audit.operations import change, record
+from ..core.forms import Outcome
 from ..core.models import utcnow
 from ..core.text import clean_line
 from ..extensions import db
@@ -450,7 +451,34 @@ class ActionLinkData:
 
 
 class LinkExists(Exception):
-    """The action is already linked to this indicator (and category)."""
+    """The action is already linked to this indicator (and category). ``same`` when that link
+    holds exactly what this form would store: the same form sent twice."""
+
+    def __init__(self, same: bool = False):
+        super().__init__(same)
+        self.same = same
+
+
+class LinkConflict(Exception):
+    """The link changed since the form was shown (another tab, another person). ``current``
+    is the link as it is stored now."""
+
+    def __init__(self, current: ActionIndicatorLink):
+        super().__init__(current.id)
+        self.current = current
+
+
+class LinkGone(Exception):
+    """The link was removed since the form was shown."""
+
+
+def current_action_link(action_id: int, link_id: int) -> ActionIndicatorLink | None:
+    """The action's link as stored now, also when this session holds an older copy."""
+    return db.session.scalar(
+        select(ActionIndicatorLink)
+        .where(ActionIndicatorLink.id == link_id, ActionIndicatorLink.action_point_id == action_id)
+        .execution_options(populate_existing=True)
+    )
 
 
 def link_action(action, data: ActionLinkData, baseline) -> ActionIndicatorLink:
@@ -459,28 +487,27 @@ def link_action(action, data: ActionLinkData, baseline) -> ActionIndicatorLink:
     from ..actions.operations import lock_action_list
 
     lock_action_list(action.conversation)
-    exists = db.session.scalar(
-        select(ActionIndicatorLink.id).where(
+    content = _link_content(data)
+    if data.baseline_value is None and data.baseline_period is None and baseline is not None:
+        content["baseline_value"] = baseline.value
+        content["baseline_period"] = baseline.period
+    existing = db.session.scalar(
+        select(ActionIndicatorLink)
+        .where(
             ActionIndicatorLink.action_point_id == action.id,
             ActionIndicatorLink.indicator_id == data.indicator_id,
             ActionIndicatorLink.category == data.category,
         )
+        .execution_options(populate_existing=True)
     )
-    if exists is not None:
-        raise LinkExists()
+    if existing is not None:
+        raise LinkExists(same=_link_content(existing) == content)
     link = ActionIndicatorLink(
         action_point_id=action.id,
         indicator_id=data.indicator_id,
         category=data.category,
-        baseline_value=data.baseline_value,
-        baseline_period=data.baseline_period,
-        target_value=data.target_value,
-        target_period=data.target_period,
-        story=data.story,
+        **content,
     )
-    if link.baseline_value is None and link.baseline_period is None and baseline is not None:
-        link.baseline_value = baseline.value
-        link.baseline_period = baseline.period
     db.session.add(link)
     db.session.flush()
     _record_link(action, link, AuditAction.CREATED)
@@ -496,32 +523,81 @@ _LINK_FIELDS = (
 )
 
 
-def update_action_link(action, link: ActionIndicatorLink, data: ActionLinkData) -> bool:
+def _link_content(source) -> dict:
+    """What a link holds that its edit form changes, from a link or an ``ActionLinkData``."""
+    return {attribute: getattr(source, attribute) for attribute, _label in _LINK_FIELDS}
+
+
+def update_action_link(
+    action, link: ActionIndicatorLink, data: ActionLinkData, based_on_revision: int
+) -> Outcome:
+    """Change a link whose form was shown at ``based_on_revision``.
+
+    Raises ``LinkConflict`` when the link changed since, unless it now holds exactly what was
+    sent (a double submit: ``ALREADY_SAVED``), and ``LinkGone`` when it was removed. After
+    either the session must be rolled back.
+    """
     from ..actions.operations import lock_action_list
 
     lock_action_list(action.conversation)
+    current = current_action_link(action.id, link.id)  # read afresh, under the lock
+    if current is None:
+        raise LinkGone()
+    stored = _link_content(current)
+    content = _link_content(data)
+    if stored == content:
+        return Outcome.ALREADY_SAVED
+    if current.revision != based_on_revision:
+        raise LinkConflict(current)
+    # Only if the revision is still the one just read: a write that skipped the lock is
+    # refused too, never overwritten unseen.
+    written = db.session.execute(
+        update(ActionIndicatorLink)
+        .where(
+            ActionIndicatorLink.id == current.id,
+            ActionIndicatorLink.revision == based_on_revision,
+        )
+        .values(**content, revision=ActionIndicatorLink.revision + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if written != 1:
+        now = current_action_link(action.id, link.id)
+        if now is None:
+            raise LinkGone()
+        raise LinkConflict(now)
+    db.session.refresh(current)
     changes = [
-        change(label, getattr(link, attribute), getattr(data, attribute))
-        for attribute, label in _LINK_FIELDS
+        change(label, stored[attribute], content[attribute]) for attribute, label in _LINK_FIELDS
     ]
-    for attribute, _label in _LINK_FIELDS:
-        setattr(link, attribute, getattr(data, attribute))
-    db.session.flush()
-    return _record_link(action, link, AuditAction.CHANGED, changes)
+    _record_link(action, current, AuditAction.CHANGED, changes)
+    return Outcome.SAVED
 
 
-def unlink_action(action, link: ActionIndicatorLink) -> None:
+def unlink_action(action, link: ActionIndicatorLink) -> bool:
+    """Remove the link; False when it was gone already (the same button pressed twice)."""
     from ..actions.operations import lock_action_list
 
     lock_action_list(action.conversation)
-    _record_link(action, link, AuditAction.DELETED)
-    db.session.execute(delete(ActionIndicatorLink).where(ActionIndicatorLink.id == link.id))
+    label = _link_label(link)
+    removed = db.session.execute(
+        delete(ActionIndicatorLink).where(ActionIndicatorLink.id == link.id)
+    ).rowcount
+    if not removed:
+        return False
+    _record_link(action, link, AuditAction.DELETED, label=label)
+    return True
 
 
-def _record_link(action, link: ActionIndicatorLink, what: AuditAction, changes=None) -> bool:
+def _link_label(link: ActionIndicatorLink) -> str:
+    return link.indicator.name + (f" – {link.category}" if link.category else "")
+
+
+def _record_link(
+    action, link: ActionIndicatorLink, what: AuditAction, changes=None, label: str | None = None
+) -> bool:
     from ..conversations.revisions import raise_revisions
 
-    label = link.indicator.name + (f" – {link.category}" if link.category else "")
+    label = label if label is not None else _link_label(link)
     written = record(
         what,
         "action_point",

@@ -155,3 +155,59 @@ def test_import_chart_question_and_action_target(
     # The figures table's row: indicator, baseline and latest (value, period), target, period.
     assert re.search(re.escape(INDICATOR) + rf".{{0,80}}?\b{TARGET} {TARGET_PERIOD}\b", text), text
     assert STORY in text
+
+
+def test_two_tabs_editing_one_link_the_second_is_told(
+    page: Page, live_server, axe, seed_conversation, artifacts
+):
+    """Two tabs open the same link; the first saves; the second is shown what is stored now,
+    keeps what it typed, and saving again from there replaces it on purpose."""
+    from app.actions.models import ActionPoint
+    from app.extensions import db
+    from app.indicators.importer import ImportOptions, read_indicator_file
+    from app.indicators.operations import ActionLinkData, link_action, store_plan
+    from app.regions.models import Region
+
+    conversation_id = seed_conversation("Browsertest: twee tabbladen", [QUESTION])
+    action_id = _add_action(live_server, conversation_id)
+    with live_server.app.app_context():
+        region = db.session.scalar(db.select(Region).where(Region.name == "Twente"))
+        plan = read_indicator_file(
+            FILE_CONTENT, FILE_NAME, ImportOptions(indicator="Browsertest: twee tabbladen")
+        )
+        indicator = store_plan(region, plan).indicators[0].indicator
+        action = db.session.get(ActionPoint, action_id)
+        link = link_action(
+            action, ActionLinkData(indicator.id, "", 153.0, "2023", 120.0, "2027", ""), None
+        )
+        db.session.commit()
+        url = live_server(f"/gesprekken/{conversation_id}/acties/{action_id}/indicatoren/{link.id}")
+        db.session.remove()
+
+    other = page.context.new_page()
+    page.goto(url)
+    other.goto(url)
+    page.get_by_label("Het verhaal achter het cijfer").fill("Eerste tabblad: het verhaal.")
+    page.get_by_role("button", name="Opslaan").click()
+    expect(page.get_by_text("De koppeling is opgeslagen.")).to_be_visible()
+
+    other.get_by_label("Doel", exact=True).fill("100")
+    other.get_by_label("Het verhaal achter het cijfer").fill("Tweede tabblad: mijn verhaal.")
+    other.get_by_role("button", name="Opslaan").click()
+    alert = other.get_by_role("alert")
+    expect(alert).to_contain_text("Deze koppeling is intussen gewijzigd")
+    expect(alert).to_contain_text("Eerste tabblad: het verhaal.")
+    expect(alert).to_contain_text("120 in 2027")
+    expect(other.get_by_label("Doel", exact=True)).to_have_value("100")
+    expect(other.get_by_label("Het verhaal achter het cijfer")).to_have_value(
+        "Tweede tabblad: mijn verhaal."
+    )
+    other.screenshot(path=artifacts / "indicators-06-link-conflict.png", full_page=True)
+    _assert_no_violations(axe, other)
+
+    other.get_by_role("button", name="Opslaan").click()
+    expect(other.get_by_text("De koppeling is opgeslagen.")).to_be_visible()
+    expect(
+        other.get_by_role("table", name="Gekoppelde indicatoren van actiepunt 1")
+    ).to_contain_text("Tweede tabblad: mijn verhaal.")
+    other.close()
