@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -15,8 +15,10 @@ from sqlalchemy import delete, func, select
 
 from app.accounts.models import Membership
 from app.actions.models import ActionStatus
+from app.core.forms import Outcome
 from app.core.models import utcnow
 from app.extensions import db
+from app.tracking import operations
 from app.tracking.models import CalendarFeed
 
 from .accounts import make_user, sign_in
@@ -222,3 +224,173 @@ def test_a_feed_name_is_required_and_kept_short(client, world):
     response, url = subscribe(client, name="x" * 81)
     assert response.status_code == 422 and url is None
     assert "x" * 81 in response.get_data(as_text=True)  # the typed text comes back
+
+
+def revoke(client, url: str):
+    """Revoke the (active) feed behind ``url`` through its button; the page after it."""
+    key = url.rsplit("/", 1)[1].removesuffix(".ics")
+    feed = db.session.scalar(
+        select(CalendarFeed).where(
+            CalendarFeed.key_hash == hashlib.sha256(key.encode()).hexdigest()
+        )
+    )
+    response = client.post("/acties/agenda-abonnementen/intrekken", data={"feed": str(feed.id)})
+    assert response.status_code == 302
+    return client.get(response.location).get_data(as_text=True)
+
+
+def test_the_form_sent_again_after_a_revoke_never_brings_the_url_back(
+    client, anonymous_client, world
+):
+    """A leaked URL was revoked; the browser then sends the creation form once more (the back
+    button, a reload) within the double-submit window: the old URL stays dead."""
+    _first, url = subscribe(client, name="Mijn deadlines", token="form-1")
+    read_feed(anonymous_client, url)
+    assert "is ingetrokken" in revoke(client, url)
+    assert anonymous_client.get(feed_path(url)).status_code == 404
+
+    again, new_url = subscribe(client, name="Mijn deadlines", token="form-1")
+    assert again.status_code == 200 and new_url and new_url != url
+    assert anonymous_client.get(feed_path(url)).status_code == 404
+    read_feed(anonymous_client, new_url)
+    html = unescape(again.get_data(as_text=True))
+    assert "Nieuw abonnement 'Mijn deadlines' met een nieuwe link" in html
+    assert "Het abonnement 'Mijn deadlines' dat u toen maakte, heeft u daarna ingetrokken" in html
+    assert "De link van dat abonnement blijft onbruikbaar" in html
+    assert "Dit abonnement was al gemaakt" not in html
+    # The list shows the new feed only.
+    listing = client.get("/acties/agenda-abonnementen").get_data(as_text=True)
+    assert "Uw agenda-abonnementen (1)" in listing
+
+    # Revoked too, and the form sent a third time: still never one of the old URLs.
+    revoke(client, new_url)
+    _third, third_url = subscribe(client, name="Mijn deadlines", token="form-1")
+    assert third_url not in (url, new_url)
+    for old in (url, new_url):
+        assert anonymous_client.get(feed_path(old)).status_code == 404
+    read_feed(anonymous_client, third_url)
+
+
+def test_a_revoke_sent_twice_says_the_feed_is_gone(client, world):
+    _response, url = subscribe(client)
+    feed_id = db.session.scalar(select(CalendarFeed.id))
+    revoke(client, url)
+    again = client.post("/acties/agenda-abonnementen/intrekken", data={"feed": str(feed_id)})
+    assert "bestaat niet (meer)" in client.get(again.location).get_data(as_text=True)
+    assert db.session.get(CalendarFeed, feed_id).revoked_dt is not None
+
+
+# --- operations --------------------------------------------------------------------------------
+
+T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def new_feed(user, name="Feed", *, token=None, now=T0) -> operations.NewFeed:
+    result = operations.create_feed(
+        user, name, "", submission_token=token, secret="test-secret", now=now
+    )
+    db.session.commit()
+    return result
+
+
+def test_revoked_feeds_are_not_listed_counted_or_found(app, tester, monkeypatch):
+    kept = new_feed(tester, "Blijft")
+    gone = new_feed(tester, "Weg")
+    assert operations.revoke_feed(tester, gone.feed.id, now=T0) is gone.feed
+    db.session.commit()
+    assert operations.feeds_of(tester.id) == [kept.feed]
+    assert operations.feed_count(tester.id) == 1
+    assert operations.feed_for_key(gone.key) is None
+    assert operations.feed_for_key(kept.key) is kept.feed
+    # A second revoke: "does not exist (any more)", and the revoked date stays the first one.
+    assert operations.revoke_feed(tester, gone.feed.id, now=T0 + timedelta(minutes=1)) is None
+    db.session.expire_all()
+    assert db.session.get(CalendarFeed, gone.feed.id).revoked_dt is not None
+    # Only working feeds count towards the maximum.
+    monkeypatch.setattr(operations, "MAX_FEEDS_PER_USER", 2)
+    new_feed(tester, "Tweede")
+    with pytest.raises(operations.TooManyFeeds):
+        new_feed(tester, "Derde")
+
+
+def test_the_account_page_leaves_revoked_feeds_out(client, world):
+    _response, url = subscribe(client, name="Ingetrokken deadlines")
+    subscribe(client, name="Werkende deadlines", token="tok-2")
+    revoke(client, url)
+    page = client.get("/account").get_data(as_text=True)
+    assert "Werkende deadlines" in page and "Ingetrokken deadlines" not in page
+    assert "U heeft 1 abonnement op" in page
+
+
+def test_a_double_submit_without_a_revoke_finds_the_same_feed(app, tester):
+    first = new_feed(tester, token="form-1")
+    assert first.outcome is Outcome.SAVED
+    again = new_feed(tester, token="form-1", now=T0 + timedelta(seconds=30))
+    assert (again.feed, again.key, again.outcome) == (first.feed, first.key, Outcome.ALREADY_SAVED)
+    assert again.earlier is None
+    assert operations.feed_count(tester.id) == 1
+
+
+@pytest.mark.parametrize("later", [timedelta(seconds=30), timedelta(seconds=120)])
+def test_a_form_sent_again_after_a_revoke_makes_a_feed_with_a_random_key(app, tester, later):
+    """Also when the second submit falls in the next window (the previous window's key): the
+    form is first sent a minute before a window ends."""
+    start = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC) - timedelta(seconds=60)
+    first = new_feed(tester, "Eerste", token="form-1", now=start)
+    operations.revoke_feed(tester, first.feed.id, now=start + timedelta(seconds=10))
+    db.session.commit()
+    again = new_feed(tester, "Eerste", token="form-1", now=start + later)
+    assert again.outcome is Outcome.SAVED_AS_NEW and again.earlier is first.feed
+    assert again.feed is not first.feed and again.key != first.key
+    candidates = operations._candidate_keys("test-secret", tester.id, "form-1", start + later)
+    assert again.key not in candidates  # random, not derived from the form
+    assert operations.feed_for_key(first.key) is None
+    assert operations.feed_for_key(again.key) is again.feed
+    assert operations.feeds_of(tester.id) == [again.feed]
+
+
+def test_old_revoked_feeds_are_deleted_on_a_later_revoke(app, tester):
+    other = make_user("ander@handvat.test", "Ander")
+    old = new_feed(tester, "Oud")
+    recent = new_feed(tester, "Recent")
+    last = new_feed(tester, "Laatste")
+    active = new_feed(tester, "Actief")
+    others_old = new_feed(other, "Van een ander")
+    long_ago = T0 - operations.REVOKED_KEPT - timedelta(seconds=1)
+    operations.revoke_feed(tester, old.feed.id, now=long_ago)
+    operations.revoke_feed(other, others_old.feed.id, now=long_ago)
+    operations.revoke_feed(tester, recent.feed.id, now=T0 - timedelta(minutes=5))
+    db.session.commit()
+    ids = {f.id for f in (old.feed, recent.feed, last.feed, active.feed, others_old.feed)}
+    # Rows loaded in the session (naive datetimes on SQLite) do not trip the delete.
+    db.session.expire_all()
+    assert len(list(db.session.scalars(select(CalendarFeed).where(CalendarFeed.id.in_(ids))))) == 5
+
+    operations.revoke_feed(tester, last.feed.id, now=T0)
+    db.session.commit()
+    db.session.expire_all()
+    left = set(db.session.scalars(select(CalendarFeed.id).where(CalendarFeed.id.in_(ids))))
+    # The tester's long-revoked feed is gone; the recently revoked ones stay (still revoked),
+    # and someone else's rows wait for their own next revoke.
+    assert left == ids - {old.feed.id}
+    assert db.session.get(CalendarFeed, recent.feed.id).revoked_dt is not None
+    assert db.session.get(CalendarFeed, active.feed.id).revoked_dt is None
+
+
+@pytest.mark.parametrize("offset", [0, 1, 299, 599])
+def test_a_revoked_row_is_kept_as_long_as_its_key_can_be_derived(app, tester, offset):
+    """Deleting the row after ``REVOKED_KEPT`` is safe: by then the same form derives other
+    keys, so a submit makes a plain new feed and the old URL stays dead."""
+    window_start = datetime(2026, 11, 24, 10, 0, 0, tzinfo=UTC)
+    made = window_start + timedelta(seconds=offset)
+    first = new_feed(tester, token="form-1", now=made)
+    # Revoked at once, then deleted as soon as the rule allows.
+    operations.revoke_feed(tester, first.feed.id, now=made)
+    purge_at = made + operations.REVOKED_KEPT + timedelta(microseconds=1)
+    operations.revoke_feed(tester, 0, now=purge_at)
+    db.session.commit()
+    assert db.session.get(CalendarFeed, first.feed.id) is None
+    assert first.key not in operations._candidate_keys("test-secret", tester.id, "form-1", purge_at)
+    again = new_feed(tester, token="form-1", now=purge_at)
+    assert again.outcome is Outcome.SAVED and again.key != first.key
+    assert operations.feed_for_key(first.key) is None

@@ -15,8 +15,10 @@ from ..extensions import db
 class CalendarFeed(db.Model):
     """The due dates of a (filtered) action list as iCalendar, on a URL with a secret key.
 
-    Only the key's SHA-256 is stored; revoking deletes the row, and the URL stops working. The
-    feed shows what its owner may see at the moment it is read, never more.
+    Only the key's SHA-256 is stored. Revoking sets ``revoked_dt``: the URL stops working and the
+    feed is gone from every list, but the row stays a while so that the same creation form sent
+    again cannot make a feed with the same key (``operations.revoke_feed``). The feed shows what
+    its owner may see at the moment it is read, never more.
     """
 
     __tablename__ = "calendar_feed"

@@ -8,6 +8,13 @@ nobody ever saw. So the key of a form sent within ``DOUBLE_SUBMIT_SECONDS`` is d
 form's random submission token (HMAC with the app's secret key, the user and a time window):
 the same form sent twice finds the feed it already made and shows the same URL again. Without a
 usable token (tampered, or the form is older) the key is simply random.
+
+Because that key can be derived again, revoking a feed does not delete it: the row is marked
+revoked (``revoked_dt``) and counts as gone everywhere, but it stays for ``REVOKED_KEPT``. The
+same form sent once more after the revoke (the back button, a reload) then finds the revoked
+feed and never brings its URL back to life: it makes a new feed with a random key, and the page
+says so. After ``REVOKED_KEPT`` no submit can derive the key any more, and the next revoke of
+that user deletes the row.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..accounts.models import User
 from ..core.forms import Outcome
@@ -33,6 +40,10 @@ MAX_FEEDS_PER_USER = 50
 #: ``last_read_dt`` is written at most this often, not on every poll of a calendar app.
 LAST_READ_RESOLUTION = timedelta(hours=1)
 DOUBLE_SUBMIT_SECONDS = 600
+#: How long a revoked feed's row stays. A derived key is found at most two windows after the
+#: feed was made (``_candidate_keys``), and a feed is revoked after it was made; one window
+#: more allows for servers whose clocks differ a little.
+REVOKED_KEPT = timedelta(seconds=3 * DOUBLE_SUBMIT_SECONDS)
 #: What a key looks like (43 URL-safe characters); anything else is not looked up.
 KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{40,64}")
 
@@ -45,7 +56,16 @@ class TooManyFeeds(Exception):
 class NewFeed:
     feed: CalendarFeed
     key: str  #: the secret part of the URL, shown once
+    #: ``SAVED``; ``ALREADY_SAVED`` for the same form sent twice (the same feed and key); or
+    #: ``SAVED_AS_NEW`` when the feed this form made before has been revoked since: ``feed``
+    #: is then a new one with a random key, and ``earlier`` the revoked one.
     outcome: Outcome
+    earlier: CalendarFeed | None = None
+
+
+def _active():
+    """The condition for a feed that has not been revoked."""
+    return CalendarFeed.revoked_dt.is_(None)
 
 
 def key_hash(key: str) -> str:
@@ -79,19 +99,29 @@ def create_feed(
     now: datetime,
 ) -> NewFeed:
     """A new feed of ``user`` for the list ``filter_query`` selects; or, for the same form sent
-    again, the feed it made the first time (``Outcome.ALREADY_SAVED``, with the same key)."""
+    again, the feed it made the first time (``Outcome.ALREADY_SAVED``, with the same key).
+
+    When that feed has been revoked since, its key must never work again: the form then makes
+    a new feed with a random key (``Outcome.SAVED_AS_NEW``, ``earlier`` the revoked feed)."""
+    key = None
+    earlier = None
     if submission_token:
         keys = _candidate_keys(secret, user.id, submission_token, now)
-        for key in keys:
+        for candidate in keys:
             existing = db.session.scalar(
                 select(CalendarFeed).where(
-                    CalendarFeed.key_hash == key_hash(key), CalendarFeed.user_id == user.id
+                    CalendarFeed.key_hash == key_hash(candidate), CalendarFeed.user_id == user.id
                 )
             )
-            if existing is not None:
-                return NewFeed(existing, key, Outcome.ALREADY_SAVED)
-        key = keys[0]
-    else:
+            if existing is None:
+                continue
+            if existing.revoked_dt is None:
+                return NewFeed(existing, candidate, Outcome.ALREADY_SAVED)
+            earlier = existing
+            break
+        if earlier is None:
+            key = keys[0]
+    if key is None:
         key = _random_key()
     if feed_count(user.id) >= MAX_FEEDS_PER_USER:
         raise TooManyFeeds()
@@ -104,22 +134,40 @@ def create_feed(
     )
     db.session.add(feed)
     db.session.flush()
+    if earlier is not None:
+        return NewFeed(feed, key, Outcome.SAVED_AS_NEW, earlier)
     return NewFeed(feed, key, Outcome.SAVED)
 
 
-def revoke_feed(user: User, feed_id: int) -> CalendarFeed | None:
-    """Delete the user's feed (its URL stops working); None when it is not theirs or gone."""
+def revoke_feed(user: User, feed_id: int, *, now: datetime) -> CalendarFeed | None:
+    """Revoke the user's feed: its URL stops working at once, and the same form sent again
+    makes a new feed rather than bring it back. None when it is not theirs, already revoked
+    or gone.
+
+    The user's feeds revoked longer than ``REVOKED_KEPT`` ago are deleted: no submit can
+    derive their keys any more."""
     feed = db.session.scalar(
-        select(CalendarFeed).where(CalendarFeed.id == feed_id, CalendarFeed.user_id == user.id)
+        select(CalendarFeed).where(
+            CalendarFeed.id == feed_id, CalendarFeed.user_id == user.id, _active()
+        )
     )
     if feed is not None:
-        db.session.delete(feed)
-        db.session.flush()
+        feed.revoked_dt = now
+    # "fetch": comparing in Python would fail on SQLite's naive datetimes of loaded rows.
+    db.session.execute(
+        delete(CalendarFeed)
+        .where(CalendarFeed.user_id == user.id, CalendarFeed.revoked_dt < now - REVOKED_KEPT)
+        .execution_options(synchronize_session="fetch")
+    )
+    db.session.flush()
     return feed
 
 
 def feed_for_key(key: str) -> CalendarFeed | None:
-    return db.session.scalar(select(CalendarFeed).where(CalendarFeed.key_hash == key_hash(key)))
+    """The feed with this key; None for an unknown or revoked one."""
+    return db.session.scalar(
+        select(CalendarFeed).where(CalendarFeed.key_hash == key_hash(key), _active())
+    )
 
 
 def note_read(feed: CalendarFeed, now: datetime) -> bool:
@@ -135,11 +183,11 @@ def note_read(feed: CalendarFeed, now: datetime) -> bool:
 
 
 def feeds_of(user_id: int) -> list[CalendarFeed]:
-    """The user's feeds, newest first (at most ``MAX_FEEDS_PER_USER``)."""
+    """The user's feeds that work, newest first (at most ``MAX_FEEDS_PER_USER``)."""
     return list(
         db.session.scalars(
             select(CalendarFeed)
-            .where(CalendarFeed.user_id == user_id)
+            .where(CalendarFeed.user_id == user_id, _active())
             .order_by(CalendarFeed.created_dt.desc(), CalendarFeed.id.desc())
             .limit(MAX_FEEDS_PER_USER)
         )
@@ -147,6 +195,9 @@ def feeds_of(user_id: int) -> list[CalendarFeed]:
 
 
 def feed_count(user_id: int) -> int:
+    """How many feeds of the user work (revoked ones do not count)."""
     return db.session.scalar(
-        select(func.count()).select_from(CalendarFeed).where(CalendarFeed.user_id == user_id)
+        select(func.count())
+        .select_from(CalendarFeed)
+        .where(CalendarFeed.user_id == user_id, _active())
     )

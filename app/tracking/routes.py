@@ -389,7 +389,8 @@ def feeds():
 def revoke_feed():
     form = RevokeFeedForm()
     feed_id = form.feed_id if form.validate() else None
-    revoked = operations.revoke_feed(current_access().user, feed_id) if feed_id else None
+    user = current_access().user
+    revoked = operations.revoke_feed(user, feed_id, now=utcnow()) if feed_id else None
     db.session.commit()
     if revoked is not None:
         flash(
