@@ -274,6 +274,7 @@ def test_older_revision_is_restored_and_the_operator_told_to_upgrade(app, tmp_pa
         assert "schemaversie 0007" in result.output
         assert "Breng de database bij met: flask --app app db upgrade" in result.output
         assert db.session.execute(sa.text("SELECT * FROM alembic_version")).all() == [("0007",)]
+        db.session.rollback()  # the upgrade runs on its own connection, as an operator's would
         upgrade()
         assert db.session.execute(sa.text("SELECT * FROM alembic_version")).all() == [
             tuple(code_heads())
@@ -291,6 +292,7 @@ def test_older_revision_is_restored_and_the_operator_told_to_upgrade(app, tmp_pa
         assert "workshop" not in table_names()
         assert db.session.execute(sa.text("SELECT * FROM region")).all() == expected_regions
         assert db.session.execute(sa.text("SELECT * FROM alembic_version")).all() == [("0007",)]
+        db.session.rollback()  # the upgrade runs on its own connection, as an operator's would
         upgrade()
         assert "workshop" in table_names()
 

@@ -10,6 +10,7 @@ from app.actions.queries import actions_of
 from app.conversations import operations
 from app.conversations.models import Conversation, OrganisationType
 from app.extensions import db
+from app.regions.models import Region
 
 
 def revision_of(conversation_id: int) -> int:
@@ -119,3 +120,48 @@ def test_flash_message_is_not_cached(client, make_conversation, make_region):
     again = client.get(conversation_url).get_data(as_text=True)
     assert "De gegevens van het gesprek zijn opgeslagen." not in again
     assert "De gegevens van het gesprek zijn opgeslagen." not in first
+
+
+def region_revision(region_id: int) -> int:
+    return db.session.scalar(db.select(Region.conversations_revision).where(Region.id == region_id))
+
+
+def test_a_regions_revision_follows_its_conversations(make_conversation, make_region):
+    """Once per transaction that changes one of its conversations (through the ORM or past
+    it), adds one, deletes one or moves one in or out; never for another region's, never for
+    a transaction that is rolled back."""
+    conversation = make_conversation()
+    here, there = conversation.region_id, make_region("Achterhoek", ("Winterswijk",)).id
+    start = region_revision(here)
+    other = region_revision(there)
+
+    def after(change) -> tuple[int, int]:
+        change()
+        db.session.commit()
+        return region_revision(here) - start, region_revision(there) - other
+
+    # Past the ORM's flush (an UPDATE), then through it, twice in one transaction.
+    assert after(lambda: operations.save_answer(conversation, "verkennen-regie", "A", None, 0)) == (
+        1,
+        0,
+    )
+
+    def two_changes():
+        actions.add_action(conversation, actions.ActionData("Actie A"))
+        db.session.flush()
+        actions.add_action(conversation, actions.ActionData("Actie B"))
+
+    assert after(two_changes) == (2, 0)
+    added = make_conversation(title="Nog een overleg", region=conversation.region)
+    assert (region_revision(here) - start, region_revision(there) - other) == (3, 0)
+
+    moved = operations.ConversationDetails(
+        added.title, db.session.get(Region, there), added.held_on, "verkennen"
+    )
+    assert after(lambda: operations.update_details(added, moved)) == (4, 1)
+    assert after(lambda: operations.delete_conversation(added)) == (4, 2)
+
+    operations.save_answer(conversation, "verkennen-regie", "B", None, 1)
+    db.session.rollback()
+    assert (region_revision(here) - start, region_revision(there) - other) == (4, 2)
+    assert after(lambda: None) == (4, 2)  # a later commit does not raise what was undone

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from app.actions.models import ActionPoint
 from app.conversations.models import Conversation
 from app.extensions import db
+from app.regions.models import Region
 
 
 @contextmanager
@@ -45,6 +46,12 @@ def add_conversations(region, count: int, start: int = 0) -> None:
             }
             for n in range(start, start + count)
         ],
+    )
+    # A bulk insert skips the ORM's flush; the app's own writes raise the region's revision.
+    db.session.execute(
+        db.update(Region)
+        .where(Region.id == region.id)
+        .values(conversations_revision=Region.conversations_revision + 1)
     )
     db.session.commit()
 

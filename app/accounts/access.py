@@ -45,6 +45,10 @@ class Access:
 
     user: User | None = None
     roles: dict[int, RegionRole] = field(default_factory=dict)
+    #: Per region of the roles: (``Region.conversations_revision``, ``indicator_revision``)
+    #: as read with the session at the start of the request. Cached pages that list a
+    #: region's conversations or action points are keyed on them (``revisions_key``).
+    region_revisions: dict[int, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def region_ids(self) -> list[int]:
@@ -76,6 +80,12 @@ class Access:
     def is_privileged(self) -> bool:
         """Administrators and coordinators: their accounts need a second factor."""
         return self.is_admin or any(r.role in PRIVILEGED_ROLES for r in self.roles.values())
+
+    def revisions_key(self) -> tuple:
+        """The revisions of all the user's regions, for a page cache key: any change to a
+        conversation of theirs (its answers, action points, progress, links) or to their
+        figures gives another key."""
+        return tuple(sorted(self.region_revisions.items()))
 
     @property
     def fingerprint(self) -> tuple:
@@ -114,6 +124,8 @@ _SESSION_WITH_USER_AND_ROLES = (
         Region.name,
         Region.slug,
         Membership.role,
+        Region.conversations_revision,
+        Region.indicator_revision,
     )
     .join(User, User.id == UserSession.user_id)
     .outerjoin(Membership, Membership.user_id == User.id)
@@ -121,7 +133,14 @@ _SESSION_WITH_USER_AND_ROLES = (
     .where(UserSession.key_hash == bindparam("key_hash"))
 )
 _ROLES = (
-    select(Membership.region_id, Region.name, Region.slug, Membership.role)
+    select(
+        Membership.region_id,
+        Region.name,
+        Region.slug,
+        Membership.role,
+        Region.conversations_revision,
+        Region.indicator_revision,
+    )
     .join(Region, Region.id == Membership.region_id)
     .where(Membership.user_id == bindparam("user_id"))
 )
@@ -135,11 +154,14 @@ def current_access() -> Access:
         if user is None:
             access = ANONYMOUS
         else:
-            roles = namespace.pop("roles_at_sign_in", None)
-            if roles is None:
+            rows = namespace.pop("roles_at_sign_in", None)
+            if rows is None:
                 rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
-                roles = {row[0]: RegionRole(*row) for row in rows}
-            access = Access(user, roles)
+            access = Access(
+                user,
+                {row[0]: RegionRole(*row[:4]) for row in rows},
+                {row[0]: (row[4], row[5]) for row in rows},
+            )
         namespace.access = access
     return access
 
@@ -168,30 +190,20 @@ def load_user(session_key: str) -> User | None:
     config = current_app.config
     idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
     lifetime = timedelta(hours=config["SESSION_MAX_HOURS"])
-    if (
-        now - _aware(user_session.last_seen_dt) > idle_limit
-        or now - _aware(user_session.created_dt) > lifetime
-    ):
+    if now - user_session.last_seen_dt > idle_limit or now - user_session.created_dt > lifetime:
         db.session.execute(delete(UserSession).where(UserSession.id == user_session.id))
         db.session.commit()
         g.session_expired = True
         return None
-    if now - _aware(user_session.last_seen_dt) > LAST_SEEN_RESOLUTION:
+    if now - user_session.last_seen_dt > LAST_SEEN_RESOLUTION:
         db.session.execute(
             update(UserSession).where(UserSession.id == user_session.id).values(last_seen_dt=now)
         )
         db.session.commit()
     g.user_session = user_session
-    g.roles_at_sign_in = {row[4]: RegionRole(*row[4:]) for row in rows if row[4] is not None}
+    g.roles_at_sign_in = [row[4:] for row in rows if row[4] is not None]
     user.session_key = session_key
     return user
-
-
-def _aware(moment):
-    """SQLite gives naive datetimes back; they were stored in UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- which views need what -------------------------------------------------------------------

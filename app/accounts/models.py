@@ -8,7 +8,6 @@ from flask_login import UserMixin
 from sqlalchemy import (
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Integer,
     String,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.models import LabelledEnum, TimestampMixin, enum_column, utcnow
+from ..core.models import LabelledEnum, TimestampMixin, UtcDateTime, enum_column, utcnow
 from ..extensions import db
 from ..regions.models import Region
 from .roles import Role
@@ -36,7 +35,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     #: Base32 TOTP secret; set while setting up the second factor, in use once enabled.
     totp_secret: Mapped[str | None] = mapped_column(String(64))
-    totp_enabled_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_enabled_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: The last accepted TOTP time step: a code is accepted once, never replayed.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     #: A digest of the actions this person leads that are overdue or nearly due
@@ -92,8 +91,8 @@ class UserSession(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_seen_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: Shown on the account page so a person recognises their own devices.
     user_agent: Mapped[str] = mapped_column(String(200), default="")
 
@@ -117,9 +116,9 @@ class AccountLink(db.Model):
     purpose: Mapped[LinkPurpose] = mapped_column(enum_column(LinkPurpose))
     #: SHA-256 of the token in the link; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    used_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UtcDateTime())
+    used_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     user: Mapped[User] = relationship()
 
@@ -134,4 +133,4 @@ class RecoveryCode(db.Model):
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
     code_hash: Mapped[str] = mapped_column(String(64))
-    used_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())

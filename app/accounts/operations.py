@@ -250,12 +250,7 @@ def usable_link(token: str) -> AccountLink | None:
     )
     if link is None or link.used_dt is not None:
         return None
-    expires = (
-        link.expires_dt
-        if link.expires_dt.tzinfo
-        else link.expires_dt.replace(tzinfo=utcnow().tzinfo)
-    )
-    if expires < utcnow():
+    if link.expires_dt < utcnow():
         return None
     return link
 

@@ -4,7 +4,6 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conversations.models import Conversation
-from ..core.models import LabelledEnum, TimestampMixin, enum_column, utcnow
+from ..core.models import LabelledEnum, TimestampMixin, UtcDateTime, enum_column, utcnow
 from ..extensions import db
 
 
@@ -91,7 +90,7 @@ class ActionPoint(TimestampMixin, db.Model):
     priority: Mapped[ActionPriority] = mapped_column(
         enum_column(ActionPriority), default=ActionPriority.NORMAL
     )
-    closed_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: The trekker's account, when the trekker has one ("Mijn acties", reminders, calendar).
     owner_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -107,7 +106,7 @@ class ActionPoint(TimestampMixin, db.Model):
     )
     #: When the latest progress update was added; setting it raises ``revision``, so two
     #: people updating the same action at once cannot both succeed.
-    last_update_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_update_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: Random token of the add form; a double submit finds the action it already made.
     creation_token: Mapped[str | None] = mapped_column(String(64))
     #: Goes up with every change of content or status (not with a move on the list).
@@ -152,6 +151,6 @@ class ActionUpdate(db.Model):
     )
     #: Kept as written, so the history still says who when the account is gone.
     author_name: Mapped[str] = mapped_column(String(120), default="")
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     action: Mapped[ActionPoint] = relationship()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 import orjson
@@ -204,8 +204,6 @@ def token_owner() -> User:
 def _note_use(token: TokenInfo) -> None:
     now = utcnow()
     last = token.last_used_dt
-    if last is not None and last.tzinfo is None:
-        last = last.replace(tzinfo=UTC)  # SQLite gives naive datetimes back, stored in UTC
     if last is None or now - last > LAST_USED_RESOLUTION:
         db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_dt=now))
         db.session.commit()

@@ -11,9 +11,9 @@ only when all of that is equal:
 * what was asked: the address (scheme, host, path: the links contain them) and the
   normalised query string, page and page size;
 * today's date (``isOverdue``);
-* the **version** of the owner's regions: every conversation of those regions with its
-  revision (``queries.conversations_version``), read by the same statement as the token and
-  the roles, before the page itself.
+* the **version** of the owner's regions: each region with the revision of its
+  conversations (``Region.conversations_revision``, ``queries.conversations_version``), read
+  by the same statement as the token and the roles, before the page itself.
 
 Why the version says enough: ``Conversation.revision`` goes up in the transaction of every
 change to a conversation or to one of its action points, whatever code makes it
@@ -25,11 +25,14 @@ conversation's region (a conversation that moves region takes its action points 
 same transaction). So the same list of (conversation, revision) for the same regions means the
 same action points with the same content: nothing was added, changed, moved or deleted.
 Anything else (a new round, a deleted conversation, a conversation moved into or out of the
-regions) changes the list. What is read after the version can only be newer than it; a page
-stored under a version that has passed is never asked for again, because that version never
-comes back. (A write straight into the database that skips the revision is not seen, as by the
-pages' own cache, ``core/page_cache.py``.) ``tests/test_api_cache.py`` makes each kind of
-change and checks the next page shows it.
+regions) changes the list. A region's ``conversations_revision`` goes up, in the same
+transaction, whenever one of its conversations' revisions does and when a conversation is
+added to it, deleted or moved away (``conversations/revisions.py``), and never goes down: so
+equal region revisions mean an equal list. What is read after the version can only be newer
+than it; a page stored under a version that has passed is never asked for again, because that
+version never comes back. (A write straight into the database that skips the revision is not
+seen, as by the pages' own cache, ``core/page_cache.py``.) ``tests/test_api_cache.py`` makes
+each kind of change and checks the next page shows it.
 
 The store is this process's memory, bounded (``API_LIST_CACHE_BYTES``, 0 switches it off): it
 needs nothing shared between workers, since a key holds everything it depends on, and a worker

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..core.models import LabelledEnum, enum_column, utcnow
+from ..core.models import LabelledEnum, UtcDateTime, enum_column, utcnow
 from ..extensions import db
 
 
@@ -33,7 +33,7 @@ class ApiToken(db.Model):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: The first characters of the token, so its owner can tell tokens apart.
     token_prefix: Mapped[str] = mapped_column(String(16))
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_used_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_used_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     user: Mapped[User] = relationship()

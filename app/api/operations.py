@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 
@@ -63,10 +63,6 @@ def token_named(user: User, name: str) -> ApiToken | None:
     )
 
 
-def _aware(moment):
-    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def create_token(
     user: User, name: str, scope: TokenScope, *, replace_double_submit: bool = False
 ) -> NewToken:
@@ -77,7 +73,7 @@ def create_token(
     replaced = False
     existing = token_named(user, name)
     if existing is not None:
-        fresh = utcnow() - _aware(existing.created_dt) < DOUBLE_SUBMIT_WINDOW
+        fresh = utcnow() - existing.created_dt < DOUBLE_SUBMIT_WINDOW
         if (
             replace_double_submit
             and fresh

@@ -38,6 +38,7 @@ from ..accounts.roles import Permission
 from ..actions.models import ActionPoint, ActionStatus, ActionUpdate
 from ..conversations.models import Answer, Conversation, Participant, SelectedQuestion
 from ..conversations.queries import check_permission
+from ..core.models import UtcDateTime
 from ..extensions import db
 from ..indicators.models import Indicator, Observation
 from ..regions.models import Municipality, Region
@@ -220,9 +221,11 @@ def _action_columns(dialect: str) -> tuple:
     for column in _ACTION_COLUMNS:
         if isinstance(column.type, Enum):
             column = type_coerce(column, String).label(column.key)
-        elif isinstance(column.type, DateTime) and dialect == "postgresql":
-            in_utc = func.timezone(literal_column("'UTC'"), column)
-            column = type_coerce(in_utc, DateTime()).label(column.key)
+        elif isinstance(column.type, UtcDateTime):
+            if dialect == "postgresql":
+                column = func.timezone(literal_column("'UTC'"), column)
+            # As the database gives them: no conversion per value in Python.
+            column = type_coerce(column, DateTime()).label(column.key)
         columns.append(column)
     return tuple(columns)
 
@@ -334,18 +337,19 @@ def actions_page(filters: ActionFilters, paging: Paging) -> Page:
 
 
 def conversations_version(region_ids: Select, dialect: str):
-    """Every conversation of the regions ``region_ids`` selects, with its revision, as one
-    string (a scalar subquery): equal strings mean the same conversations at the same
-    revisions (see ``cache.py``). Each conversation is one number, ``id * 2**32 + revision``
-    (both below 2**31): a third cheaper for SQLite to write than ``"id.revision"``.
+    """Every region ``region_ids`` selects, with the revision of its conversations
+    (``Region.conversations_revision``), as one string (a scalar subquery): equal strings mean
+    the same conversations at the same revisions (see ``cache.py``). Each region is one number,
+    ``id * 2**32 + revision`` (both below 2**31). One row per region, however many
+    conversations they hold.
 
     In no particular order: the database lists them in the same order while nothing changes,
     and an order that changes all the same only costs a page made again, never a wrong one;
     sorting them would be work on every request for nothing."""
     packed = (
-        cast(Conversation.id, BigInteger)
+        cast(Region.id, BigInteger)
         .op("<<")(literal_column("32"))
-        .op("|")(Conversation.revision)
+        .op("|")(Region.conversations_revision)
     )
     if dialect == "postgresql":
         revisions = func.string_agg(cast(packed, String), literal_column("','"))
@@ -353,7 +357,7 @@ def conversations_version(region_ids: Select, dialect: str):
         revisions = func.group_concat(packed)
     return (
         select(func.coalesce(revisions, literal_column("''")))
-        .where(Conversation.region_id.in_(region_ids))
+        .where(Region.id.in_(region_ids))
         .scalar_subquery()
     )
 

@@ -281,16 +281,6 @@ def _newest_per_region(dialect: str, per_region: int):
     )
 
 
-@cache
-def _newest_versions(dialect: str, per_region: int):
-    """Only the region, id and revision of the same conversations: what the home page's cache
-    key needs, read along the index without counting anything."""
-    listed = _newest_listed(dialect, per_region)
-    return select(listed.c.region_id, listed.c.id, listed.c.revision).order_by(
-        listed.c.region_id, listed.c.held_on.desc(), listed.c.id.desc()
-    )
-
-
 def _newest_listed(dialect: str, per_region: int):
     """The newest ``per_region`` conversations of each of the user's regions, as a subquery.
 
@@ -344,20 +334,6 @@ def region_totals() -> tuple[tuple[int, int], ...]:
     if user is None:
         return ()
     return tuple(tuple(row) for row in _rows(_TOTALS_BY_REGION, user_id=user.id))
-
-
-def newest_versions(per_region: int = LATEST_PER_REGION) -> tuple[tuple[int, int, int], ...]:
-    """(region id, id, revision) of the conversations the home page lists, in its order. With
-    ``region_totals`` this is everything the page shows changing: a conversation that becomes
-    one of the newest, leaves or changes (its answers, chosen questions and action points
-    included: each change raises its revision) changes this. One statement, however many
-    conversations there are."""
-    user = current_access().user
-    if user is None:
-        return ()
-    dialect = db.session.connection().dialect.name
-    statement = _newest_versions(dialect, per_region)
-    return tuple(tuple(row) for row in _rows(statement, user_id=user.id))
 
 
 def latest_conversations_by_region(

@@ -4,6 +4,13 @@ Every flush that adds, changes or deletes a conversation's own row or one of the
 belong to it raises that conversation's revision by one, in the same transaction. Pages use it
 to reuse what they rendered before; a live view can poll it.
 
+Each region keeps a ``conversations_revision`` that goes up with the revisions of its
+conversations, and when a conversation is added to it, deleted or moved away: the pages that
+list a region's conversations or action points are keyed on it, so checking that nothing
+changed is one small read per region, however many conversations it holds. It is raised once
+per transaction, just before the commit, in region order: the region's row is then locked only
+for the commit itself, and two transactions never wait for each other's regions crosswise.
+
 A conversation's page also names its rounds (``app/rounds/``): the one it was started from and
 the next one. So a flush that adds, renames, moves, re-dates or deletes a conversation raises
 the revisions of those neighbours too.
@@ -13,9 +20,10 @@ from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import bindparam, event, inspect, or_, update
+from sqlalchemy import bindparam, event, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
+from ..regions.models import Region
 from .models import Conversation
 
 #: Row types that belong to a conversation, besides the conversation itself: anything with a
@@ -29,6 +37,16 @@ _RAISE_REVISIONS = (
     .execution_options(synchronize_session=False)
 )
 
+
+_RAISE_REGION_REVISION = (
+    update(Region)
+    .where(Region.id == bindparam("region_id"))
+    .values(conversations_revision=Region.conversations_revision + 1)
+    .execution_options(synchronize_session=False)
+)
+#: ``session.info`` keys: what this transaction changed, for the regions' revisions.
+_PENDING_CONVERSATIONS = "handvat_pending_region_conversations"
+_PENDING_REGIONS = "handvat_pending_regions"
 
 #: What a neighbouring round's page shows of a conversation, or how it finds it.
 _SHOWN_TO_NEIGHBOURS = ("title", "held_on", "region", "region_id", "previous_conversation_id")
@@ -57,9 +75,23 @@ def _changed_conversation_ids(session: Session) -> set[int]:
     return ids - new_ids - {None}
 
 
+def _regions_of_added_deleted_or_moved(session: Session) -> set[int]:
+    """The regions a conversation of this flush is added to, deleted from or moved between
+    (read from the objects: a deleted one's row is gone after the flush)."""
+    region_ids = set()
+    for instance in chain(session.new, session.dirty, session.deleted):
+        if isinstance(instance, Conversation):
+            history = inspect(instance).attrs.region_id.history
+            if instance in session.dirty and not history.has_changes():
+                continue
+            region_ids.update(i for i in chain(*history) if i is not None)
+    return region_ids
+
+
 def raise_revisions(session: Session, conversation_ids: set[int]) -> None:
     """Raise the revisions; for writes that bypass the ORM's flush (see ``save_answer``)."""
     session.connection().execute(_RAISE_REVISIONS, {"ids": sorted(conversation_ids)})
+    session.info.setdefault(_PENDING_CONVERSATIONS, set()).update(conversation_ids)
     _expire_revisions(session, conversation_ids)
 
 
@@ -69,6 +101,36 @@ def _raise_revisions_after_flush(session: Session, _context) -> None:
         session.connection().execute(_RAISE_REVISIONS, {"ids": sorted(ids)})
         # Objects may not be expired while the flush is still going on.
         session.info.setdefault("handvat_changed_conversations", set()).update(ids)
+        session.info.setdefault(_PENDING_CONVERSATIONS, set()).update(ids)
+    region_ids = _regions_of_added_deleted_or_moved(session)
+    if region_ids:
+        session.info.setdefault(_PENDING_REGIONS, set()).update(region_ids)
+
+
+def _raise_region_revisions_before_commit(session: Session) -> None:
+    session.flush()  # the commit's own flush comes after this event: its changes count too
+    conversation_ids = session.info.pop(_PENDING_CONVERSATIONS, set())
+    region_ids = session.info.pop(_PENDING_REGIONS, set())
+    if not conversation_ids and not region_ids:
+        return
+    if conversation_ids:
+        # The regions of the changed conversations, then every region in id order.
+        region_ids |= set(
+            session.connection().scalars(
+                select(Conversation.region_id).where(Conversation.id.in_(sorted(conversation_ids)))
+            )
+        )
+    for region_id in sorted(region_ids):
+        session.connection().execute(_RAISE_REGION_REVISION, {"region_id": region_id})
+
+
+def _forget_pending_after_rollback_event(session: Session, previous_transaction) -> None:
+    """After the transaction is rolled back; a savepoint's rollback leaves the rest pending
+    (raising a region's revision once too often costs a page rendered again, nothing more)."""
+    if previous_transaction.nested:
+        return
+    session.info.pop(_PENDING_CONVERSATIONS, None)
+    session.info.pop(_PENDING_REGIONS, None)
 
 
 def _expire_raised_revisions_after_flush(session: Session, _context) -> None:
@@ -117,6 +179,9 @@ def _raise_neighbour_revisions_before_flush(session: Session, _context, _instanc
 
 
 def track_conversation_revisions() -> None:
+    if not event.contains(Session, "before_commit", _raise_region_revisions_before_commit):
+        event.listen(Session, "before_commit", _raise_region_revisions_before_commit)
+        event.listen(Session, "after_soft_rollback", _forget_pending_after_rollback_event)
     if not event.contains(Session, "before_flush", _raise_neighbour_revisions_before_flush):
         event.listen(Session, "before_flush", _raise_neighbour_revisions_before_flush)
     if not event.contains(Session, "after_flush", _raise_revisions_after_flush):

@@ -7,17 +7,38 @@ from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Enum
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(TypeDecorator):
+    """A moment, read back as an aware datetime in UTC on every database.
+
+    PostgreSQL keeps the time zone (``timestamptz``); SQLite keeps none and gave naive values
+    back, which raised a ``TypeError`` wherever one met an aware value. Moments are written in
+    UTC, so SQLite's wall-clock value is UTC.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 class TimestampMixin:
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_dt: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    updated_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)
 
 
 def enum_column(enum_cls: type[enum.Enum]) -> Enum:

@@ -5,11 +5,7 @@ from datetime import timedelta
 from flask import Blueprint, Response, abort, current_app, render_template, session
 
 from ..accounts.access import current_access, public
-from ..conversations.queries import (
-    latest_conversations_by_region,
-    newest_versions,
-    region_totals,
-)
+from ..conversations.queries import latest_conversations_by_region
 from ..questionnaires.registry import current_questionnaire
 from .formatting import local_now
 from .page_cache import cached_page
@@ -19,19 +15,15 @@ bp = Blueprint("core", __name__)
 
 @bp.get("/")
 def home():
-    # Two statements count the conversations of the user's regions and read the id and
-    # revision of those the page lists; it is rendered only when these, the user (roles,
-    # region names and slugs) or the session (the sign-out form's CSRF token) changed, as the
-    # conversation page is.
-    totals = region_totals()
-    versions = newest_versions()
+    # Rendered only when a conversation of the user's regions changed (their revisions come
+    # with the session, no statement of its own), or the user (roles, region names and slugs)
+    # or the session (the sign-out form's CSRF token) did, as the conversation page is.
     questionnaire = current_questionnaire().questionnaire
     access = current_access()
     return cached_page(
         (
             "home",
-            totals,
-            versions,
+            access.revisions_key(),
             access.fingerprint,
             tuple(region.slug for region in access.regions),
             session.get("csrf_token"),
@@ -39,7 +31,7 @@ def home():
         ),
         lambda: render_template(
             "home.html",
-            by_region=latest_conversations_by_region(totals=totals),
+            by_region=latest_conversations_by_region(),
             questionnaire=questionnaire,
         ),
     )

@@ -13,7 +13,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Integer,
@@ -24,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.models import LabelledEnum, TimestampMixin, enum_column, utcnow
+from ..core.models import LabelledEnum, TimestampMixin, UtcDateTime, enum_column, utcnow
 from ..extensions import db
 
 
@@ -160,4 +159,4 @@ class IndicatorUpload(db.Model):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     #: The import options chosen on the form (``ImportOptions`` as a dict).
     options: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, UniqueConstraint, select
+from sqlalchemy import JSON, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.models import utcnow
+from ..core.models import UtcDateTime, utcnow
 from ..extensions import db
 from .schema import Questionnaire
 
@@ -28,7 +28,7 @@ class QuestionnaireSnapshot(db.Model):
     version: Mapped[str] = mapped_column(String(20))
     content_sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[dict] = mapped_column(JSON)
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     @property
     def questionnaire(self) -> Questionnaire:

@@ -14,6 +14,10 @@ class Region(TimestampMixin, db.Model):
     #: Goes up with every change to the region's figures, indicators or municipalities: pages
     #: that show figures (the conversation page) are cached per revision.
     indicator_revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    #: Goes up with every change to one of the region's conversations (whenever its
+    #: ``Conversation.revision`` does), and when one is added, deleted or moved here or away:
+    #: pages that list a region's conversations or action points are cached per revision.
+    conversations_revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     municipalities: Mapped[list[Municipality]] = relationship(
         back_populates="region", order_by="Municipality.name", cascade="all, delete-orphan"
     )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User
-from ..core.models import utcnow
+from ..core.models import UtcDateTime, utcnow
 from ..extensions import db
 
 
@@ -31,9 +31,9 @@ class CalendarFeed(db.Model):
     #: The list's filters as a URL query string (``status=open&mijn=1``), as on the list page.
     filter_query: Mapped[str] = mapped_column(Text, default="")
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_read_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    last_read_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: Set when its owner revoked it: the row stays a while so the same key never works again.
-    revoked_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     user: Mapped[User] = relationship()

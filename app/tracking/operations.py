@@ -173,8 +173,6 @@ def feed_for_key(key: str) -> CalendarFeed | None:
 def note_read(feed: CalendarFeed, now: datetime) -> bool:
     """Record that the feed was read, at most once per ``LAST_READ_RESOLUTION``."""
     last = feed.last_read_dt
-    if last is not None and last.tzinfo is None:  # SQLite gives naive UTC back
-        last = last.replace(tzinfo=now.tzinfo)
     if last is not None and now - last < LAST_READ_RESOLUTION:
         return False
     feed.last_read_dt = now

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, Subquery, and_, bindparam, case, exists, func, select
+from sqlalchemy import Select, Subquery, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -214,38 +214,6 @@ def status_counts(f: ActionFilter, viewer: Viewer) -> StatusCounts:
         overdue=sum(int(late) for _, _, late, _ in rows),
         due_soon=sum(int(soon) for _, _, _, soon in rows),
     )
-
-
-def _version_statement() -> Select:
-    scope = select(Membership.region_id).where(
-        Membership.user_id == bindparam("user_id"),
-        Membership.role.in_(bindparam("roles", expanding=True)),
-    )
-    figures = (
-        select(func.coalesce(func.sum(Region.indicator_revision), 0))
-        .where(Region.id.in_(scope))
-        .scalar_subquery()
-    )
-    return select(
-        func.count(Conversation.id),
-        func.coalesce(func.sum(Conversation.revision), 0),
-        func.coalesce(func.max(Conversation.id), 0),
-        figures,
-    ).where(Conversation.region_id.in_(scope))
-
-
-#: Asked on every list page, so built once (with bound parameters) rather than per request.
-_SCOPE_VERSION = _version_statement()
-
-
-def scope_version(viewer: Viewer) -> tuple:
-    """Changes whenever anything the list pages show of the viewer's regions changes: every
-    write on a conversation or its action points, progress updates and links to indicators
-    raises ``Conversation.revision``; a new or deleted conversation changes the count or the
-    highest id; the region's figures and indicators raise ``Region.indicator_revision``. Part
-    of the key under which the pages are kept (with the user's roles and the day)."""
-    parameters = {"user_id": viewer.user_id, "roles": roles_allowing(viewer.permission)}
-    return tuple(db.session.execute(_SCOPE_VERSION, parameters).one())
 
 
 # --- rows -----------------------------------------------------------------------------------

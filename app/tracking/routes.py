@@ -204,7 +204,8 @@ def board():
 def _cached(render) -> str:
     """The page as rendered before for the same URL, user, session (the CSRF token of the
     sign-out form), day ("te laat") and version of the data of the user's regions
-    (``queries.scope_version``, one cheap query); rendered anew when any of them changed."""
+    (the revisions of the user's regions, read with the session); rendered anew when any of
+    them changed."""
     if not current_app.config["PAGE_CACHE_ENABLED"]:
         return render()
     access = current_access()
@@ -216,7 +217,7 @@ def _cached(render) -> str:
         today,
         access.fingerprint,
         session.get("csrf_token"),
-        queries.scope_version(Viewer(access.user.id, today)),
+        access.revisions_key(),
     )
     return cached_page(key, render)
 

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -22,7 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conversations.models import Conversation
-from ..core.models import LabelledEnum, enum_column, utcnow
+from ..core.models import LabelledEnum, UtcDateTime, enum_column, utcnow
 from ..extensions import db
 
 #: Join codes use no characters that look alike (0/O, 1/I/l, 2/Z, 5/S, 8/B).
@@ -64,7 +63,7 @@ class Workshop(db.Model):
     #: The question the projector shows and phones show first.
     current_question_id: Mapped[str | None] = mapped_column(String(80))
     results_visible: Mapped[bool] = mapped_column(Boolean, default=False)
-    timer_ends_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    timer_ends_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: Goes up with every change, a vote included: what the projector and control page poll.
     revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     #: Goes up only with what phones show (questions, contributions, settings), so a room
@@ -78,9 +77,9 @@ class Workshop(db.Model):
     )
     #: Random token of the opening form; a double submit finds the workshop it already made.
     creation_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expires_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    expires_dt: Mapped[datetime] = mapped_column(UtcDateTime())
+    closed_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
     conversation: Mapped[Conversation] = relationship()
     questions: Mapped[list[WorkshopQuestion]] = relationship(
@@ -89,17 +88,10 @@ class Workshop(db.Model):
 
     def is_open(self, now: datetime | None = None) -> bool:
         now = now or utcnow()
-        return self.closed_dt is None and _aware(self.expires_dt) > now
+        return self.closed_dt is None and self.expires_dt > now
 
     def admits(self, now: datetime | None = None) -> bool:
         return self.joining_open and self.is_open(now)
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were stored in UTC."""
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class WorkshopQuestion(db.Model):
@@ -113,8 +105,8 @@ class WorkshopQuestion(db.Model):
     question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
     is_open: Mapped[bool] = mapped_column(Boolean, default=False)
-    opened_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    closed_dt: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    opened_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    closed_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class WorkshopParticipant(db.Model):
@@ -131,9 +123,9 @@ class WorkshopParticipant(db.Model):
     number: Mapped[int] = mapped_column(Integer)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     first_name: Mapped[str] = mapped_column(String(FIRST_NAME_MAX_CHARACTERS), default="")
-    joined_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    joined_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: When the phone last asked for news, written at most every half minute.
-    last_seen_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_seen_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class RoomAssessment(db.Model):
@@ -148,7 +140,7 @@ class RoomAssessment(db.Model):
     question_id: Mapped[str] = mapped_column(String(80), primary_key=True)
     workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
     assessment_id: Mapped[str] = mapped_column(String(80))
-    chosen_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    chosen_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Contribution(db.Model):
@@ -180,7 +172,7 @@ class Contribution(db.Model):
         ForeignKey("action_point.id", ondelete="SET NULL")
     )
     creation_token: Mapped[str | None] = mapped_column(String(64))
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
 class Dot(db.Model):
@@ -207,4 +199,4 @@ class Dot(db.Model):
     contribution_id: Mapped[int] = mapped_column(ForeignKey("contribution.id", ondelete="CASCADE"))
     slot: Mapped[int] = mapped_column(Integer)
     item_slot: Mapped[int] = mapped_column(Integer)
-    created_dt: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

@@ -39,7 +39,6 @@ from .operations import WorkshopError, WorkshopFull, find_workshop_by_code, norm
 from .participant_forms import AssessmentForm, ContributionForm, DotForm, JoinForm
 from .participation import (
     Notice,
-    aware,
     current_participant,
     join_per_client,
     join_per_code,
@@ -175,7 +174,7 @@ def _new_token() -> str:
 def _timer_until(workshop: Workshop) -> str | None:
     if workshop.timer_ends_dt is None:
         return None
-    ends = aware(workshop.timer_ends_dt)
+    ends = workshop.timer_ends_dt
     return ends.astimezone(TIMEZONE).strftime("%H:%M") if ends > utcnow() else None
 
 
@@ -272,7 +271,7 @@ def state(code: str):
     headers = {"ETag": f'"{tag}"', "Cache-Control": "no-cache"}
     if request.if_none_match.contains_weak(tag):
         return Response(status=304, headers=headers)
-    is_open = row.closed_dt is None and aware(row.expires_dt) > utcnow()
+    is_open = row.closed_dt is None and row.expires_dt > utcnow()
     return (
         jsonify(revision=row.room_revision, contributions=row.contribution_revision, open=is_open),
         200,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from flask import Response, current_app, request, session, url_for
 from flask_limiter.util import get_remote_address
@@ -39,11 +38,6 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.secret_key, salt=COOKIE_SALT)
 
 
-def aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back; they were stored in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def cookie_name(code: str) -> str:
     """One cookie per workshop, named by its code, under ``/w``: so joining again on ``/w``
     with the same code finds it."""
@@ -59,7 +53,7 @@ def remember_participant(
 ) -> Response:
     """Give the phone its signed cookie, valid until the workshop expires."""
     value = _serializer().dumps({"w": workshop.id, "p": participant.id, "t": token})
-    seconds_left = int((aware(workshop.expires_dt) - utcnow()).total_seconds())
+    seconds_left = int((workshop.expires_dt - utcnow()).total_seconds())
     response.set_cookie(
         cookie_name(workshop.join_code),
         value,

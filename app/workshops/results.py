@@ -113,10 +113,7 @@ class WorkshopResultsDocument:
 
 def workshop_day(workshop: Workshop) -> date:
     """The day the workshop was held, in Dutch time."""
-    moment = workshop.created_dt
-    if moment.tzinfo is None:  # SQLite gives naive datetimes back; they were stored in UTC
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(TIMEZONE).date()
+    return workshop.created_dt.astimezone(TIMEZONE).date()
 
 
 def results_document(workshop: Workshop) -> WorkshopResultsDocument:

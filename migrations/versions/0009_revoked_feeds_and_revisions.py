@@ -1,4 +1,4 @@
-"""A revoked calendar feed stays known (its URL never works again); a revision per action-indicator link
+"""A revoked calendar feed stays known (its URL never works again); a revision per action-indicator link; a region's conversations revision
 
 Revision ID: 0009
 Revises: 0008
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('region', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('conversations_revision', sa.Integer(), server_default='1', nullable=False))
+
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.add_column(sa.Column('revoked_dt', sa.DateTime(timezone=True), nullable=True))
 
@@ -30,3 +33,6 @@ def downgrade():
 
     with op.batch_alter_table('calendar_feed', schema=None) as batch_op:
         batch_op.drop_column('revoked_dt')
+
+    with op.batch_alter_table('region', schema=None) as batch_op:
+        batch_op.drop_column('conversations_revision')
