@@ -104,6 +104,9 @@ def config(url: str) -> dict:
         "SECRET_KEY": BENCH_SECRET_KEY,
         "AUTO_UPGRADE_EMBEDDED_DB": False,
         "REQUIRE_TWO_FACTOR": False,
+        # Each worker counts its own limits: with a PostgreSQL URL the app would otherwise ask
+        # for a shared store (Redis), which the pages measured here do not touch.
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
 
 

@@ -122,6 +122,9 @@ def config(url: str, *, cache: bool = True) -> dict:
         "SECRET_KEY": BENCH_SECRET_KEY,
         "AUTO_UPGRADE_EMBEDDED_DB": False,
         "API_RATE_LIMIT": RATE_LIMIT,
+        # Each worker counts its own limits: with a PostgreSQL URL the app would otherwise ask
+        # for a shared store (Redis), which the pages measured here do not touch.
+        "RATELIMIT_STORAGE_URI": "memory://",
     }
     if not cache:
         settings["API_LIST_CACHE_BYTES"] = 0

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import glob
 import io
 import math
-import os
 import re
-import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 
@@ -36,6 +33,8 @@ from app.indicators.charts import (
     sparkline,
     svg_markup,
 )
+
+from .checkers import require_vnu
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -647,14 +646,8 @@ def test_empty_title_still_names_the_image():
     assert root[0].text == "Grafiek"
 
 
-def _vnu() -> list[str] | None:
-    java = shutil.which("java")
-    jars = glob.glob(os.path.expanduser("~/.npm/_npx/*/node_modules/vnu-jar/build/dist/vnu.jar"))
-    return [java, "-jar", jars[0]] if java and jars else None
-
-
-@pytest.mark.skipif(_vnu() is None, reason="the W3C Nu HTML checker (vnu.jar) is not installed")
 def test_svg_passes_the_nu_html_checker(tmp_path):
+    vnu = require_vnu()
     charts = [
         svg_markup(bar_chart(CLOSED, CLOSED_SERIES), title="Afgesloten", description="Uitleg"),
         svg_markup(bar_chart(CLOSED, CLOSED_SERIES), title="Nog een keer", description="Uitleg"),
@@ -677,7 +670,7 @@ def test_svg_passes_the_nu_html_checker(tmp_path):
     path = tmp_path / "charts.html"
     path.write_text(page, encoding="utf-8")
     result = subprocess.run(
-        [*_vnu(), "--errors-only", str(path)], capture_output=True, text=True, timeout=120
+        [*vnu, "--errors-only", str(path)], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
 

@@ -505,9 +505,7 @@ def test_queries_per_page_do_not_grow_with_the_data(app, client, world, tester):
     assert max(large.values()) <= 10, large
 
 
-def test_a_page_seen_before_costs_one_statement_until_something_changes(
-    app, client, world, tester
-):
+def test_a_page_seen_before_costs_one_statement_until_something_changes(app, client, world, tester):
     url = "/acties?status=open-alle"
     client.get(url)  # stores a CSRF token in the session (the sign-out form)
     client.get(url)

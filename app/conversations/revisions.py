@@ -44,6 +44,17 @@ _RAISE_REGION_REVISION = (
     .values(conversations_revision=Region.conversations_revision + 1)
     .execution_options(synchronize_session=False)
 )
+_RAISE_REGION_OF_CONVERSATION = (
+    update(Region)
+    .where(
+        Region.id
+        == select(Conversation.region_id)
+        .where(Conversation.id == bindparam("conversation_id"))
+        .scalar_subquery()
+    )
+    .values(conversations_revision=Region.conversations_revision + 1)
+    .execution_options(synchronize_session=False)
+)
 #: ``session.info`` keys: what this transaction changed, for the regions' revisions.
 _PENDING_CONVERSATIONS = "handvat_pending_region_conversations"
 _PENDING_REGIONS = "handvat_pending_regions"
@@ -112,6 +123,11 @@ def _raise_region_revisions_before_commit(session: Session) -> None:
     conversation_ids = session.info.pop(_PENDING_CONVERSATIONS, set())
     region_ids = session.info.pop(_PENDING_REGIONS, set())
     if not conversation_ids and not region_ids:
+        return
+    if len(conversation_ids) == 1 and not region_ids:  # the usual case: one statement
+        session.connection().execute(
+            _RAISE_REGION_OF_CONVERSATION, {"conversation_id": next(iter(conversation_ids))}
+        )
         return
     if conversation_ids:
         # The regions of the changed conversations, then every region in id order.

@@ -1,0 +1,87 @@
+"""The pages people use most pass the W3C Nu HTML checker (``vnu.jar``), which nobody here
+wrote: the demo's pages as a coordinator sees them, a workshop's control and phone pages, the
+calendar feeds and a form sent back with errors.
+
+``.ci/run`` installs the checker (npm package ``vnu-jar``); see ``checkers.py``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+
+from app.accounts.operations import set_role
+from app.accounts.roles import Role
+from app.demo.commands import load_demo
+from app.extensions import db
+
+from .checkers import require_vnu
+
+
+def csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_path):
+    command = require_vnu()
+    conversation = load_demo()
+    set_role(tester, conversation.region, Role.COORDINATOR)
+    db.session.commit()
+    first_question = conversation.selected_questions[0].question_id
+    pages = {
+        "home": "/",
+        "conversation": f"/gesprekken/{conversation.id}",
+        "question": f"/gesprekken/{conversation.id}/vragen/{first_question}",
+        "actions": f"/gesprekken/{conversation.id}/acties",
+        "action-list": f"/gesprekken/{conversation.id}/actielijst",
+        "region-wide-list": "/acties?status=open-alle",
+        "board": "/acties/bord",
+        "feeds": "/acties/agenda-abonnementen",
+        "region": f"/regio/{conversation.region.slug}",
+        "indicators": f"/regio/{conversation.region.slug}/indicatoren",
+        "about": "/over",
+        "account": "/account",
+    }
+    html: dict[str, str] = {}
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        html[name] = response.get_data(as_text=True)
+
+    # A form sent back with its errors: the conversation's details without a title.
+    edit_url = f"/gesprekken/{conversation.id}/bewerken"
+    form = client.get(edit_url).get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form))
+    refused = client.post(edit_url, data={**fields, "title": ""})
+    assert refused.status_code == 422
+    html["details-with-errors"] = refused.get_data(as_text=True)
+
+    # A workshop: the facilitator's control page, the join form and a participant's phone.
+    opened = client.get(f"/gesprekken/{conversation.id}/workshop/nieuw").get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', opened))
+    fields["anonymous"] = "ja"
+    response = client.post(f"/gesprekken/{conversation.id}/workshop/nieuw", data=fields)
+    assert response.status_code == 303
+    control = client.get(response.headers["Location"]).get_data(as_text=True)
+    html["workshop-control"] = control
+    code = re.search(r"/w/([A-Z0-9]{6})", control).group(1)
+    join = anonymous_client.get(f"/w/{code}").get_data(as_text=True)
+    html["workshop-join"] = join
+    joined = anonymous_client.post("/w", data={"code": code, "csrf_token": csrf_token(join)})
+    assert joined.status_code in (200, 303)
+    phone = anonymous_client.get(f"/w/{code}").get_data(as_text=True)
+    assert "data-phone" in phone  # joined: the phone page, not the join form
+    html["workshop-phone"] = phone
+
+    for name, page in html.items():
+        (tmp_path / f"{name}.html").write_text(page, encoding="utf-8")
+    result = subprocess.run(
+        [*command, "--errors-only", *sorted(str(p) for p in tmp_path.glob("*.html"))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
