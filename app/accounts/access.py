@@ -111,36 +111,27 @@ class SessionRow(NamedTuple):
     last_seen_dt: datetime
 
 
+#: A role as ``current_access`` reads it: the ``RegionRole``, then the region's revisions.
+_ROLE_COLUMNS = (
+    Membership.region_id,
+    Region.name,
+    Region.slug,
+    Membership.role,
+    Region.conversations_revision,
+    Region.indicator_revision,
+)
 #: The session, its user and their roles in one query: one row per role (one without). Only
 #: the session's columns the loader needs, as plain values: loading it as a second ORM object
 #: cost more than its query. ``g.user_session`` is a ``SessionRow``.
 _SESSION_WITH_USER_AND_ROLES = (
-    select(
-        UserSession.id,
-        UserSession.created_dt,
-        UserSession.last_seen_dt,
-        User,
-        Membership.region_id,
-        Region.name,
-        Region.slug,
-        Membership.role,
-        Region.conversations_revision,
-        Region.indicator_revision,
-    )
+    select(UserSession.id, UserSession.created_dt, UserSession.last_seen_dt, User, *_ROLE_COLUMNS)
     .join(User, User.id == UserSession.user_id)
     .outerjoin(Membership, Membership.user_id == User.id)
     .outerjoin(Region, Region.id == Membership.region_id)
     .where(UserSession.key_hash == bindparam("key_hash"))
 )
 _ROLES = (
-    select(
-        Membership.region_id,
-        Region.name,
-        Region.slug,
-        Membership.role,
-        Region.conversations_revision,
-        Region.indicator_revision,
-    )
+    select(*_ROLE_COLUMNS)
     .join(Region, Region.id == Membership.region_id)
     .where(Membership.user_id == bindparam("user_id"))
 )
