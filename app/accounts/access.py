@@ -8,6 +8,7 @@ request, because nothing of it is kept between requests.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,10 +16,12 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple, TypeVar
 
+import orjson
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from flask_login import LoginManager, current_user
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
 
+from ..core.database import end_autocommit, json_rows, read_connection
 from ..core.models import utcnow
 from ..extensions import db
 from ..regions.models import Region
@@ -111,27 +114,84 @@ class SessionRow(NamedTuple):
     last_seen_dt: datetime
 
 
-#: A role as ``current_access`` reads it: the ``RegionRole``, then the region's revisions.
-_ROLE_COLUMNS = (
-    Membership.region_id,
-    Region.name,
-    Region.slug,
-    Membership.role,
-    Region.conversations_revision,
-    Region.indicator_revision,
-)
-#: The session, its user and their roles in one query: one row per role (one without). Only
-#: the session's columns the loader needs, as plain values: loading it as a second ORM object
-#: cost more than its query. ``g.user_session`` is a ``SessionRow``.
-_SESSION_WITH_USER_AND_ROLES = (
-    select(UserSession.id, UserSession.created_dt, UserSession.last_seen_dt, User, *_ROLE_COLUMNS)
-    .join(User, User.id == UserSession.user_id)
-    .outerjoin(Membership, Membership.user_id == User.id)
-    .outerjoin(Region, Region.id == Membership.region_id)
-    .where(UserSession.key_hash == bindparam("key_hash"))
-)
+def _role_columns() -> tuple:
+    """A role as ``RegionRole`` takes it."""
+    return (Membership.region_id, Region.name, Region.slug, Membership.role)
+
+
+def _revision_columns() -> tuple:
+    """A region's revisions as ``Access.region_revisions`` keeps them (after its id)."""
+    return (Membership.region_id, Region.conversations_revision, Region.indicator_revision)
+
+
+def roles_json(dialect: str, of_user: ColumnElement, *, correlate: type) -> ColumnElement:
+    """The roles of the user ``of_user`` names, as one JSON text (``roles_from_json``), for a
+    statement on ``correlate`` that names that user."""
+    return _memberships_json(dialect, of_user, correlate, _role_columns())
+
+
+def _memberships_json(dialect: str, of_user, correlate, columns) -> ColumnElement:
+    return (
+        select(json_rows(dialect, *columns))
+        .select_from(Membership)
+        .join(Region, Region.id == Membership.region_id)
+        .where(Membership.user_id == of_user)
+        .correlate(correlate)
+        .scalar_subquery()
+    )
+
+
+@functools.cache
+def _session_statement(dialect: str) -> Select:
+    """The session, its user and their roles and regions' revisions in one row: the roles and
+    the revisions each as one JSON text. One row, not one per role: for a coordinator of 50
+    regions, converting 50 rows that each carried the user cost more than the rest of a page
+    served from the cache. Only the session's columns the loader needs, as plain values:
+    loading it as a second ORM object cost more than its query. ``g.user_session`` is a
+    ``SessionRow``."""
+    return (
+        select(
+            UserSession.id,
+            UserSession.created_dt,
+            UserSession.last_seen_dt,
+            User,
+            roles_json(dialect, User.id, correlate=User),
+            _memberships_json(dialect, User.id, User, _revision_columns()),
+        )
+        .join(User, User.id == UserSession.user_id)
+        .where(UserSession.key_hash == bindparam("key_hash"))
+    )
+
+
+#: The roles of a JSON text of ``roles_json``, by that text. An entry is its own key, so it is
+#: never out of date; the dict is emptied when it grows large. Roles change seldom.
+_ROLES_BY_TEXT: dict[str, dict[int, RegionRole]] = {}
+_MAX_ROLES_TEXTS = 1_000
+
+
+def roles_from_json(text: str) -> dict[int, RegionRole]:
+    """The roles, by region id (shared by the requests with the same roles: ``Access`` never
+    changes them)."""
+    known = _ROLES_BY_TEXT.get(text)
+    if known is None:
+        if len(_ROLES_BY_TEXT) >= _MAX_ROLES_TEXTS:
+            _ROLES_BY_TEXT.clear()
+        known = _ROLES_BY_TEXT[text] = {
+            region_id: RegionRole(region_id, name, slug, Role(role))
+            for region_id, name, slug, role in orjson.loads(text)
+        }
+    return known
+
+
+def _revisions_from_json(text: str) -> dict[int, tuple[int, int]]:
+    return {
+        region_id: (conversations, indicators)
+        for region_id, conversations, indicators in orjson.loads(text)
+    }
+
+
 _ROLES = (
-    select(*_ROLE_COLUMNS)
+    select(*_role_columns(), *_revision_columns()[1:])
     .join(Region, Region.id == Membership.region_id)
     .where(Membership.user_id == bindparam("user_id"))
 )
@@ -145,14 +205,14 @@ def current_access() -> Access:
         if user is None:
             access = ANONYMOUS
         else:
-            rows = namespace.pop("roles_at_sign_in", None)
-            if rows is None:
+            read = namespace.pop("roles_at_sign_in", None)
+            if read is None:
                 rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
-            access = Access(
-                user,
-                {row[0]: RegionRole(*row[:4]) for row in rows},
-                {row[0]: (row[4], row[5]) for row in rows},
-            )
+                roles = {row[0]: RegionRole(*row[:4]) for row in rows}
+                revisions = {row[0]: (row[4], row[5]) for row in rows}
+            else:
+                roles, revisions = roles_from_json(read[0]), _revisions_from_json(read[1])
+            access = Access(user, roles, revisions)
         namespace.access = access
     return access
 
@@ -170,13 +230,15 @@ def session_key_hash(key: str) -> str:
 @login_manager.user_loader
 def load_user(session_key: str) -> User | None:
     """The user of a live session; None (signed out) when the session ended or went idle."""
-    rows = db.session.execute(
-        _SESSION_WITH_USER_AND_ROLES, {"key_hash": session_key_hash(session_key)}
-    ).all()
-    if not rows:
+    connection = read_connection()
+    found = db.session.execute(
+        _session_statement(connection.dialect.name),
+        {"key_hash": session_key_hash(session_key)},
+    ).first()
+    if found is None:
+        end_autocommit()
         return None
-    first = rows[0]
-    user_session, user = SessionRow(*first[:3]), first[3]
+    user_session, user = SessionRow(*found[:3]), found[3]
     now = utcnow()
     config = current_app.config
     idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
@@ -191,8 +253,9 @@ def load_user(session_key: str) -> User | None:
             update(UserSession).where(UserSession.id == user_session.id).values(last_seen_dt=now)
         )
         db.session.commit()
+    end_autocommit()
     g.user_session = user_session
-    g.roles_at_sign_in = [row[4:] for row in rows if row[4] is not None]
+    g.roles_at_sign_in = found[4:]
     user.session_key = session_key
     return user
 

@@ -16,27 +16,20 @@ import re
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-import orjson
 from flask import g, request
 from sqlalchemy import (
     Select,
-    String,
-    Text,
     bindparam,
-    cast,
-    func,
-    literal_column,
     select,
     update,
 )
 from werkzeug.local import LocalProxy
 
-from ..accounts.access import Access, RegionRole
+from ..accounts.access import Access, roles_from_json, roles_json
 from ..accounts.models import Membership, User
-from ..accounts.roles import Role
+from ..core.database import read_connection
 from ..core.models import utcnow
 from ..extensions import db
-from ..regions.models import Region
 from .models import ApiToken, TokenScope
 from .problems import ApiProblem
 
@@ -51,32 +44,15 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 @functools.cache
 def _token_statement(dialect: str, with_version: bool) -> Select:
     """The token and its owner's roles, in one row: the roles as one JSON text,
-    ``[[region id, name, slug, role], ...]``. One row, not one per role: a person with 50
-    roles made 50 rows to convert, and their roles change seldom, so ``_roles`` reads the
-    text only when it has not seen it before. With ``with_version``, also the version of all
-    the owner's regions (``cache.py``), read by the same statement: it is the version of
-    exactly the regions the roles name.
+    ``[[region id, name, slug, role], ...]`` (``access.roles_json``). With
+    ``with_version``, also the version of all the owner's regions (``cache.py``), read by
+    the same statement: it is the version of exactly the regions the roles name.
 
     The owner as an ORM object is loaded only when something needs more than their id
     (``token_owner``): a read never does.
     """
-    role = (Membership.region_id, Region.name, Region.slug, cast(Membership.role, String))
+    roles = roles_json(dialect, ApiToken.user_id, correlate=ApiToken)
     owners = Membership.user_id == ApiToken.user_id
-    if dialect == "postgresql":
-        # In no particular order (as SQLite's): the same while nothing changes, sorting is
-        # work on every request, and another order only means another key for the same roles.
-        listed = cast(func.json_agg(func.json_build_array(*role)), Text)
-        roles = func.coalesce(listed, literal_column("'[]'"))
-    else:
-        roles = func.json_group_array(func.json_array(*role))
-    roles = (
-        select(roles)
-        .select_from(Membership)
-        .join(Region, Region.id == Membership.region_id)
-        .where(owners)
-        .correlate(ApiToken)
-        .scalar_subquery()
-    )
     columns = [ApiToken.id, ApiToken.user_id, ApiToken.scope, ApiToken.last_used_dt, roles]
     if with_version:
         from .queries import conversations_version
@@ -135,7 +111,7 @@ def authenticate(secret: str | None = None, *, with_version: bool = False) -> No
         secret = bearer_secret()
     if secret is None or not is_token_shaped(secret):
         raise ApiProblem(401, headers={"WWW-Authenticate": 'Bearer realm="Handvat API"'})
-    connection = _connection()
+    connection = read_connection()
     statement = _token_statement(connection.dialect.name, with_version)
     found = connection.execute(statement, {"token_hash": hash_token(secret)}).first()
     if found is None:
@@ -150,48 +126,10 @@ def authenticate(secret: str | None = None, *, with_version: bool = False) -> No
     g.api_roles_key = found[4]
     g.api_version = found[5] if with_version else None
     g.pop("api_owner", None)
-    g.access = Access(LocalProxy(token_owner), _roles(found[4]))
+    g.access = Access(LocalProxy(token_owner), roles_from_json(found[4]))
     if request.method not in ("GET", "HEAD"):
         token_owner()  # a write names its author: load it now, not halfway an operation
     _note_use(token)
-
-
-def _connection():
-    """The request's connection. On PostgreSQL a read (GET, HEAD) runs each statement on its
-    own (autocommit): that spares the ``BEGIN`` before the first statement and the
-    ``ROLLBACK`` when the connection goes back to the pool, two round trips of four. Every
-    statement sees what was committed when it started, as in a transaction at PostgreSQL's
-    READ COMMITTED; a write keeps its transaction (as does a session that has one already:
-    a test's, a script's). Not on SQLite: it sends no ``BEGIN`` for a read anyway, and
-    switching back runs a ``PRAGMA`` that makes SQLite prepare every statement again."""
-    session = db.session()
-    if (
-        request.method in ("GET", "HEAD")
-        and not session.in_transaction()
-        and session.get_bind().dialect.name == "postgresql"
-    ):
-        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-    return session.connection()
-
-
-#: The roles of a JSON text of ``_token_statement``, by that text. An entry is its own key,
-#: so it is never out of date; the dict is emptied when it grows large.
-_ROLES: dict[str, dict[int, RegionRole]] = {}
-_MAX_ROLES = 1_000
-
-
-def _roles(text: str) -> dict[int, RegionRole]:
-    """The roles, by region id (shared by the requests with the same roles: ``Access`` never
-    changes them)."""
-    known = _ROLES.get(text)
-    if known is None:
-        if len(_ROLES) >= _MAX_ROLES:
-            _ROLES.clear()
-        known = _ROLES[text] = {
-            region_id: RegionRole(region_id, name, slug, Role(role))
-            for region_id, name, slug, role in orjson.loads(text)
-        }
-    return known
 
 
 def token_owner() -> User:

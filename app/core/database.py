@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Flask
-from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from flask import Flask, request
+from sqlalchemy import ColumnElement, String, Text, cast, event, func, literal_column, text
+from sqlalchemy.engine import Connection, Engine
 
 from ..extensions import db
 
@@ -57,3 +57,50 @@ def serialize_writes(key: str) -> None:
 def _lock_number(key: str) -> int:
     """A stable signed 64-bit number for ``key``, as PostgreSQL's advisory locks take."""
     return int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def json_rows(dialect: str, *columns: ColumnElement) -> ColumnElement:
+    """An aggregate of ``columns`` over the rows of a (sub)query as one JSON text,
+    ``[[a, b, ...], ...]``; ``[]`` for no rows. One row to convert instead of one per row.
+    Enum columns go in as their text. In no particular order, but the same while nothing
+    changes: sorting would be work on every request, and callers key on the text."""
+    columns = tuple(
+        cast(column, String) if getattr(column.type, "enum_class", None) else column
+        for column in columns
+    )
+    if dialect == "postgresql":
+        listed = cast(func.json_agg(func.json_build_array(*columns)), Text)
+        return func.coalesce(listed, literal_column("'[]'"))
+    return func.json_group_array(func.json_array(*columns))
+
+
+def read_connection() -> Connection:
+    """The request's connection, for its first statement.
+
+    On PostgreSQL a read (GET, HEAD) that has no transaction yet runs it on its own
+    (autocommit): that spares the ``BEGIN`` before it and the ``ROLLBACK`` when the connection
+    goes back to the pool, two round trips of three for a page served from the page cache.
+    The statement sees what was committed when it started, as in a transaction at
+    PostgreSQL's READ COMMITTED. Not on SQLite: it sends no ``BEGIN`` for a read anyway, and
+    switching back runs a ``PRAGMA`` that makes SQLite prepare every statement again.
+    Whoever asks decides how long the autocommit lasts (``end_autocommit``).
+    """
+    session = db.session()
+    if (
+        request.method in ("GET", "HEAD")
+        and not session.in_transaction()
+        and session.get_bind().dialect.name == "postgresql"
+    ):
+        return session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    return session.connection()
+
+
+def end_autocommit() -> None:
+    """Give back a connection that ``read_connection`` switched to autocommit, so that the
+    view's own statements run in a transaction of their own, as they would without it."""
+    session = db.session()
+    if not session.in_transaction():
+        return
+    options = session.connection().get_execution_options()
+    if options.get("isolation_level") == "AUTOCOMMIT":
+        session.commit()
