@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -42,11 +42,38 @@ class RegionRole:
     role: Role
 
 
+class Person(NamedTuple):
+    """Who a request is made by, as the session (or token) statement reads them: what every
+    page shows and checks of them. ``Access.user`` is their account as an ORM object, for
+    what changes it or needs more. For a session, also Flask-Login's ``current_user``."""
+
+    id: int
+    name: str
+    email: str
+    is_admin: bool
+    has_two_factor: bool
+    #: What Flask-Login keeps in the cookie (``load_user``); None for an API token's owner.
+    session_key: str | None = None
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str | None:
+        return self.session_key
+
+    @classmethod
+    def of(cls, user: User) -> Person:
+        return cls(
+            user.id, user.name, user.email, user.is_admin, user.has_two_factor, user.session_key
+        )
+
+
 @dataclass(frozen=True)
 class Access:
-    """The signed-in user's roles, by region id. Anonymous: no user, no regions."""
+    """The signed-in person and their roles, by region id. Anonymous: no one, no regions."""
 
-    user: User | None = None
+    person: Person | None = None
     roles: dict[int, RegionRole] = field(default_factory=dict)
     #: Per region of the roles: (``Region.conversations_revision``, ``indicator_revision``)
     #: as read with the session at the start of the request. Cached pages that list a
@@ -75,9 +102,17 @@ class Access:
     def regions_allowing(self, permission: Permission) -> list[RegionRole]:
         return [r for r in self.regions if role_allows(r.role, permission)]
 
+    @cached_property
+    def user(self) -> User | None:
+        """The person's account as an ORM object, loaded when first asked for: a page that
+        only shows who is signed in (one served from the page cache) never needs it."""
+        if self.person is None:
+            return None
+        return db.session.get(User, self.person.id)
+
     @property
     def is_admin(self) -> bool:
-        return self.user is not None and self.user.is_admin
+        return self.person is not None and self.person.is_admin
 
     @property
     def is_privileged(self) -> bool:
@@ -93,12 +128,12 @@ class Access:
     @property
     def fingerprint(self) -> tuple:
         """Everything of the user a rendered page can depend on (for the page cache)."""
-        if self.user is None:
+        if self.person is None:
             return ()
         return (
-            self.user.id,
-            self.user.name,
-            self.user.is_admin,
+            self.person.id,
+            self.person.name,
+            self.person.is_admin,
             tuple(sorted((r.region_id, r.name, r.role.value) for r in self.roles.values())),
         )
 
@@ -141,20 +176,35 @@ def _memberships_json(dialect: str, of_user, correlate, columns) -> ColumnElemen
     )
 
 
+#: A ``Person`` (without the session key) as a statement reads it.
+PERSON_COLUMNS = (
+    User.id,
+    User.name,
+    User.email,
+    User.is_admin,
+    User.totp_enabled_dt.is_not(None),
+)
+
+
+def person_of(row: Sequence, session_key: str | None = None) -> Person:
+    """The ``Person`` of the ``PERSON_COLUMNS`` at the start of ``row``."""
+    return Person(*row[:5], session_key)
+
+
 @functools.cache
 def _session_statement(dialect: str) -> Select:
     """The session, its user and their roles and regions' revisions in one row: the roles and
     the revisions each as one JSON text. One row, not one per role: for a coordinator of 50
     regions, converting 50 rows that each carried the user cost more than the rest of a page
-    served from the cache. Only the session's columns the loader needs, as plain values:
-    loading it as a second ORM object cost more than its query. ``g.user_session`` is a
-    ``SessionRow``."""
+    served from the cache. Plain values, no ORM objects: loading the user as one cost more
+    than the statement (``Access.user`` loads it when something needs it). ``g.user_session``
+    is a ``SessionRow``."""
     return (
         select(
             UserSession.id,
             UserSession.created_dt,
             UserSession.last_seen_dt,
-            User,
+            *PERSON_COLUMNS,
             roles_json(dialect, User.id, correlate=User),
             _memberships_json(dialect, User.id, User, _revision_columns()),
         )
@@ -202,25 +252,42 @@ def current_access() -> Access:
     access = namespace.get("access")
     if access is None:
         user = current_user._get_current_object() if current_user.is_authenticated else None
-        if user is None:
+        person = _person(user, reread=namespace.pop("reread_person", False))
+        if person is None:
             access = ANONYMOUS
         else:
             read = namespace.pop("roles_at_sign_in", None)
             if read is None:
-                rows = db.session.execute(_ROLES, {"user_id": user.id}).all()
+                rows = db.session.execute(_ROLES, {"user_id": person.id}).all()
                 roles = {row[0]: RegionRole(*row[:4]) for row in rows}
                 revisions = {row[0]: (row[4], row[5]) for row in rows}
             else:
                 roles, revisions = roles_from_json(read[0]), _revisions_from_json(read[1])
-            access = Access(user, roles, revisions)
+            access = Access(person, roles, revisions)
         namespace.access = access
     return access
 
 
+def _person(user: Person | User | None, *, reread: bool) -> Person | None:
+    """Flask-Login's user as a ``Person``: the session's (``load_user``), or the account that
+    signed in during this request. ``reread``: as the account is now, after a change to it in
+    this request (``forget_current_access``); None if it is gone."""
+    if user is None:
+        return None
+    if not isinstance(user, Person):
+        return Person.of(user)
+    if not reread:
+        return user
+    account = db.session.get(User, user.id)
+    return None if account is None else Person.of(account)._replace(session_key=user.session_key)
+
+
 def forget_current_access() -> None:
-    """After a change to the user's own roles within this request."""
+    """After a change to the user's own account or roles within this request: the next
+    ``current_access()`` reads them again."""
     g.pop("access", None)
     g.pop("roles_at_sign_in", None)
+    g.reread_person = True
 
 
 def session_key_hash(key: str) -> str:
@@ -228,17 +295,17 @@ def session_key_hash(key: str) -> str:
 
 
 @login_manager.user_loader
-def load_user(session_key: str) -> User | None:
-    """The user of a live session; None (signed out) when the session ended or went idle."""
+def load_user(session_key: str) -> Person | None:
+    """The person of a live session; None (signed out) when the session ended or went idle."""
     connection = read_connection()
-    found = db.session.execute(
+    found = connection.execute(
         _session_statement(connection.dialect.name),
         {"key_hash": session_key_hash(session_key)},
     ).first()
     if found is None:
         end_autocommit()
         return None
-    user_session, user = SessionRow(*found[:3]), found[3]
+    user_session = SessionRow(*found[:3])
     now = utcnow()
     config = current_app.config
     idle_limit = timedelta(minutes=config["SESSION_IDLE_MINUTES"])
@@ -255,9 +322,8 @@ def load_user(session_key: str) -> User | None:
         db.session.commit()
     end_autocommit()
     g.user_session = user_session
-    g.roles_at_sign_in = found[4:]
-    user.session_key = session_key
-    return user
+    g.roles_at_sign_in = found[8:]
+    return person_of(found[3:], session_key)
 
 
 # --- which views need what -------------------------------------------------------------------
@@ -284,8 +350,8 @@ def require_admin() -> None:
 
 def must_set_up_second_factor(access: Access) -> bool:
     return (
-        access.user is not None
-        and not access.user.has_two_factor
+        access.person is not None
+        and not access.person.has_two_factor
         and access.is_privileged
         and current_app.config["REQUIRE_TWO_FACTOR"]
     )
@@ -298,7 +364,14 @@ def _view_function():
 
 
 #: What this module and Flask-Login keep on ``g`` for one request.
-_PER_REQUEST = ("access", "user_session", "session_expired", "roles_at_sign_in", "_login_user")
+_PER_REQUEST = (
+    "access",
+    "user_session",
+    "session_expired",
+    "roles_at_sign_in",
+    "reread_person",
+    "_login_user",
+)
 
 
 def forget_previous_request() -> None:
@@ -323,7 +396,7 @@ def require_sign_in():
     if view is None or getattr(view, "is_public", False) or request.endpoint == "static":
         return None
     access = current_access()
-    if access.user is None:
+    if access.person is None:
         if request.method in ("GET", "HEAD"):
             expired = {"verlopen": 1} if g.get("session_expired") else {}
             return redirect(

@@ -23,9 +23,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from werkzeug.local import LocalProxy
 
-from ..accounts.access import Access, roles_from_json, roles_json
+from ..accounts.access import PERSON_COLUMNS, Access, person_of, roles_from_json, roles_json
 from ..accounts.models import Membership, User
 from ..core.database import read_connection
 from ..core.models import utcnow
@@ -48,19 +47,30 @@ def _token_statement(dialect: str, with_version: bool) -> Select:
     ``with_version``, also the version of all the owner's regions (``cache.py``), read by
     the same statement: it is the version of exactly the regions the roles name.
 
-    The owner as an ORM object is loaded only when something needs more than their id
+    The owner as a ``Person``; as an ORM object only when something needs more
     (``token_owner``): a read never does.
     """
     roles = roles_json(dialect, ApiToken.user_id, correlate=ApiToken)
     owners = Membership.user_id == ApiToken.user_id
-    columns = [ApiToken.id, ApiToken.user_id, ApiToken.scope, ApiToken.last_used_dt, roles]
+    columns = [
+        ApiToken.id,
+        ApiToken.user_id,
+        ApiToken.scope,
+        ApiToken.last_used_dt,
+        roles,
+        *PERSON_COLUMNS,
+    ]
     if with_version:
         from .queries import conversations_version
 
         # Correlated to the token of the outer statement, two levels up.
         owners_regions = select(Membership.region_id).where(owners).correlate(ApiToken)
         columns.append(conversations_version(owners_regions, dialect))
-    return select(*columns).where(ApiToken.token_hash == bindparam("token_hash"))
+    return (
+        select(*columns)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
 
 
 class TokenInfo(NamedTuple):
@@ -124,19 +134,16 @@ def authenticate(secret: str | None = None, *, with_version: bool = False) -> No
     token = TokenInfo(*found[:4])
     g.api_token = token
     g.api_roles_key = found[4]
-    g.api_version = found[5] if with_version else None
-    g.pop("api_owner", None)
-    g.access = Access(LocalProxy(token_owner), roles_from_json(found[4]))
+    g.api_version = found[10] if with_version else None
+    g.access = Access(person_of(found[5:]), roles_from_json(found[4]))
     if request.method not in ("GET", "HEAD"):
         token_owner()  # a write names its author: load it now, not halfway an operation
     _note_use(token)
 
 
 def token_owner() -> User:
-    """The token's owner as an ORM object, loaded once per request when first needed."""
-    if "api_owner" not in g:
-        g.api_owner = db.session.get(User, g.api_token.user_id)
-    return g.api_owner
+    """The token's owner as an ORM object (``Access.user``: loaded once, when first needed)."""
+    return g.access.user
 
 
 def _note_use(token: TokenInfo) -> None:

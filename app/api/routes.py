@@ -111,7 +111,6 @@ def without_token(view):
 #: context was pushed already: a test, a script).
 _PER_REQUEST = (
     "api_token",
-    "api_owner",
     "api_roles_key",
     "api_version",
     "api_root",

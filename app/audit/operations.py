@@ -21,9 +21,9 @@ def current_actor() -> tuple[int | None, str]:
     if has_request_context():
         from ..accounts.access import current_access
 
-        user = current_access().user
-        if user is not None:
-            return user.id, user.name
+        person = current_access().person
+        if person is not None:
+            return person.id, person.name
     return None, COMMAND_LINE
 
 

@@ -330,10 +330,10 @@ _TOTALS_BY_REGION = (
 def region_totals() -> tuple[tuple[int, int], ...]:
     """(region id, number of conversations) for every region of the user that has any. One
     statement, answered from the index on the region."""
-    user = current_access().user
-    if user is None:
+    person = current_access().person
+    if person is None:
         return ()
-    return tuple(tuple(row) for row in _rows(_TOTALS_BY_REGION, user_id=user.id))
+    return tuple(tuple(row) for row in _rows(_TOTALS_BY_REGION, user_id=person.id))
 
 
 def latest_conversations_by_region(
@@ -343,14 +343,14 @@ def latest_conversations_by_region(
     """region id -> its newest conversations, for every region the user sees. Two
     statements, however many conversations and regions there are: how many each region has
     (``region_totals``, unless given), and the newest of each with their counts."""
-    user = current_access().user
-    if user is None:
+    person = current_access().person
+    if person is None:
         return {}
     if totals is None:
         totals = region_totals()
     totals = dict(totals)
     dialect = db.session.connection().dialect.name
-    newest = _rows(_newest_per_region(dialect, per_region), user_id=user.id)
+    newest = _rows(_newest_per_region(dialect, per_region), user_id=person.id)
     result: dict[int, list[ConversationSummary]] = {}
     for summary in _summaries(newest):
         result.setdefault(summary.conversation.region_id, []).append(summary)

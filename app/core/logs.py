@@ -294,19 +294,20 @@ def signed_in_user_id() -> int | None:
         if token is not None:
             return token.user_id
     access = g.get("access")
-    user = access.user if access is not None else None
-    if user is None:
-        loaded = g.get("_login_user")  # Flask-Login's, once something asked for the user
-        if loaded is not None and getattr(loaded, "is_authenticated", False):
-            user = loaded
-    if user is None:
+    if access is not None and access.person is not None:
+        return access.person.id
+    loaded = g.get("_login_user")  # Flask-Login's, once something asked for the user
+    if loaded is None or not getattr(loaded, "is_authenticated", False):
         return None
-    # After a commit the row's attributes are expired; its identity is not, and reading it never
-    # loads the row again. Anything that is not a mapped row (a proxy) is not asked.
+    # ``access.Person`` from the session; a mapped row right after signing in. After a commit
+    # a row's attributes are expired; its identity is not, and reading it never loads the
+    # row again.
     from sqlalchemy import inspect
 
-    state = inspect(user, raiseerr=False)
-    return state.identity[0] if state is not None and state.identity else None
+    state = inspect(loaded, raiseerr=False)
+    if state is None:
+        return loaded.id
+    return state.identity[0] if state.identity else None
 
 
 F = TypeVar("F", bound=Callable)

@@ -89,14 +89,14 @@ def upload(slug: str):
         form.file.errors.append(str(problem))
         return _upload_page(region, form, 422)
     upload = operations.keep_upload(
-        region, current_access().user.id, storage.filename or "", content, options
+        region, current_access().person.id, storage.filename or "", content, options
     )
     db.session.commit()
     return redirect(url_for(".preview", slug=region.slug, token=upload.token))
 
 
 def _upload_or_gone(region, token: str):
-    upload = operations.find_upload(region.id, current_access().user.id, token)
+    upload = operations.find_upload(region.id, current_access().person.id, token)
     if upload is None:
         flash(
             "Deze import bestaat niet meer: hij is al ingelezen, geannuleerd of ouder dan een "
@@ -138,7 +138,7 @@ def confirm(slug: str, token: str):
     region = get_region_or_404(slug, Permission.MANAGE_INDICATORS)
     if not ConfirmForm().validate():
         abort(400)
-    upload = operations.take_upload(region.id, current_access().user.id, token)
+    upload = operations.take_upload(region.id, current_access().person.id, token)
     if upload is None:
         db.session.rollback()
         _upload_or_gone(region, token)
@@ -174,7 +174,7 @@ def cancel(slug: str, token: str):
     region = get_region_or_404(slug, Permission.MANAGE_INDICATORS)
     if not ConfirmForm().validate():
         abort(400)
-    operations.take_upload(region.id, current_access().user.id, token)
+    operations.take_upload(region.id, current_access().person.id, token)
     db.session.commit()
     flash("De import is geannuleerd. Er is niets ingelezen.", "success")
     return redirect(url_for(".index", slug=region.slug))

@@ -111,7 +111,7 @@ def _list_context(permission: Permission = Permission.VIEW, *, mine: bool = Fals
     regions = {r.slug: r.name for r in access.regions_allowing(permission)}
     parsed = parse_filter(request.args, regions, questionnaire)
     f = replace(parsed.filter, mine=True) if mine else parsed.filter
-    viewer = Viewer(access.user.id, local_now().date(), permission)
+    viewer = Viewer(access.person.id, local_now().date(), permission)
     context = ListContext(f, parsed.notices, viewer, questionnaire, regions)
     if f.conversation_id:
         context.conversation_title = queries.conversation_title(f.conversation_id, viewer)
