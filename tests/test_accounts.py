@@ -613,6 +613,19 @@ def test_production_with_secret_key_starts(monkeypatch):
     assert app.config["SECRET_KEY"] == "een-vaste-sleutel-voor-alle-servers"
 
 
+def test_the_icon_is_served_where_browsers_look_for_it(anonymous_client):
+    page = anonymous_client.get("/inloggen").text
+    link = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', page)
+    assert link and link.group(1).startswith("/static/favicon.svg?v=")
+    with anonymous_client.get(link.group(1)) as icon:
+        assert icon.status_code == 200 and icon.data.startswith(b"<svg")
+    with anonymous_client.get("/favicon.ico") as response:
+        assert response.status_code == 200
+        assert response.mimetype == "image/svg+xml"
+        assert response.data == icon.data
+        assert response.cache_control.max_age == 86_400
+
+
 def test_security_txt(app, anonymous_client, monkeypatch):
     assert anonymous_client.get("/.well-known/security.txt").status_code == 404
     monkeypatch.setitem(app.config, "SECURITY_CONTACT", "mailto:security@gemeente.test")

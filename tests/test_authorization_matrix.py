@@ -84,6 +84,7 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     # general pages
     "core.home": SIGNED_IN,
     "core.about": PUBLIC,
+    "core.favicon": PUBLIC,
     "core.health": PUBLIC,
     # a load balancer's health checks (app/health/)
     "health.live": PUBLIC,

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, render_template, session
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    send_from_directory,
+    session,
+)
 
 from ..accounts.access import current_access, public
 from ..conversations.queries import latest_conversations_by_region
@@ -47,6 +55,16 @@ def about():
 @public
 def health():
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for this address by themselves (beside a PDF, or for a page that names no
+    icon): the pages' own icon, rather than a 404 page rendered on every visit."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.svg", mimetype="image/svg+xml", max_age=86_400
+    )
 
 
 @bp.get("/.well-known/security.txt")
