@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import pytest
 from flask import session
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from app.accounts.access import (
     Person,
@@ -16,6 +17,7 @@ from app.accounts.access import (
 from app.accounts.operations import set_role
 from app.accounts.roles import Role
 from app.admin.operations import set_admin
+from app.core.database import reads_only
 from app.extensions import db
 from app.regions.models import Region
 
@@ -38,9 +40,10 @@ def _statements():
 
 @contextmanager
 def _request_of(app, user, method="GET"):
+    """A request of ``user``'s to a page that is not ``@reads_only``."""
     key = new_session_key(user)
     db.session.remove()  # a request starts with a session of its own
-    with app.test_request_context("/", method=method):
+    with app.test_request_context("/account", method=method):
         forget_previous_request()  # as before every request: ``g`` outlives one here
         session["_user_id"] = key
         yield
@@ -120,3 +123,43 @@ def test_a_read_on_postgresql_reads_the_session_outside_a_transaction(app):
     with _request_of(app, person, method="POST"):
         assert current_access().person is not None
         assert db.session().in_transaction()
+
+
+def test_a_reads_only_view_reads_outside_a_transaction_on_postgresql(app, client):
+    """Not only the session's statement: all of the view's, on a GET. SQLite keeps its
+    ordinary connection (it sends no ``BEGIN`` for a read anyway)."""
+
+    @app.get("/test/alleen-lezen")
+    @reads_only
+    def reading():
+        db.session.scalar(select(Region.id).limit(1))
+        options = db.session.connection().get_execution_options()
+        return options.get("isolation_level", "standaard")
+
+    @app.get("/test/gewoon")
+    def ordinary():
+        db.session.scalar(select(Region.id).limit(1))
+        options = db.session.connection().get_execution_options()
+        return options.get("isolation_level", "standaard")
+
+    postgresql = db.engine.dialect.name == "postgresql"
+    assert client.get("/test/alleen-lezen").text == ("AUTOCOMMIT" if postgresql else "standaard")
+    assert client.get("/test/gewoon").text == "standaard"
+    # The test's session outlives the request (its app context was pushed before): what it
+    # does next runs in a transaction again.
+    client.get("/test/alleen-lezen")
+    db.session.add(Region(name="Daarna", slug="daarna"))
+    db.session.commit()
+    assert db.session.connection().get_execution_options().get("isolation_level") is None
+
+
+def test_an_orm_write_in_autocommit_is_refused(app):
+    """A write in a ``@reads_only`` view would not be atomic: it fails instead."""
+    with app.test_request_context("/"):
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        db.session.add(Region(name="Nergens", slug="nergens"))
+        with pytest.raises(RuntimeError, match="autocommit"):
+            db.session.flush()
+        db.session.rollback()
+    db.session.remove()
+    assert db.session.scalar(select(Region.id).where(Region.slug == "nergens")) is None

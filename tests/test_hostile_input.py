@@ -427,6 +427,7 @@ ROUTES: dict[str, RouteSpec] = {
     "static": RouteSpec(),
     "core.home": RouteSpec(),
     "core.about": RouteSpec(),
+    "core.favicon": RouteSpec(),
     "core.health": RouteSpec(),
     "health.live": RouteSpec(),
     "health.ready": RouteSpec(),

@@ -320,7 +320,8 @@ def load_user(session_key: str) -> Person | None:
             update(UserSession).where(UserSession.id == user_session.id).values(last_seen_dt=now)
         )
         db.session.commit()
-    end_autocommit()
+    if not getattr(_view_function(), "reads_only", False):
+        end_autocommit()
     g.user_session = user_session
     g.roles_at_sign_in = found[8:]
     return person_of(found[3:], session_key)

@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from ..accounts.access import current_access
 from ..accounts.roles import Permission
 from ..actions.queries import action_counts
+from ..core.database import reads_only
 from ..core.formatting import local_now
 from ..core.forms import HandvatForm, Outcome, revision_of
 from ..core.page_cache import cached_page
@@ -120,6 +121,7 @@ def _preferred_region_id(regions: list[Region]) -> int:
 
 
 @bp.get("/<id:conversation_id>")
+@reads_only
 def show(conversation_id: int):
     # One statement reads the conversation with its region and checks access; its revisions
     # are the cache key, and on a cache miss the page is rendered from it.
@@ -254,6 +256,7 @@ def choose_questions(conversation_id: int):
 
 
 @bp.route("/<id:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
+@reads_only  # on a GET; a POST never runs in autocommit
 def answer(conversation_id: int, question_id: str):
     if request.method == "GET":
         # Shown after every save: read as plain values, without ORM objects.

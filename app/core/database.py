@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from typing import TypeVar
 
 from flask import Flask, request
 from sqlalchemy import ColumnElement, String, Text, cast, event, func, literal_column, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from ..extensions import db
 
@@ -27,6 +30,9 @@ def init_database(app: Flask) -> None:
         with app.app_context():
             engine: Engine = db.engine
             event.listen(engine, "connect", _sqlite_pragmas)
+    if not event.contains(Session, "before_flush", _no_writes_in_autocommit):
+        event.listen(Session, "before_flush", _no_writes_in_autocommit)
+    app.teardown_request(_end_autocommit_after_request)
 
 
 def upgrade_to_head(app: Flask) -> None:
@@ -95,12 +101,44 @@ def read_connection() -> Connection:
     return session.connection()
 
 
+F = TypeVar("F", bound=Callable)
+
+
+def reads_only(view: F) -> F:
+    """Mark a view that only reads on a GET: on PostgreSQL all its statements run in
+    autocommit (``read_connection``), not only the session's, so a page served from the page
+    cache, or rendered, spares the ``BEGIN`` and ``ROLLBACK`` of its transaction. Reads see
+    the same as in a transaction at READ COMMITTED (each statement what was committed when it
+    started). A view that writes must not carry this: a write there would not be atomic, so
+    ``_no_writes_in_autocommit`` refuses it."""
+    view.reads_only = True  # type: ignore[attr-defined]
+    return view
+
+
+def _no_writes_in_autocommit(session: Session, _context, _instances) -> None:
+    if session.in_transaction() and _in_autocommit(session):
+        raise RuntimeError("an ORM write on a connection in autocommit (a @reads_only view?)")
+
+
+def _in_autocommit(session: Session) -> bool:
+    options = session.connection().get_execution_options()
+    return options.get("isolation_level") == "AUTOCOMMIT"
+
+
+def _end_autocommit_after_request(_error: BaseException | None) -> None:
+    """A session outlives the request when the app context was pushed before it (a test, a
+    script): what it does next must not run in the request's autocommit."""
+    session = db.session()
+    if session.in_transaction() and _in_autocommit(session):
+        if session.new or session.dirty or session.deleted:  # refused by the flush: drop
+            session.rollback()
+        else:
+            session.commit()
+
+
 def end_autocommit() -> None:
     """Give back a connection that ``read_connection`` switched to autocommit, so that the
     view's own statements run in a transaction of their own, as they would without it."""
     session = db.session()
-    if not session.in_transaction():
-        return
-    options = session.connection().get_execution_options()
-    if options.get("isolation_level") == "AUTOCOMMIT":
+    if session.in_transaction() and _in_autocommit(session):
         session.commit()

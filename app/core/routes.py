@@ -15,6 +15,7 @@ from flask import (
 from ..accounts.access import current_access, public
 from ..conversations.queries import latest_conversations_by_region
 from ..questionnaires.registry import current_questionnaire
+from .database import reads_only
 from .formatting import local_now
 from .page_cache import cached_page
 
@@ -22,6 +23,7 @@ bp = Blueprint("core", __name__)
 
 
 @bp.get("/")
+@reads_only
 def home():
     # Rendered only when a conversation of the user's regions changed (their revisions come
     # with the session, no statement of its own), or the user (roles, region names and slugs)

@@ -30,6 +30,7 @@ from ..accounts.models import Membership
 from ..accounts.roles import Permission
 from ..actions.models import ActionPoint
 from ..actions.routes import ACTIONS_PER_PAGE
+from ..core.database import reads_only
 from ..core.errors import render_error
 from ..core.formatting import date_short, local_now, number
 from ..core.models import utcnow
@@ -155,12 +156,14 @@ def _page_globals() -> dict:
 
 
 @bp.get("")
+@reads_only
 def index():
     """All actions of the regions the user works in (``?regio=`` for one region)."""
     return _list_page("tracking.index", mine=False)
 
 
 @bp.get("/mijn")
+@reads_only
 def mine():
     """The actions whose trekker is the signed-in user's account."""
     return _list_page("tracking.mine", mine=True)
@@ -183,6 +186,7 @@ def _list_page(endpoint: str, *, mine: bool):
 
 
 @bp.get("/bord")
+@reads_only
 def board():
     """The filtered actions counted per phase and status: done against embedded."""
 
