@@ -15,13 +15,14 @@ from app.actions import progress
 from app.actions.forms import EMBEDDING_HINT
 from app.actions.models import ActionPoint, ActionStatus, ActionUpdate
 from app.actions.operations import set_status
+from app.core.formatting import local_today
 from app.extensions import db
 from app.rounds import queries
 from app.rounds.document import NO_OWNER, NO_PHASE
 
 from .accounts import make_user, sign_in
 
-TODAY = date.today()
+TODAY = local_today()
 LATE = TODAY - timedelta(days=10)
 SOON = TODAY + timedelta(days=10)
 LATER = TODAY + timedelta(days=60)

@@ -23,7 +23,7 @@ from app.accounts.roles import Role
 from app.actions.models import ActionPoint, ActionStatus, ActionUpdate
 from app.api.models import ApiToken, TokenScope
 from app.api.operations import create_token
-from app.core.formatting import local_now
+from app.core.formatting import local_now, local_today
 from app.core.models import utcnow
 from app.extensions import db
 from app.indicators.models import Observation
@@ -85,7 +85,7 @@ def build_api_world(tester, make_region, make_conversation, make_action) -> ApiW
         "Regiegroep instellen",
         question_id=QUESTION,
         owner_name="Anna",
-        due_date=date.today() - timedelta(days=3),
+        due_date=local_today() - timedelta(days=3),
     )
     second = make_action(
         conversation_a,
@@ -245,7 +245,7 @@ def test_the_shapes_of_the_answers(api, api_world):
     assert action.headers["ETag"] == f'"{body["revision"]}"'
     assert body["isOverdue"] is True and body["status"] == "open"
     assert body["question"]["id"] == QUESTION and body["phase"]["id"] == "verkennen"
-    assert body["dueDate"] == (date.today() - timedelta(days=3)).isoformat()
+    assert body["dueDate"] == (local_today() - timedelta(days=3)).isoformat()
     assert body["createdAt"].endswith("Z")
     (figure,) = body["indicators"]
     assert figure["name"].startswith("Consultaties") and figure["latestValue"] == 147
@@ -456,7 +456,7 @@ def test_a_progress_update_counts_once(api, api_world):
     body = {
         "text": "Eerste overleg gehouden.",
         "status": "bezig",
-        "writtenOn": date.today().isoformat(),
+        "writtenOn": local_today().isoformat(),
         "figure": {"linkId": api_world.link_a, "period": "2022", "value": 163},
     }
     assert_problem(api.post(url, body), 428)

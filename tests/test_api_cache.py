@@ -25,6 +25,7 @@ from app.actions.models import ActionPoint, ActionStatus
 from app.api.cache import CachedPage, PageCache
 from app.api.models import TokenScope
 from app.conversations.models import Conversation
+from app.core.formatting import local_today
 from app.extensions import db
 from app.regions.models import Region
 
@@ -42,7 +43,7 @@ def world(app, tester, make_region, make_conversation, make_action):
     achterhoek = make_region("Achterhoek", ["Winterswijk"])
     first = make_conversation("Overleg Twente", region=twente)
     other = make_conversation("Overleg Achterhoek", region=achterhoek)
-    make_action(first, "Regiegroep instellen", due_date=date.today())
+    make_action(first, "Regiegroep instellen", due_date=local_today())
     make_action(first, "Populatie in beeld brengen", status=ActionStatus.IN_PROGRESS)
     make_action(other, "Achterhoekse actie")
     return {"twente": twente, "achterhoek": achterhoek, "first": first, "other": other}
@@ -344,13 +345,11 @@ def test_late_follows_the_date(api, world, monkeypatch):
     """Due today: not late today, late tomorrow, whatever was kept."""
     assert by_description(actions(api))["Regiegroep instellen"]["isOverdue"] is False
 
-    class Tomorrow(date):
-        @classmethod
-        def today(cls):
-            return date.today() + timedelta(days=1)
+    def tomorrow():
+        return local_today() + timedelta(days=1)
 
-    monkeypatch.setattr("app.api.cache.date", Tomorrow)
-    monkeypatch.setattr("app.api.representations.date", Tomorrow)
+    monkeypatch.setattr("app.api.cache.local_today", tomorrow)
+    monkeypatch.setattr("app.api.representations.local_today", tomorrow)
     assert by_description(actions(api))["Regiegroep instellen"]["isOverdue"] is True
 
 

@@ -45,3 +45,26 @@ def test_dutch_formats():
     assert number(1234.5, 1) == "1.234,5"
     assert percent(0.256) == "25,6%"
     assert date_short(None) == "" and date_long(None) == ""
+
+
+def test_today_is_the_dutch_day_whatever_the_servers_clock_zone(monkeypatch):
+    """At 00:30 in the Netherlands a server on UTC is still on the day before. "Te laat" on the
+    list, on the conversation's action page, in the API and in the reminders, and the date of a
+    progress update, all follow the Dutch day."""
+    from app.actions.models import ActionPoint, ActionStatus
+    from app.actions.progress import latest_update_date
+    from app.core import formatting
+
+    half_past_midnight = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)  # 00:30 on 2 March, CET
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return half_past_midnight.astimezone(tz) if tz else half_past_midnight
+
+    monkeypatch.setattr(formatting, "datetime", Clock)
+    assert formatting.local_today() == date(2026, 3, 2)
+    due_yesterday = ActionPoint(due_date=date(2026, 3, 1), status=ActionStatus.OPEN)
+    assert due_yesterday.is_overdue
+    assert not ActionPoint(due_date=date(2026, 3, 2), status=ActionStatus.OPEN).is_overdue
+    assert latest_update_date() == date(2026, 3, 9)

@@ -10,6 +10,7 @@ from app.accounts.roles import Role
 from app.actions import progress
 from app.actions.models import ActionPoint, ActionStatus, ActionUpdate, EmbeddingPlace
 from app.actions.operations import ActionConflict, EmbeddingMissing
+from app.core.formatting import local_today
 from app.extensions import db
 from app.indicators.models import ActionIndicatorLink, Indicator, Observation
 
@@ -121,7 +122,7 @@ def test_empty_update_gets_a_dutch_message(client, make_conversation, make_actio
 
 def test_update_dated_far_ahead_or_nonsense_is_refused(client, make_conversation, make_action):
     action = make_action(make_conversation())
-    far = (date.today() + timedelta(days=60)).strftime("%d-%m-%Y")
+    far = (local_today() + timedelta(days=60)).strftime("%d-%m-%Y")
     for written_on in ("31-02-2026", "morgen"):
         response = client.post(
             url_of(action, "/voortgang"), data=progress_form(action, written_on=written_on)
@@ -131,7 +132,7 @@ def test_update_dated_far_ahead_or_nonsense_is_refused(client, make_conversation
         progress.add_update(
             action.conversation,
             action.id,
-            progress.ProgressData(text="x", written_on=date.today() + timedelta(days=60)),
+            progress.ProgressData(text="x", written_on=local_today() + timedelta(days=60)),
             action.revision,
             None,
         )

@@ -14,7 +14,7 @@ from sqlalchemy import event, select
 from app.accounts.models import Membership
 from app.actions import progress
 from app.actions.models import ActionPoint, ActionStatus, ActionUpdate, EmbeddingPlace
-from app.core.formatting import local_now
+from app.core.formatting import local_today
 from app.extensions import db
 from app.questionnaires.registry import current_questionnaire
 from app.tracking import queries
@@ -27,7 +27,7 @@ SECRET = "Geheime actie Achterhoek"
 
 
 def today() -> date:
-    return local_now().date()
+    return local_today()
 
 
 def dutch(day: date) -> str:

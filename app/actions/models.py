@@ -15,6 +15,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..conversations.models import Conversation
+from ..core.formatting import local_today
 from ..core.models import LabelledEnum, TimestampMixin, UtcDateTime, enum_column, utcnow
 from ..extensions import db
 
@@ -119,7 +120,9 @@ class ActionPoint(TimestampMixin, db.Model):
     @property
     def is_overdue(self) -> bool:
         return (
-            self.due_date is not None and not self.status.is_closed and self.due_date < date.today()
+            self.due_date is not None
+            and not self.status.is_closed
+            and self.due_date < local_today()
         )
 
 

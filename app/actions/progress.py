@@ -18,6 +18,7 @@ from ..accounts.models import User
 from ..audit.models import AuditAction
 from ..audit.operations import change
 from ..conversations.models import Conversation
+from ..core.formatting import local_today
 from ..core.forms import Outcome
 from ..core.models import utcnow
 from ..extensions import db
@@ -34,7 +35,7 @@ LATEST_FUTURE_DAYS = 7
 
 
 def latest_update_date() -> date:
-    return date.today() + timedelta(days=LATEST_FUTURE_DAYS)
+    return local_today() + timedelta(days=LATEST_FUTURE_DAYS)
 
 
 class EmptyUpdate(ValueError):
@@ -87,7 +88,7 @@ def add_update(
     text = data.text.replace("\r\n", "\n").strip()
     if len(text) > UPDATE_MAX_CHARACTERS:
         raise ValueError("update too long")
-    written_on = data.written_on or date.today()
+    written_on = data.written_on or local_today()
     if written_on > latest_update_date():
         raise ValueError("update dated too far ahead")
     action = operations._locked_action(conversation, action_id)

@@ -48,10 +48,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
 from flask import Response, current_app, g, request
 
+from ..core.formatting import local_today
 from .auth import current_roles_key, current_version
 from .params import Paging
 
@@ -132,7 +132,7 @@ def page_key(region_ids: tuple[int, ...], query: dict[str, str], paging: Paging)
         (request.scheme, request.host, request.root_path, request.path),
         tuple(sorted(query.items())),
         (paging.page, paging.page_size),
-        date.today(),
+        local_today(),
         region_ids,
         current_version(),
     )

@@ -16,6 +16,7 @@ from flask import g, request, url_for
 
 from ..accounts.access import current_access
 from ..actions.models import ActionPriority, ActionStatus, EmbeddingPlace
+from ..core.formatting import local_today
 from ..indicators.periods import period_from_code
 from ..questionnaires.models import parsed_snapshot
 from .params import Paging
@@ -247,7 +248,7 @@ class ActionShape:
 
     def __init__(self):
         self.root = api_root()
-        self.today = date.today()
+        self.today = local_today()
         self.regions = {
             region_id: {"id": region_id, "slug": role.slug, "name": role.name}
             for region_id, role in current_access().roles.items()

@@ -6,7 +6,7 @@ from ..accounts.access import current_access
 from ..accounts.roles import Permission
 from ..actions.queries import action_counts
 from ..core.database import reads_only
-from ..core.formatting import local_now
+from ..core.formatting import local_today
 from ..core.forms import HandvatForm, Outcome, revision_of
 from ..core.page_cache import cached_page
 from ..extensions import db
@@ -95,7 +95,7 @@ def start():
     form.set_choices(regions, questionnaire)
     if request.method == "GET":
         form.region_id.data = _preferred_region_id(regions)
-        form.held_on.data = local_now().date()
+        form.held_on.data = local_today()
         form.current_phase_id.data = questionnaire.phases[0].id
     elif not _wants_extra_participant_row(form) and form.validate():
         result = operations.start_conversation(

@@ -61,6 +61,12 @@ def local_now() -> datetime:
     return datetime.now(TIMEZONE)
 
 
+def local_today() -> date:
+    """Today in the Netherlands, whatever zone the server's clock is set to (often UTC): what
+    "te laat" means, and the day an update is dated, between midnight and 01:00 or 02:00 too."""
+    return datetime.now(TIMEZONE).date()
+
+
 def register_filters(app: Flask) -> None:
     from .page_cache import path_for
 

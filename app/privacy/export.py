@@ -23,7 +23,14 @@ from flask import current_app
 from ..actions.queries import actions_of
 from ..conversations.models import Conversation
 from ..core.csv_cells import CSV_DELIMITER, neutralise
-from ..core.formatting import TIMEZONE, date_long, date_short, datetime_short, local_now
+from ..core.formatting import (
+    TIMEZONE,
+    date_long,
+    date_short,
+    datetime_short,
+    local_now,
+    local_today,
+)
 from ..exports.cache import rendered_export
 from ..exports.limits import time_budget
 from ..exports.pdf import render_action_list_pdf
@@ -38,7 +45,7 @@ PDF_FOLDER = "actielijsten"
 
 def export_filename(region: Region, day: date | None = None) -> str:
     """``handvat-<slug>-<dd-mm-jjjj>.zip``."""
-    return f"handvat-{region.slug}-{date_short(day or local_now().date())}.zip"
+    return f"handvat-{region.slug}-{date_short(day or local_today())}.zip"
 
 
 # --------------------------------------------------------------------------------------------

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask import current_app, url_for
 from flask.cli import AppGroup
 
+from ..core.formatting import local_today
 from ..core.mail import mail_configured, send_mail
 from ..extensions import db
 from .operations import DigestLine, digest_mail, digests, mark_sent
@@ -37,7 +36,7 @@ def send_command(dry_run: bool, today, again: bool) -> None:
 
     Without SMTP settings (MAIL_SERVER) nothing is sent: the command prints the mails.
     """
-    today = today.date() if today else date.today()
+    today = today.date() if today else local_today()
     sending = mail_configured() and not dry_run
     context = (
         current_app.app_context()

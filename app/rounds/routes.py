@@ -12,7 +12,7 @@ from ..actions.models import ActionStatus
 from ..conversations.models import OrganisationType
 from ..conversations.operations import InvalidChoice, ParticipantData, stored_details
 from ..conversations.queries import get_conversation_or_404
-from ..core.formatting import date_short, local_now
+from ..core.formatting import date_short, local_today
 from ..core.forms import Outcome, revision_of
 from ..core.paging import page_count, page_number
 from ..exports.cache import rendered_export
@@ -130,7 +130,7 @@ def new_round(conversation_id: int):
 
 
 def _prefill(form: NewRoundForm, previous, stored) -> None:
-    today = local_now().date()
+    today = local_today()
     form.title.data = operations.default_title(previous, today)
     form.held_on.data = today
     form.current_phase_id.data = previous.current_phase_id
@@ -227,8 +227,7 @@ def comparison_pdf(conversation_id: int):
 
 
 def _today() -> date:
-    # The same "today" as ``ActionPoint.is_overdue`` everywhere else.
-    return date.today()
+    return local_today()
 
 
 @bp.get("/regio/<slug>/agenda")

@@ -32,7 +32,7 @@ from ..actions.models import ActionPoint
 from ..actions.routes import ACTIONS_PER_PAGE
 from ..core.database import reads_only
 from ..core.errors import render_error
-from ..core.formatting import date_short, local_now, number
+from ..core.formatting import date_short, local_today, number
 from ..core.models import utcnow
 from ..core.page_cache import cached_page
 from ..exports.cache import rendered_export
@@ -112,7 +112,7 @@ def _list_context(permission: Permission = Permission.VIEW, *, mine: bool = Fals
     regions = {r.slug: r.name for r in access.regions_allowing(permission)}
     parsed = parse_filter(request.args, regions, questionnaire)
     f = replace(parsed.filter, mine=True) if mine else parsed.filter
-    viewer = Viewer(access.person.id, local_now().date(), permission)
+    viewer = Viewer(access.person.id, local_today(), permission)
     context = ListContext(f, parsed.notices, viewer, questionnaire, regions)
     if f.conversation_id:
         context.conversation_title = queries.conversation_title(f.conversation_id, viewer)
@@ -213,7 +213,7 @@ def _cached(render) -> str:
     if not current_app.config["PAGE_CACHE_ENABLED"]:
         return render()
     access = current_access()
-    today = local_now().date()
+    today = local_today()
     key = (
         "tracking",
         request.endpoint,
@@ -426,7 +426,7 @@ def feed(token: str):
     calendar_feed = operations.feed_for_key(token)
     if calendar_feed is None:
         abort(404)
-    viewer = Viewer(calendar_feed.user_id, local_now().date())
+    viewer = Viewer(calendar_feed.user_id, local_today())
     f = _feed_filter(calendar_feed)
     events = feed_events(
         queries.feed_rows(f, viewer), lambda action: action_url(action, _external=True)

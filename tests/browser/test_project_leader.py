@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from app.core.formatting import local_today
 from app.extensions import db
 
 pytestmark = pytest.mark.browser
@@ -44,7 +45,7 @@ def leader_page(chromium_browser, live_server, seed_conversation) -> tuple[Page,
         make_user(LEADER, "Pia Projectleider", region=conversation.region, role=Role.PROJECT_LEADER)
         add_action(
             conversation,
-            ActionData(LATE, owner_name="Pia Projectleider", due_date=date.today() - timedelta(3)),
+            ActionData(LATE, owner_name="Pia Projectleider", due_date=local_today() - timedelta(3)),
         )
         add_action(conversation, ActionData(DONE, status=ActionStatus.DONE))
         save_answer(conversation, "verkennen-financiering", "Nog niet geregeld.", "not_started", 0)
