@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import pytest
 from flask import session
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.access import (
     Person,
@@ -22,20 +22,7 @@ from app.extensions import db
 from app.regions.models import Region
 
 from .accounts import make_user, new_session_key
-
-
-@contextmanager
-def _statements():
-    seen: list[str] = []
-
-    def count(_conn, _cursor, statement, *_args):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
+from .database import statements
 
 
 @contextmanager
@@ -61,7 +48,7 @@ def test_roles_and_revisions_come_with_the_session_in_one_statement(app, make_re
         for region in db.session.scalars(db.select(Region))
     }
 
-    with _request_of(app, person), _statements() as seen:
+    with _request_of(app, person), statements() as seen:
         access = current_access()
         assert len(seen) == 1, seen
         assert access.person == Person(

@@ -6,36 +6,21 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from app import create_app
 from app.core.schema import _scripts, code_heads
 from app.extensions import db
 
 from .conftest import BASE_TEST_CONFIG
+from .database import statements
 
 #: A PostgreSQL server that is not there (nothing listens on port 1).
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/handvat"
 OK = b'{"status":"ok"}\n'
 NOT_READY = b'{"status":"niet gereed"}\n'
-
-
-@contextmanager
-def statements():
-    """Every SQL statement sent to the app's database inside the block."""
-    sent: list[str] = []
-
-    def note(_conn, _cursor, statement, *_args):
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
 
 
 def assert_bare_answer(response, status: int, body: bytes) -> None:
