@@ -149,31 +149,26 @@ class SessionRow(NamedTuple):
     last_seen_dt: datetime
 
 
-def _role_columns() -> tuple:
-    """A role as ``RegionRole`` takes it."""
-    return (Membership.region_id, Region.name, Region.slug, Membership.role)
-
-
-def _revision_columns() -> tuple:
-    """A region's revisions as ``Access.region_revisions`` keeps them (after its id)."""
-    return (Membership.region_id, Region.conversations_revision, Region.indicator_revision)
+#: A role as ``RegionRole`` takes it.
+_ROLE_COLUMNS = (Membership.region_id, Region.name, Region.slug, Membership.role)
+#: A region's revisions as ``Access.region_revisions`` keeps them (after its id).
+_REVISION_COLUMNS = (Membership.region_id, Region.conversations_revision, Region.indicator_revision)
 
 
 def roles_json(dialect: str, of_user: ColumnElement, *, correlate: type) -> ColumnElement:
     """The roles of the user ``of_user`` names, as one JSON text (``roles_from_json``), for a
     statement on ``correlate`` that names that user."""
-    return _memberships_json(dialect, of_user, correlate, _role_columns())
+    return _memberships_json(dialect, of_user, correlate, _ROLE_COLUMNS)
 
 
 def _memberships_json(dialect: str, of_user, correlate, columns) -> ColumnElement:
-    return (
+    subquery = (
         select(json_rows(dialect, *columns))
         .select_from(Membership)
         .join(Region, Region.id == Membership.region_id)
         .where(Membership.user_id == of_user)
-        .correlate(correlate)
-        .scalar_subquery()
     )
+    return (subquery.correlate(correlate) if correlate else subquery).scalar_subquery()
 
 
 #: A ``Person`` (without the session key) as a statement reads it.
@@ -206,7 +201,7 @@ def _session_statement(dialect: str) -> Select:
             UserSession.last_seen_dt,
             *PERSON_COLUMNS,
             roles_json(dialect, User.id, correlate=User),
-            _memberships_json(dialect, User.id, User, _revision_columns()),
+            _memberships_json(dialect, User.id, User, _REVISION_COLUMNS),
         )
         .join(User, User.id == UserSession.user_id)
         .where(UserSession.key_hash == bindparam("key_hash"))
@@ -240,11 +235,15 @@ def _revisions_from_json(text: str) -> dict[int, tuple[int, int]]:
     }
 
 
-_ROLES = (
-    select(*_role_columns(), *_revision_columns()[1:])
-    .join(Region, Region.id == Membership.region_id)
-    .where(Membership.user_id == bindparam("user_id"))
-)
+@functools.cache
+def _roles_statement(dialect: str) -> Select:
+    """The roles and the regions' revisions of the user ``user_id``, as the session statement
+    reads them: for reading them again after a change within the request."""
+    user_id = bindparam("user_id")
+    return select(
+        _memberships_json(dialect, user_id, None, _ROLE_COLUMNS),
+        _memberships_json(dialect, user_id, None, _REVISION_COLUMNS),
+    )
 
 
 def current_access() -> Access:
@@ -258,12 +257,9 @@ def current_access() -> Access:
         else:
             read = namespace.pop("roles_at_sign_in", None)
             if read is None:
-                rows = db.session.execute(_ROLES, {"user_id": person.id}).all()
-                roles = {row[0]: RegionRole(*row[:4]) for row in rows}
-                revisions = {row[0]: (row[4], row[5]) for row in rows}
-            else:
-                roles, revisions = roles_from_json(read[0]), _revisions_from_json(read[1])
-            access = Access(person, roles, revisions)
+                statement = _roles_statement(db.session.get_bind().dialect.name)
+                read = db.session.execute(statement, {"user_id": person.id}).one()
+            access = Access(person, roles_from_json(read[0]), _revisions_from_json(read[1]))
         namespace.access = access
     return access
 

@@ -73,6 +73,10 @@ def _token_statement(dialect: str, with_version: bool) -> Select:
     )
 
 
+#: Where ``_token_statement`` puts the version: after the token, the roles and the person.
+_VERSION_COLUMN = 5 + len(PERSON_COLUMNS)
+
+
 class TokenInfo(NamedTuple):
     """What a request needs of its token."""
 
@@ -134,7 +138,7 @@ def authenticate(secret: str | None = None, *, with_version: bool = False) -> No
     token = TokenInfo(*found[:4])
     g.api_token = token
     g.api_roles_key = found[4]
-    g.api_version = found[10] if with_version else None
+    g.api_version = found[_VERSION_COLUMN] if with_version else None
     g.access = Access(person_of(found[5:]), roles_from_json(found[4]))
     if request.method not in ("GET", "HEAD"):
         token_owner()  # a write names its author: load it now, not halfway an operation
