@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, func, select, true
 from ..accounts.access import current_access
 from ..accounts.models import Membership
 from ..accounts.roles import Permission
+from ..core.database import read_rows
 from ..core.paging import page_count
 from ..extensions import db
 from ..questionnaires.models import parsed_snapshot
@@ -94,21 +95,9 @@ def stored_answer(conversation_id: int, question_id: str) -> Answer | None:
 #
 # These two pages are read far more often than anything is written, and both are rendered anew
 # after every change (the question page always). They read plain values with prebuilt Core
-# statements on the session's connection (``_rows``): no ORM objects to build, and none of the
+# statements on the session's connection (``read_rows``): no ORM objects to build, and none of the
 # ORM's per-statement work, which cost more than the statements themselves. Writes and every
 # other page keep using the ORM objects above.
-
-
-def _rows(statement, **params):
-    """Run a prebuilt read-only Core statement in the session's transaction.
-
-    ``db.session.execute`` routes even a Core statement through the ORM's execution path,
-    about 0.1 ms per statement here; the session's connection runs it directly, with the same
-    transaction, the same compiled-statement cache and the same result types. Pending ORM
-    changes are flushed first, as the ORM's own queries do (a no-op on these read-only pages).
-    """
-    db.session.flush()
-    return db.session.connection().execute(statement, params)
 
 
 @dataclass(slots=True)
@@ -189,7 +178,7 @@ def conversation_view_or_404(
 ) -> ConversationView:
     """The conversation with its region, if the user may see it and do ``permission`` with
     it (404 / 403 as ``get_conversation_or_404``); one statement."""
-    row = _rows(_CONVERSATION_VIEW, conversation_id=conversation_id).first()
+    row = read_rows(_CONVERSATION_VIEW, conversation_id=conversation_id).first()
     if row is None:
         abort(404)
     check_permission(row.region_id, permission)
@@ -333,7 +322,7 @@ def region_totals() -> tuple[tuple[int, int], ...]:
     person = current_access().person
     if person is None:
         return ()
-    return tuple(tuple(row) for row in _rows(_TOTALS_BY_REGION, user_id=person.id))
+    return tuple(tuple(row) for row in read_rows(_TOTALS_BY_REGION, user_id=person.id))
 
 
 def latest_conversations_by_region(
@@ -350,7 +339,7 @@ def latest_conversations_by_region(
         totals = region_totals()
     totals = dict(totals)
     dialect = db.session.connection().dialect.name
-    newest = _rows(_newest_per_region(dialect, per_region), user_id=person.id)
+    newest = read_rows(_newest_per_region(dialect, per_region), user_id=person.id)
     result: dict[int, list[ConversationSummary]] = {}
     for summary in _summaries(newest):
         result.setdefault(summary.conversation.region_id, []).append(summary)
@@ -385,9 +374,11 @@ def region_conversations_page(
     actually shown (the last one when ``page`` is beyond it). Two statements."""
     if not current_access().can_see(region_id):
         return [], 0, min(page, page_count(0, per_page))
-    total = _rows(_REGION_TOTAL, region_id=region_id).scalar()
+    total = read_rows(_REGION_TOTAL, region_id=region_id).scalar()
     page = min(page, page_count(total, per_page))
-    rows = _rows(_region_page(), region_id=region_id, limit=per_page, offset=(page - 1) * per_page)
+    rows = read_rows(
+        _region_page(), region_id=region_id, limit=per_page, offset=(page - 1) * per_page
+    )
     return _summaries(rows), total, page
 
 
@@ -477,7 +468,7 @@ _STEP_ROWS = (
 def page_steps(conversation: ConversationView | Conversation) -> list[QuestionStep]:
     """``question_steps`` for the pages: the chosen questions in order, each with its answer
     as an ``AnswerView``; one statement."""
-    return _steps_of(conversation, _rows(_STEP_ROWS, conversation_id=conversation.id))
+    return _steps_of(conversation, read_rows(_STEP_ROWS, conversation_id=conversation.id))
 
 
 def _steps_of(conversation, rows) -> list[QuestionStep]:
@@ -514,7 +505,7 @@ def conversation_with_steps_or_404(
 ) -> tuple[ConversationView, list[QuestionStep]]:
     """``conversation_view_or_404`` and ``page_steps`` in one statement, for the question page
     (which is rendered on every view)."""
-    rows = _rows(_CONVERSATION_WITH_STEPS, conversation_id=conversation_id).all()
+    rows = read_rows(_CONVERSATION_WITH_STEPS, conversation_id=conversation_id).all()
     if not rows:
         abort(404)
     check_permission(rows[0].region_id, permission)
@@ -542,7 +533,8 @@ _PARTICIPANT_ROWS = (
 def page_participants(conversation: ConversationView) -> list[ParticipantView]:
     """The people at the table, in their order (``Conversation.participants``)."""
     return [
-        ParticipantView(*row) for row in _rows(_PARTICIPANT_ROWS, conversation_id=conversation.id)
+        ParticipantView(*row)
+        for row in read_rows(_PARTICIPANT_ROWS, conversation_id=conversation.id)
     ]
 
 
@@ -584,7 +576,7 @@ def page_actions(
     question if given, as ``ActionView``; one statement."""
     of_conversation, of_question = _action_rows_statements()
     if question_id is None:
-        rows = _rows(of_conversation, conversation_id=conversation.id)
+        rows = read_rows(of_conversation, conversation_id=conversation.id)
     else:
-        rows = _rows(of_question, conversation_id=conversation.id, question_id=question_id)
+        rows = read_rows(of_question, conversation_id=conversation.id, question_id=question_id)
     return [ActionView(*row) for row in rows]

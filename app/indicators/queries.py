@@ -12,6 +12,7 @@ from flask import abort
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager
 
+from ..core.database import read_rows
 from ..extensions import db
 from .content import SHARE_PARTS, RuleOfThumb, indicator_content
 from .models import ActionIndicatorLink, Direction, Indicator, Observation, QuestionIndicatorLink
@@ -127,15 +128,13 @@ def indicator_tables(indicator_ids) -> dict[int, IndicatorTable]:
     """``indicator_table`` of several indicators in one statement (for the conversation and
     question pages, which show a few of them on every view).
 
-    The values are read as plain rows on the session's connection: building an ORM object per
-    value cost ten times more than reading it. Pending ORM changes are flushed first, as the
-    ORM's own queries do.
+    The values are read as plain rows (``read_rows``): building an ORM object per value cost
+    ten times more than reading it.
     """
     if not indicator_ids:
         return {}
-    db.session.flush()
     observations = defaultdict(list)
-    for row in db.session.connection().execute(_TABLE_ROWS, {"indicator_ids": list(indicator_ids)}):
+    for row in read_rows(_TABLE_ROWS, indicator_ids=list(indicator_ids)):
         observations[row[0]].append(row[1:])
     return {i: _table_of_values(observations[i]) for i in indicator_ids}
 
@@ -503,13 +502,12 @@ def action_figures(action_ids: list[int]) -> dict[int, list[ActionFigure]]:
     """Per action point, its linked indicators with their series: two statements.
 
     The links and indicators come as ``LinkValues`` and ``IndicatorValues`` (named tuples),
-    not ORM objects: every reader only reads them, and the conversation page asks on every
-    view. Pending ORM changes are flushed first, as the ORM's own queries do.
+    not ORM objects (``read_rows``): every reader only reads them, and the conversation page
+    asks on every view.
     """
     if not action_ids:
         return {}
-    db.session.flush()
-    rows = db.session.connection().execute(_ACTION_LINKS, {"action_ids": list(action_ids)})
+    rows = read_rows(_ACTION_LINKS, action_ids=list(action_ids))
     links = [
         (
             LinkValues._make(row[: len(_LINK_COLUMNS)]),

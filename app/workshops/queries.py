@@ -8,12 +8,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from ..accounts.roles import Permission
 from ..conversations.queries import check_permission
+from ..core.database import read_rows
 from ..core.models import utcnow
 from ..extensions import db
 from ..questionnaires.schema import AssessmentStep, Question
@@ -38,15 +40,32 @@ def get_workshop_or_404(workshop_id: int, permission: Permission = Permission.VI
     return workshop
 
 
-def workshops_of_conversation(conversation_id: int) -> list[Workshop]:
-    return list(
-        db.session.scalars(
-            select(Workshop)
-            .where(Workshop.conversation_id == conversation_id)
-            .order_by(Workshop.created_dt.desc(), Workshop.id.desc())
-            .limit(20)
-        )
-    )
+class WorkshopListing(NamedTuple):
+    """A workshop as the conversation page lists it."""
+
+    id: int
+    join_code: str
+    created_dt: datetime
+    expires_dt: datetime
+    closed_dt: datetime | None
+
+
+#: The conversation page lists its newest workshops on every view: plain rows of a statement
+#: built once (``read_rows``), not ORM objects.
+_WORKSHOP_LISTING = (
+    select(*(Workshop.__table__.c[name] for name in WorkshopListing._fields))
+    .where(Workshop.__table__.c.conversation_id == bindparam("conversation_id"))
+    .order_by(Workshop.__table__.c.created_dt.desc(), Workshop.__table__.c.id.desc())
+    .limit(20)
+)
+
+
+def workshops_of_conversation(conversation_id: int) -> list[WorkshopListing]:
+    """The conversation's 20 newest workshops, newest first."""
+    return [
+        WorkshopListing._make(row)
+        for row in read_rows(_WORKSHOP_LISTING, conversation_id=conversation_id)
+    ]
 
 
 @dataclass(slots=True)

@@ -9,14 +9,14 @@ feature does not import the workshop.
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..accounts.roles import Permission
 from ..conversations.models import Answer, Conversation
+from ..core.database import read_rows
 from ..core.formatting import date_short
 from ..exports.cache import rendered_export
 from ..exports.limits import answer_export_limits
-from ..extensions import db
 from ..regions.operations import slugify
 from .queries import get_workshop_or_404
 from .results import input_rows, render_input_csv, results_document, workshop_day
@@ -75,13 +75,16 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
 # --- for the conversation pages and the action list ------------------------------------------
 
 
+#: Built once: the conversation page and the question page ask on every view, and building a
+#: statement costs about as much as running it.
+_STORED_SPREADS = select(Answer.question_id, Answer.room_spread).where(
+    Answer.conversation_id == bindparam("conversation_id"), Answer.room_spread.is_not(None)
+)
+
+
 def room_spreads(conversation: Conversation) -> dict[str, RoomSpread]:
     """The spreads stored with the conversation's answers, by question id (one query)."""
-    rows = db.session.execute(
-        select(Answer.question_id, Answer.room_spread).where(
-            Answer.conversation_id == conversation.id
-        )
-    ).all()
+    rows = read_rows(_STORED_SPREADS, conversation_id=conversation.id)
     scale = conversation.questionnaire.assessment_scale
     spreads = {}
     for question_id, stored in rows:

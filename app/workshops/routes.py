@@ -154,7 +154,7 @@ def _checked(form) -> None:
         abort(400)
 
 
-def conversation_workshops(conversation_id: int) -> list[Workshop]:
+def conversation_workshops(conversation_id: int) -> list[queries.WorkshopListing]:
     """The conversation page's list of workshops (the conversations feature does not import
     this one; it calls this template global)."""
     return queries.workshops_of_conversation(conversation_id)
