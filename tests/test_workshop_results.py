@@ -147,6 +147,20 @@ def _when(workshop) -> str:
     return f"(workshop van {date_long(workshop_day(workshop))})"
 
 
+def test_the_conversation_and_question_pages_show_the_rooms_spread(client, room):
+    """The spread is kept with the answer the facilitator wrote, and read with the
+    conversation's answers: beside that question only."""
+    conversation_id = room.conversation_id
+    page = client.get(f"/gesprekken/{conversation_id}").get_data(as_text=True)
+    assert page.count("Zaal: ") == 1
+    assert f"Zaal: {ROOM_SUMMARY}" in page
+    question = client.get(f"/gesprekken/{conversation_id}/vragen/{QUESTION}").get_data(as_text=True)
+    assert "Zo zag de zaal het" in question and f'aria-label="{ROOM_SUMMARY}' in question
+    assert f"/workshops/{room.id}/resultaten" in question
+    untouched = client.get(f"/gesprekken/{conversation_id}/vragen/{UNTOUCHED_QUESTION}")
+    assert "Zo zag de zaal het" not in untouched.get_data(as_text=True)
+
+
 def test_the_results_page_shows_spread_ranked_contributions_and_actions(client, room):
     response = client.get(f"/workshops/{room.id}/resultaten")
     assert response.status_code == 200

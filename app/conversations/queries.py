@@ -445,6 +445,8 @@ class AnswerView:
     text: str
     assessment_id: str | None
     revision: int
+    #: The room's spread from a workshop, as stored (``Answer.room_spread``).
+    room_spread: dict | None
 
     @property
     def is_answered(self) -> bool:
@@ -454,7 +456,14 @@ class AnswerView:
 _selected = SelectedQuestion.__table__.c
 _answer = Answer.__table__.c
 _STEP_ROWS = (
-    select(_selected.question_id, _answer.id, _answer.text, _answer.assessment_id, _answer.revision)
+    select(
+        _selected.question_id,
+        _answer.id,
+        _answer.text,
+        _answer.assessment_id,
+        _answer.revision,
+        _answer.room_spread,
+    )
     .select_from(SelectedQuestion.__table__)
     .outerjoin(
         Answer.__table__,
@@ -472,10 +481,11 @@ def page_steps(conversation: ConversationView | Conversation) -> list[QuestionSt
 
 
 def _steps_of(conversation, rows) -> list[QuestionStep]:
-    """The steps from rows that end with (question id, answer id, text, assessment, revision)."""
+    """The steps from rows that end with the columns of ``_STEP_ROWS``."""
+    width = len(_STEP_ROWS.selected_columns)
     answers = {
-        question_id: None if answer_id is None else AnswerView(text, assessment_id, revision)
-        for *_, question_id, answer_id, text, assessment_id, revision in rows
+        question_id: None if answer_id is None else AnswerView(*answer)
+        for question_id, answer_id, *answer in (row[-width:] for row in rows)
     }
     answers.pop(None, None)  # the row of a conversation without chosen questions
     return [

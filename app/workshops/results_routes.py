@@ -9,11 +9,8 @@ feature does not import the workshop.
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template
-from sqlalchemy import bindparam, select
 
 from ..accounts.roles import Permission
-from ..conversations.models import Answer, Conversation
-from ..core.database import read_rows
 from ..core.formatting import date_short
 from ..exports.cache import rendered_export
 from ..exports.limits import answer_export_limits
@@ -75,26 +72,16 @@ def _download(data: bytes, filename: str, mimetype: str) -> Response:
 # --- for the conversation pages and the action list ------------------------------------------
 
 
-#: Built once: the conversation page and the question page ask on every view, and building a
-#: statement costs about as much as running it.
-_STORED_SPREADS = select(Answer.question_id, Answer.room_spread).where(
-    Answer.conversation_id == bindparam("conversation_id"), Answer.room_spread.is_not(None)
-)
+def room_spread(conversation, answer) -> RoomSpread | None:
+    """The room's spread stored with an answer (``Answer`` or ``AnswerView``, read with the
+    conversation's steps), in the conversation's scale; None when there is none."""
+    stored = answer.room_spread if answer is not None else None
+    return (
+        spread_from_stored(stored, conversation.questionnaire.assessment_scale) if stored else None
+    )
 
 
-def room_spreads(conversation: Conversation) -> dict[str, RoomSpread]:
-    """The spreads stored with the conversation's answers, by question id (one query)."""
-    rows = read_rows(_STORED_SPREADS, conversation_id=conversation.id)
-    scale = conversation.questionnaire.assessment_scale
-    spreads = {}
-    for question_id, stored in rows:
-        spread = spread_from_stored(stored, scale) if stored else None
-        if spread is not None:
-            spreads[question_id] = spread
-    return spreads
-
-
-bp.add_app_template_global(room_spreads, "room_spreads")
+bp.add_app_template_global(room_spread, "room_spread")
 bp.add_app_template_global(spread_svg, "room_spread_svg")
 
 
