@@ -117,6 +117,7 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "audit.conversation_history": P.VIEW,
     "audit.region_history": P.VIEW,
     # a region and its members
+    "regions.index": SIGNED_IN,
     "regions.show": P.VIEW,
     "regions.members": P.MANAGE_MEMBERS,
     "regions.member": P.MANAGE_MEMBERS,

@@ -539,6 +539,7 @@ ROUTES: dict[str, RouteSpec] = {
     "two_factor.switch_off": RouteSpec(),
     "core.security_txt": RouteSpec(),
     # Regions, their members, history and data.
+    "regions.index": RouteSpec(),
     "regions.show": RouteSpec(),
     "regions.members": RouteSpec(
         form=lambda w: {"email": "nieuw@handvat.test", "name": "Nieuw Lid", "role": "member"},

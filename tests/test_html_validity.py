@@ -40,6 +40,7 @@ def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_pa
         "region-wide-list": "/acties?status=open-alle",
         "board": "/acties/bord",
         "feeds": "/acties/agenda-abonnementen",
+        "regions": "/regio/",
         "region": f"/regio/{conversation.region.slug}",
         "indicators": f"/regio/{conversation.region.slug}/indicatoren",
         "about": "/over",

@@ -16,7 +16,11 @@ from ..accounts.roles import Permission, Role
 from ..admin import operations as member_operations
 from ..admin import queries as member_queries
 from ..admin.forms import ROLE_DESCRIPTIONS, ConfirmForm
-from ..conversations.queries import CONVERSATIONS_PER_PAGE, region_conversations_page
+from ..conversations.queries import (
+    CONVERSATIONS_PER_PAGE,
+    region_conversations_page,
+    region_totals,
+)
 from ..core.errors import render_error
 from ..core.paging import page_count, page_number
 from ..extensions import db
@@ -64,6 +68,13 @@ def region_links(region: Region) -> list[RegionLink]:
         for label, endpoint, permission in REGION_PAGES
         if access.allows(permission, region.id)
     ]
+
+
+@bp.get("/")
+def index():
+    """The regions the user works in, with their role and number of conversations. The page
+    header links here instead of to every region once there are more than three."""
+    return render_template("regions/index.html", totals=dict(region_totals()))
 
 
 @bp.get("/<slug>")

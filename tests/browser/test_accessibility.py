@@ -31,6 +31,7 @@ PAGES = [
     ("comparison", DEMO + "/vergelijking", 200),
     ("new-round", DEMO + "/nieuwe-ronde", 200),
     ("agenda", "/regio/twente/agenda", 200),
+    ("regions", "/regio/", 200),
     ("region", "/regio/twente", 200),
     ("account", "/account", 200),
     ("api-tokens", "/account/api-sleutels", 200),
