@@ -1,8 +1,10 @@
-"""Browser fixtures: one live Handvat server and one headless Chromium for the whole session.
+"""Browser fixtures: a live Handvat server per database and one headless Chromium.
 
-The server runs the real app (CSRF on, real forms, rate limits on) on a temporary SQLite file
-built by the committed migrations, with the demo loaded. It is independent of the ``app``
-fixture in ``tests/conftest.py``, which is parametrized over SQLite and PostgreSQL.
+The server runs the real app (CSRF on, real forms, rate limits on), with the demo loaded, on a
+database built by the committed migrations: a temporary SQLite file, and then a scratch
+database on the PostgreSQL test server (the production database), so every browser test runs
+on both, as the tests of ``tests/conftest.py`` do. Without a reachable PostgreSQL server the
+PostgreSQL half is skipped locally and fails in CI (``CI=true``).
 
 Every page needs a signed-in user. ``browser_context`` (and so ``page``) is signed in as
 ``BROWSER_USER_EMAIL``, coordinator of the demo region Twente, by a session cookie made the way
@@ -18,6 +20,7 @@ import os
 import shutil
 import subprocess
 import threading
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +30,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
+from tests.conftest import create_postgres_database, drop_postgres_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,8 +73,21 @@ class LiveServer:
         return {"name": name, "value": value, "url": self.url, "httpOnly": True, "sameSite": "Lax"}
 
 
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def live_database_url(request, tmp_path_factory):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('browser-db') / 'browser.sqlite'}"
+        return
+    name = f"handvat_browser_{uuid.uuid4().hex[:12]}"
+    url = create_postgres_database(name)
+    try:
+        yield url
+    finally:
+        drop_postgres_database(name)
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> LiveServer:
+def live_server(live_database_url) -> LiveServer:
     from flask_migrate import upgrade
 
     from app.accounts.roles import Role
@@ -78,12 +95,11 @@ def live_server(tmp_path_factory) -> LiveServer:
     from app.demo.commands import load_demo
     from tests.accounts import make_user
 
-    database = tmp_path_factory.mktemp("browser-db") / "browser.sqlite"
     flask_app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "browser-test-secret",
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SQLALCHEMY_DATABASE_URI": live_database_url,
             "AUTO_UPGRADE_EMBEDDED_DB": False,
             "WTF_CSRF_ENABLED": True,
             # As in the embedded default: a coordinator may work without a second factor.
