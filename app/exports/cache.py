@@ -74,13 +74,14 @@ def renderer_fingerprint() -> str:
     from ..core import formatting
     from ..indicators import charts, presentation
     from ..workshops import spread
-    from . import document, overview_pdf, overview_tables, pdf, spreadsheet
+    from . import document, overview_pdf, overview_tables, pdf, pdf_layout, spreadsheet
 
     digest = hashlib.sha256(
         f"{RENDERER_VERSION}|{reportlab.Version}|{xlsxwriter.__version__}".encode()
     )
     modules = (
         pdf,
+        pdf_layout,
         spreadsheet,
         document,
         overview_pdf,

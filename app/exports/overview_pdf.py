@@ -15,26 +15,25 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
 
 from ..core.formatting import date_long, date_short, number
 from .document import ActionOverviewDocument, OverviewRow
-from .pdf import (
-    ACTION_WIDTHS,
+from .pdf import ACTION_WIDTHS, progress_paragraph
+from .pdf_layout import (
     CONTENT_WIDTH,
+    FallbackParagraph,
+    Para,
     S,
-    _build_pdf,
-    _cell,
-    _clean,
-    _data_table,
-    _decoration,
-    _encodable,
-    _fits,
-    _header_row,
-    _markup,
-    _Para,
-    _Paragraph,
-    _progress_note,
-    _source_colophon,
-    _text_para,
-    _text_paragraphs,
-    _tinted_box,
+    build_pdf,
+    clean_text,
+    data_table,
+    encodable,
+    fits_on_line,
+    header_row,
+    page_decoration,
+    source_colophon,
+    table_cell,
+    text_markup,
+    text_para,
+    text_paragraphs,
+    tinted_box,
 )
 
 __all__ = ["render_overview_pdf"]
@@ -45,18 +44,20 @@ OVERVIEW_COLUMNS = ("Nr.", "Actie", "Gesprek / fase", "Trekker", "Uiterlijk", "S
 def render_overview_pdf(doc: ActionOverviewDocument) -> bytes:
     """The selection as a title block and one table of its actions."""
     story: list[Flowable] = _title_block(doc)
-    story += [CondPageBreak(4 * cm), _Paragraph("Actiepunten", S.h1_table)]
+    story += [CondPageBreak(4 * cm), FallbackParagraph("Actiepunten", S.h1_table)]
     if doc.rows:
         story.append(_overview_table(doc.rows, several_regions=len(doc.regions) > 1))
     else:
-        story.append(_Paragraph("Er zijn geen actiepunten die bij deze selectie passen.", S.body))
-    story += _source_colophon(doc.source)
+        story.append(
+            FallbackParagraph("Er zijn geen actiepunten die bij deze selectie passen.", S.body)
+        )
+    story += source_colophon(doc.source)
     regions = ", ".join(doc.regions)
-    return _build_pdf(
+    return build_pdf(
         story,
         title=doc.title,
         subject=f"Actiepunten van regio {regions}: {doc.description or 'alle actiepunten'}",
-        decoration=_decoration(doc.title, regions, doc.generated_at, doc.source),
+        decoration=page_decoration(doc.title, regions, doc.generated_at, doc.source),
     )
 
 
@@ -68,22 +69,24 @@ def _title_block(doc: ActionOverviewDocument) -> list[Flowable]:
         counted += f", waarvan {number(late)} te laat"
     label = "Regio" if len(doc.regions) == 1 else "Regio's"
     lines = [
-        _Paragraph(f"<b>Selectie:</b> {_markup(doc.description or 'alle actiepunten')}", S.meta),
-        _Paragraph(f"<b>{label}:</b> {_markup(', '.join(doc.regions) or '—')}", S.meta),
-        _Paragraph(f"<b>Stand van</b> {date_long(doc.as_of)}", S.meta),
-        _Paragraph(f"<b>Aantal:</b> {counted}", S.meta),
+        FallbackParagraph(
+            f"<b>Selectie:</b> {text_markup(doc.description or 'alle actiepunten')}", S.meta
+        ),
+        FallbackParagraph(f"<b>{label}:</b> {text_markup(', '.join(doc.regions) or '—')}", S.meta),
+        FallbackParagraph(f"<b>Stand van</b> {date_long(doc.as_of)}", S.meta),
+        FallbackParagraph(f"<b>Aantal:</b> {counted}", S.meta),
     ]
     return [
-        _Paragraph("Actiepuntenlijst", S.kicker),
-        _text_para(doc.title, S.title, _Paragraph),
+        FallbackParagraph("Actiepuntenlijst", S.kicker),
+        text_para(doc.title, S.title, FallbackParagraph),
         Spacer(1, 4),
-        _tinted_box(lines, CONTENT_WIDTH),
+        tinted_box(lines, CONTENT_WIDTH),
     ]
 
 
 def _overview_table(rows: Sequence[OverviewRow], *, several_regions: bool) -> Table:
     w = ACTION_WIDTHS
-    data: list[list] = [_header_row(OVERVIEW_COLUMNS)]
+    data: list[list] = [header_row(OVERVIEW_COLUMNS)]
     for row in rows:
         data.append(
             [
@@ -92,21 +95,21 @@ def _overview_table(rows: Sequence[OverviewRow], *, several_regions: bool) -> Ta
                 _where_cell(row, w[2], several_regions),
                 _lines_cell((row.owner_name, row.owner_organisation), w[3]),
                 _due_cell(row),
-                _cell(row.status, w[5]),
+                table_cell(row.status, w[5]),
             ]
         )
-    return _data_table(data, w)
+    return data_table(data, w)
 
 
 def _action_cell(row: OverviewRow) -> list[Flowable]:
     """The action, where it is embedded, its latest update and its indicators."""
-    cell = _text_paragraphs(row.description, S.cell, _Para) or [_Para("—", S.cell)]
+    cell = text_paragraphs(row.description, S.cell, Para) or [Para("—", S.cell)]
     if row.embedded:
-        cell.append(_text_para(f"Verankerd in: {row.embedded}", S.cell_note))
+        cell.append(text_para(f"Verankerd in: {row.embedded}", S.cell_note))
     if row.latest_update is not None:
-        cell.append(_progress_note(row.latest_update))
+        cell.append(progress_paragraph(row.latest_update))
     if row.indicators:
-        cell.append(_text_para("Cijfers: " + ", ".join(row.indicators), S.cell_note))
+        cell.append(text_para("Cijfers: " + ", ".join(row.indicators), S.cell_note))
     return cell
 
 
@@ -122,17 +125,17 @@ def _where_cell(row: OverviewRow, width: float, several_regions: bool) -> str | 
 def _lines_cell(lines: Sequence[str], width: float) -> str | Flowable:
     """Short lines as one plain string (fast: drawn in the table's font); a wrapping
     Paragraph as soon as one of them does not fit."""
-    lines = [" ".join(_clean(line).split()) for line in lines]
+    lines = [" ".join(clean_text(line).split()) for line in lines]
     lines = [line for line in lines if line]
     if not lines:
         return "—"
-    if all(_encodable(line) and _fits(line, width) for line in lines):
+    if all(encodable(line) and fits_on_line(line, width) for line in lines):
         return "\n".join(lines)
-    return _text_para("\n".join(lines), S.cell)
+    return text_para("\n".join(lines), S.cell)
 
 
 def _due_cell(row: OverviewRow) -> str | list[Flowable]:
     day = date_short(row.due_date) or "—"
     if not row.is_overdue:
         return day
-    return [_Para(day, S.cell), _Para("Te laat", S.cell_bold)]
+    return [Para(day, S.cell), Para("Te laat", S.cell_bold)]

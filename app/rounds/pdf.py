@@ -1,6 +1,6 @@
 """The comparison of rounds and the agenda of the next meeting as board-ready PDFs.
 
-Both use the action list's page layout, styles and text handling (``exports/pdf.py``): A4, a
+Both use the action list's page layout, styles and text handling (``exports/pdf_layout.py``): A4, a
 header with the document's title and region, a footer with the NJi source attribution and
 "pagina X van Y", Helvetica with the Noto fonts for other scripts. Change nothing there for
 these documents: import it.
@@ -17,23 +17,23 @@ from reportlab.lib.units import cm
 from reportlab.platypus import CondPageBreak, Flowable, Spacer
 
 from ..core.formatting import date_long, date_short, number
-from ..exports.pdf import (
+from ..exports.pdf_layout import (
     CONTENT_WIDTH,
     MUTED,
+    FallbackParagraph,
+    Para,
     S,
-    _build_pdf,
-    _cell,
-    _clean,
-    _data_table,
-    _decoration,
-    _header_row,
-    _markup,
-    _Para,
-    _Paragraph,
-    _source_colophon,
-    _text_para,
-    _text_paragraphs,
-    _tinted_box,
+    build_pdf,
+    clean_text,
+    data_table,
+    header_row,
+    page_decoration,
+    source_colophon,
+    table_cell,
+    text_markup,
+    text_para,
+    text_paragraphs,
+    tinted_box,
 )
 from ..indicators.charts import pdf_flowable
 from .charts import phase_chart, question_chart
@@ -65,12 +65,12 @@ def _trend_text(trend: str | None) -> str:
 
 
 def _step_cell(cell: StepCell) -> Flowable:
-    text = _markup(cell.text)
+    text = text_markup(cell.text)
     if cell.is_missing:
         text = f'<font color="{MUTED.hexval()}"><i>{text}</i></font>'
     if cell.trend:
-        text += f"<br/><b>{_markup(cell.trend)}</b>"
-    return _Para(text, S.cell_small)
+        text += f"<br/><b>{text_markup(cell.trend)}</b>"
+    return Para(text, S.cell_small)
 
 
 def _limited(doc: ComparisonDocument) -> ComparisonDocument:
@@ -102,25 +102,27 @@ def render_comparison_pdf(doc: ComparisonDocument) -> bytes:
     all_rounds = len(doc.rounds)
     doc = _limited(doc)
     story: list[Flowable] = [
-        _Paragraph("Vergelijking van gespreksrondes", S.kicker),
-        _text_para(doc.title, S.title, _Paragraph),
+        FallbackParagraph("Vergelijking van gespreksrondes", S.kicker),
+        text_para(doc.title, S.title, FallbackParagraph),
         Spacer(1, 4),
     ]
-    lines = [_Paragraph(f"<b>Regio:</b> {_markup(doc.region)}", S.meta)]
+    lines = [FallbackParagraph(f"<b>Regio:</b> {text_markup(doc.region)}", S.meta)]
     for index, column in enumerate(doc.rounds, start=all_rounds - len(doc.rounds) + 1):
         lines.append(
-            _Paragraph(
-                f"<b>Ronde {index}:</b> {_markup(column.title)}, {date_long(column.held_on)}"
-                f" (vragenlijst versie {_markup(column.questionnaire_version)})",
+            FallbackParagraph(
+                f"<b>Ronde {index}:</b> {text_markup(column.title)}, {date_long(column.held_on)}"
+                f" (vragenlijst versie {text_markup(column.questionnaire_version)})",
                 S.meta,
             )
         )
     scale = ", ".join(f"{i} = {label}" for i, label in enumerate(doc.scale, start=1))
-    lines.append(_Paragraph(f"<b>Stappen van de zelfbeoordeling:</b> {_markup(scale)}", S.meta))
-    story.append(_tinted_box(lines, CONTENT_WIDTH))
+    lines.append(
+        FallbackParagraph(f"<b>Stappen van de zelfbeoordeling:</b> {text_markup(scale)}", S.meta)
+    )
+    story.append(tinted_box(lines, CONTENT_WIDTH))
     if all_rounds > len(doc.rounds):
         story.append(
-            _Paragraph(
+            FallbackParagraph(
                 f"Deze pdf toont de laatste {len(doc.rounds)} van de {all_rounds} rondes. "
                 "De webpagina van de vergelijking toont ze allemaal.",
                 S.meta_muted,
@@ -128,29 +130,29 @@ def render_comparison_pdf(doc: ComparisonDocument) -> bytes:
         )
     story.append(Spacer(1, 8))
     story.append(
-        _Paragraph(
+        FallbackParagraph(
             "Per ronde staat de stap die de tafel koos. ‘beter’, ‘slechter’ en ‘gelijk’ "
             "vergelijken met de ronde ervoor.",
             S.body_after,
         )
     )
     if not doc.phases:
-        story.append(_Paragraph("In deze rondes zijn nog geen vragen gekozen.", S.body))
+        story.append(FallbackParagraph("In deze rondes zijn nog geen vragen gekozen.", S.body))
     else:
         for make in (phase_chart, question_chart):
             drawing, title, _description = make(doc)
             story += [
                 CondPageBreak(5 * cm),
-                _Paragraph(_markup(title), S.h1),
+                FallbackParagraph(text_markup(title), S.h1),
                 pdf_flowable(drawing),
             ]
         story += _phase_tables(doc)
-    story += _source_colophon(doc.source)
-    return _build_pdf(
+    story += source_colophon(doc.source)
+    return build_pdf(
         story,
         title=f"{doc.title} — vergelijking van rondes",
         subject=f"Zelfbeoordeling per vraag en fase over {all_rounds} rondes, regio {doc.region}",
-        decoration=_decoration(
+        decoration=page_decoration(
             f"{doc.title} — vergelijking", doc.region, doc.generated_at, doc.source
         ),
     )
@@ -163,31 +165,34 @@ def _phase_tables(doc: ComparisonDocument) -> list[Flowable]:
     round_w = (CONTENT_WIDTH - number_w - question_w) / rounds
     widths = [number_w, question_w, *([round_w] * rounds)]
     headers = ["Nr.", "Vraag", *(f"Ronde {c.label}" for c in doc.rounds)]
-    story: list[Flowable] = [CondPageBreak(4 * cm), _Paragraph("Per fase en per vraag", S.h1)]
+    story: list[Flowable] = [
+        CondPageBreak(4 * cm),
+        FallbackParagraph("Per fase en per vraag", S.h1),
+    ]
     for phase in doc.phases:
-        rows: list[list] = [_header_row(headers)]
+        rows: list[list] = [header_row(headers)]
         averages = []
         for summary in phase.summaries:
-            average = _markup(summary.average_text)
+            average = text_markup(summary.average_text)
             parts = [f"<b>Gemiddeld: {average}</b>{_trend_text(summary.trend)}"]
-            parts += [f"{_markup(label)}: {count}" for label, count in summary.distribution]
-            averages.append(_Para("<br/>".join(parts), S.cell_small))
-        rows.append(["", _Para("<b>De hele fase</b>", S.cell_small), *averages])
+            parts += [f"{text_markup(label)}: {count}" for label, count in summary.distribution]
+            averages.append(Para("<br/>".join(parts), S.cell_small))
+        rows.append(["", Para("<b>De hele fase</b>", S.cell_small), *averages])
         for question in phase.questions:
-            text = _clean(question.text)
+            text = clean_text(question.text)
             if not question.in_newest:
                 text += " (niet meer in de nieuwste versie)"
             rows.append(
                 [
                     question.number,
-                    _text_para(text, S.cell_small),
+                    text_para(text, S.cell_small),
                     *(_step_cell(cell) for cell in question.cells),
                 ]
             )
         story += [
             CondPageBreak(3 * cm),
-            _Paragraph(f"Fase: {_markup(phase.name)}", H2_TABLE),
-            _data_table(rows, widths),
+            FallbackParagraph(f"Fase: {text_markup(phase.name)}", H2_TABLE),
+            data_table(rows, widths),
         ]
     return story
 
@@ -201,82 +206,80 @@ AGENDA_WIDTHS = (_NR_W, CONTENT_WIDTH - _NR_W - _DATE_W - _STATUS_W, _DATE_W, _S
 
 def _agenda_row(action: AgendaAction) -> list:
     w = AGENDA_WIDTHS
-    cell: list[Flowable] = _text_paragraphs(action.description, S.cell, _Para) or [
-        _Para("—", S.cell)
-    ]
+    cell: list[Flowable] = text_paragraphs(action.description, S.cell, Para) or [Para("—", S.cell)]
     where = f"{action.conversation_title} ({date_short(action.conversation_held_on)})"
     if action.question:
         where += f" · vraag {action.question}"
-    cell.append(_text_para(where, S.cell_note))
+    cell.append(text_para(where, S.cell_note))
     if action.update_text or action.update_on:
         cell.append(
-            _Para(
+            Para(
                 f"<b>Laatste voortgang {date_short(action.update_on)}:</b> "
-                f"{_markup(action.update_text)}",
+                f"{text_markup(action.update_text)}",
                 S.cell_small,
             )
         )
     else:
-        cell.append(_Para("Nog geen voortgang vastgelegd.", S.cell_note))
+        cell.append(Para("Nog geen voortgang vastgelegd.", S.cell_note))
     due = date_short(action.due_date) or "—"
     if action.is_overdue:
-        due_cell: object = _Para(f"{due}<br/><b>te laat</b>", S.cell)
+        due_cell: object = Para(f"{due}<br/><b>te laat</b>", S.cell)
     else:
         due_cell = due
-    return [str(action.position), cell, due_cell, _cell(action.status_label, w[3])]
+    return [str(action.position), cell, due_cell, table_cell(action.status_label, w[3])]
 
 
 def render_agenda_pdf(doc: AgendaDocument) -> bytes:
     """The region's open action points by trekker and phase, overdue first, with their latest
     progress: the agenda a project group opens its next meeting with."""
     story: list[Flowable] = [
-        _Paragraph("Agenda volgende overleg", S.kicker),
-        _text_para(doc.title, S.title, _Paragraph),
+        FallbackParagraph("Agenda volgende overleg", S.kicker),
+        text_para(doc.title, S.title, FallbackParagraph),
         Spacer(1, 4),
     ]
     summary = [
-        _Paragraph(f"<b>Regio:</b> {_markup(doc.region)}", S.meta),
-        _Paragraph(
+        FallbackParagraph(f"<b>Regio:</b> {text_markup(doc.region)}", S.meta),
+        FallbackParagraph(
             f"<b>Open actiepunten:</b> {number(doc.total)}, waarvan {number(doc.overdue_total)} "
             "te laat",
             S.meta,
         ),
-        _Paragraph(
+        FallbackParagraph(
             "Per trekker en per fase; wat te laat is staat bovenaan en is gemarkeerd met "
             "‘te laat’. Het nummer is het nummer op de actielijst van het gesprek.",
             S.meta_muted,
         ),
     ]
-    story.append(_tinted_box(summary, CONTENT_WIDTH))
+    story.append(tinted_box(summary, CONTENT_WIDTH))
     if doc.shown < doc.total:
         story.append(
-            _Paragraph(
+            FallbackParagraph(
                 f"Deze pdf toont de eerste {number(doc.shown)} van de {number(doc.total)} open "
                 "actiepunten. De agenda op de website toont ze allemaal, over meer pagina's.",
                 S.body_after,
             )
         )
     if not doc.owners:
-        story.append(_Paragraph("Er zijn geen open actiepunten in deze regio.", S.body))
+        story.append(FallbackParagraph("Er zijn geen open actiepunten in deze regio.", S.body))
     for owner in doc.owners:
-        heading = f"Trekker: {_markup(owner.name)}"
+        heading = f"Trekker: {text_markup(owner.name)}"
         counts = f"{owner.count} open"
         if owner.overdue:
             counts += f", {owner.overdue} te laat"
         story.append(CondPageBreak(3 * cm))
-        story.append(_Paragraph(f"{heading} <font size='10'>({counts})</font>", S.h1_table))
+        story.append(FallbackParagraph(f"{heading} <font size='10'>({counts})</font>", S.h1_table))
         for phase in owner.phases:
-            rows: list[list] = [_header_row(AGENDA_COLUMNS)]
+            rows: list[list] = [header_row(AGENDA_COLUMNS)]
             rows += [_agenda_row(action) for action in phase.actions]
             story.append(CondPageBreak(2.5 * cm))
-            story.append(_Paragraph(f"Fase: {_markup(phase.name)}", H2_TABLE))
-            story.append(_data_table(rows, AGENDA_WIDTHS))
-    story += _source_colophon(doc.source)
-    return _build_pdf(
+            story.append(FallbackParagraph(f"Fase: {text_markup(phase.name)}", H2_TABLE))
+            story.append(data_table(rows, AGENDA_WIDTHS))
+    story += source_colophon(doc.source)
+    return build_pdf(
         story,
         title=doc.title,
         subject=f"Open en te late actiepunten van regio {doc.region}, per trekker en fase",
-        decoration=_decoration(
+        decoration=page_decoration(
             f"Agenda volgende overleg, {date_long(doc.on)}",
             doc.region,
             doc.generated_at,

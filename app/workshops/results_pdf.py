@@ -1,6 +1,6 @@
 """A workshop's results as a PDF a board can hand out.
 
-The same page as the action list (``exports/pdf.py``): A4, a header with the conversation and
+The same page as the action list (``exports/pdf_layout.py``): A4, a header with the conversation and
 the region, a footer with the NJi attribution and "pagina X van Y", the same fonts (Helvetica,
 with the shipped Noto fonts for other scripts), styles and tables, a title and ``nl-NL`` in the
 metadata. Per question: how the room placed the collaboration on the scale (a small chart, a
@@ -27,24 +27,24 @@ from reportlab.platypus import (
 )
 
 from ..core.formatting import date_long, date_short, number
-from ..exports.pdf import (
+from ..exports.pdf_layout import (
     BLUE,
     CONTENT_WIDTH,
+    FallbackParagraph,
+    Para,
     S,
-    _build_pdf,
-    _cell,
-    _data_table,
-    _decoration,
-    _grid_style,
-    _header_row,
-    _markup,
-    _Para,
-    _Paragraph,
-    _source_colophon,
-    _text_para,
-    _tinted_box,
+    build_pdf,
+    data_table,
+    grid_style,
+    header_row,
+    page_decoration,
+    question_heading,
+    source_colophon,
+    table_cell,
+    text_markup,
+    text_para,
+    tinted_box,
 )
-from ..exports.pdf import _question_heading as question_heading
 from .results import ResultAction, ResultContribution, ResultQuestion, WorkshopResultsDocument
 from .spread import RoomSpread, spread_flowable
 
@@ -85,49 +85,49 @@ def render_results_pdf(doc: WorkshopResultsDocument) -> bytes:
     story: list[Flowable] = _title_block(doc)
     if not doc.questions:
         story.append(
-            _Paragraph("In deze workshop is nog geen vraag aan de zaal voorgelegd.", S.body)
+            FallbackParagraph("In deze workshop is nog geen vraag aan de zaal voorgelegd.", S.body)
         )
     phase = None
     for question in doc.questions:
         if question.phase and question.phase != phase:
             phase = question.phase
-            story += [CondPageBreak(6 * cm), _Paragraph(f"Fase: {_markup(phase)}", S.h1)]
+            story += [CondPageBreak(6 * cm), FallbackParagraph(f"Fase: {text_markup(phase)}", S.h1)]
         story += _question(question)
     if doc.not_discussed:
-        story.append(_Paragraph("Niet besproken in de workshop", S.h2))
-        story += [_text_para(f"• {line}", S.body) for line in doc.not_discussed]
-    story.append(KeepTogether(_source_colophon(doc.source)))
+        story.append(FallbackParagraph("Niet besproken in de workshop", S.h2))
+        story += [text_para(f"• {line}", S.body) for line in doc.not_discussed]
+    story.append(KeepTogether(source_colophon(doc.source)))
     held_on = date_long(doc.held_on)
-    return _build_pdf(
+    return build_pdf(
         story,
         title=f"{doc.title} — resultaten van de workshop van {held_on}",
         subject=(
             f"Hoe de zaal de samenwerking beoordeelde, de bijdragen en de actiepunten van de "
             f"workshop van {held_on} (code {doc.join_code}) in regio {doc.region}"
         ),
-        decoration=_decoration(doc.title, doc.region, doc.generated_at, doc.source),
+        decoration=page_decoration(doc.title, doc.region, doc.generated_at, doc.source),
     )
 
 
 def _title_block(doc: WorkshopResultsDocument) -> list[Flowable]:
     people = "1 deelnemer" if doc.participants == 1 else f"{number(doc.participants)} deelnemers"
     questionnaire = (
-        f"{_markup(doc.questionnaire_title)} (versie {_markup(doc.questionnaire_version)})"
+        f"{text_markup(doc.questionnaire_title)} (versie {text_markup(doc.questionnaire_version)})"
     )
     lines = [
-        _Paragraph(f"<b>Regio:</b> {_markup(doc.region)}", S.meta),
-        _Paragraph(f"<b>Workshop gehouden op</b> {date_long(doc.held_on)}", S.meta),
-        _Paragraph(f"<b>Code van de workshop:</b> {_markup(doc.join_code)}", S.meta),
-        _Paragraph(f"<b>Meegedaan:</b> {people}", S.meta),
-        _Paragraph(f"<b>Vragenlijst:</b> {questionnaire}", S.meta),
+        FallbackParagraph(f"<b>Regio:</b> {text_markup(doc.region)}", S.meta),
+        FallbackParagraph(f"<b>Workshop gehouden op</b> {date_long(doc.held_on)}", S.meta),
+        FallbackParagraph(f"<b>Code van de workshop:</b> {text_markup(doc.join_code)}", S.meta),
+        FallbackParagraph(f"<b>Meegedaan:</b> {people}", S.meta),
+        FallbackParagraph(f"<b>Vragenlijst:</b> {questionnaire}", S.meta),
     ]
     return [
-        _Paragraph("Resultaten van de workshop", S.kicker),
-        _text_para(doc.title, S.title, _Paragraph),
+        FallbackParagraph("Resultaten van de workshop", S.kicker),
+        text_para(doc.title, S.title, FallbackParagraph),
         Spacer(1, 4),
-        _tinted_box(lines, CONTENT_WIDTH),
+        tinted_box(lines, CONTENT_WIDTH),
         Spacer(1, 8),
-        _Paragraph(
+        FallbackParagraph(
             "Per vraag ziet u hoe de deelnemers de samenwerking beoordeelden, welke bijdragen "
             "de meeste stippen kregen en welke actiepunten eruit kwamen. Bijdragen die de "
             "gespreksleider heeft verborgen, staan er niet in.",
@@ -147,9 +147,9 @@ def _question(question: ResultQuestion) -> list[Flowable]:
 
 def _spread_block(spread: RoomSpread) -> list[Flowable]:
     """Chart and table side by side, the sentence below them."""
-    label = _Paragraph("Hoe staat de samenwerking ervoor, volgens de zaal?", S.label)
+    label = FallbackParagraph("Hoe staat de samenwerking ervoor, volgens de zaal?", S.label)
     if not spread.participants:
-        return [Spacer(1, 4), label, _text_para(spread.summary + ".", S.body)]
+        return [Spacer(1, 4), label, text_para(spread.summary + ".", S.body)]
     side_by_side = Table(
         [[spread_flowable(spread, width=CHART_WIDTH), "", _spread_table(spread)]],
         colWidths=[CHART_WIDTH, _GAP, SPREAD_TABLE_WIDTH],
@@ -172,37 +172,37 @@ def _spread_block(spread: RoomSpread) -> list[Flowable]:
         Spacer(1, 4),
         side_by_side,
         Spacer(1, 4),
-        _text_para(spread.sentence, S.body_after),
+        text_para(spread.sentence, S.body_after),
     ]
 
 
 def _spread_table(spread: RoomSpread) -> Table:
     w = SPREAD_WIDTHS
     header = [
-        _Para("Stap", S.cell_header),
-        _Para("Aantal", S.cell_header_number),
-        _Para("Aandeel", S.cell_header_number),
+        Para("Stap", S.cell_header),
+        Para("Aantal", S.cell_header_number),
+        Para("Aandeel", S.cell_header_number),
     ]
     rows: list[list] = [header]
     for step in spread.steps:
         rows.append(
             [
-                _cell(step.label, w[0]),
-                _Para(escape(number(step.count)), S.number),
-                _Para(escape(spread.share(step)), S.number),
+                table_cell(step.label, w[0]),
+                Para(escape(number(step.count)), S.number),
+                Para(escape(spread.share(step)), S.number),
             ]
         )
     rows.append(
         [
-            _Para("Totaal", S.cell_bold),
-            _Para(escape(number(spread.participants)), S.number_bold),
-            _Para("100%", S.number_bold),
+            Para("Totaal", S.cell_bold),
+            Para(escape(number(spread.participants)), S.number_bold),
+            Para("100%", S.number_bold),
         ]
     )
     table = Table(rows, colWidths=list(w), hAlign="LEFT")
     table.setStyle(
         TableStyle(
-            _grid_style(zebra=False)
+            grid_style(zebra=False)
             + [
                 ("TOPPADDING", (0, 0), (-1, -1), 2),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
@@ -218,33 +218,39 @@ def _dots_text(count: int) -> str:
 
 
 def _contributions(items: Sequence[ResultContribution]) -> list[Flowable]:
-    label = _Paragraph("Bijdragen uit de zaal, de meeste stippen eerst", S.label)
+    label = FallbackParagraph("Bijdragen uit de zaal, de meeste stippen eerst", S.label)
     if not items:
-        return [Spacer(1, 2), label, _Paragraph("Er zijn geen bijdragen bij deze vraag.", S.body)]
+        return [
+            Spacer(1, 2),
+            label,
+            FallbackParagraph("Er zijn geen bijdragen bij deze vraag.", S.body),
+        ]
     w = CONTRIBUTION_WIDTHS
     header = [
-        _Para("Nr.", S.cell_header),
-        _Para("Bijdrage", S.cell_header),
-        _Para("Stippen", S.cell_header_number),
+        Para("Nr.", S.cell_header),
+        Para("Bijdrage", S.cell_header),
+        Para("Stippen", S.cell_header_number),
     ]
     rows: list[list] = [header]
     for rank, item in enumerate(items, start=1):
-        rows.append([str(rank), _contribution_cell(item), _Para(number(item.dots), S.number_bold)])
-    return [Spacer(1, 2), label, Spacer(1, 3), _data_table(rows, w), Spacer(1, 6)]
+        rows.append([str(rank), _contribution_cell(item), Para(number(item.dots), S.number_bold)])
+    return [Spacer(1, 2), label, Spacer(1, 3), data_table(rows, w), Spacer(1, 6)]
 
 
 def _contribution_cell(item: ResultContribution) -> list[Flowable]:
-    cell: list[Flowable] = [_Para(f"<b>{_markup(item.kind)}:</b> {_markup(item.text)}", S.cell)]
+    cell: list[Flowable] = [
+        Para(f"<b>{text_markup(item.kind)}:</b> {text_markup(item.text)}", S.cell)
+    ]
     for merged in item.merged:
         cell.append(
-            _Para(
-                f"Samengevoegd: {_markup(merged.kind)}: {_markup(merged.text)}"
+            Para(
+                f"Samengevoegd: {text_markup(merged.kind)}: {text_markup(merged.text)}"
                 f" ({_dots_text(merged.dots)})",
                 S.cell_note,
             )
         )
     if item.action_number:
-        cell.append(_Para(f"Werd actiepunt {item.action_number}", S.cell_note))
+        cell.append(Para(f"Werd actiepunt {item.action_number}", S.cell_note))
     return cell
 
 
@@ -252,20 +258,20 @@ def _actions(actions: Sequence[ResultAction]) -> list[Flowable]:
     if not actions:
         return []
     w = ACTION_WIDTHS
-    rows: list[list] = [_header_row(("Nr.", "Actiepunt", "Trekker", "Uiterlijk", "Status"))]
+    rows: list[list] = [header_row(("Nr.", "Actiepunt", "Trekker", "Uiterlijk", "Status"))]
     for action in actions:
         rows.append(
             [
                 str(action.number),
-                _text_para(action.description, S.cell),
-                _cell(action.owner_name or "—", w[2]),
+                text_para(action.description, S.cell),
+                table_cell(action.owner_name or "—", w[2]),
                 date_short(action.due_date) or "—",
-                _cell(action.status, w[4]),
+                table_cell(action.status, w[4]),
             ]
         )
     return [
-        _Paragraph("Actiepunten die eruit kwamen", S.label),
+        FallbackParagraph("Actiepunten die eruit kwamen", S.label),
         Spacer(1, 3),
-        _data_table(rows, w),
+        data_table(rows, w),
         Spacer(1, 6),
     ]
