@@ -48,7 +48,9 @@ def test_the_list_shows_the_users_regions_with_role_and_conversations(
     page = client.get("/regio/")
     assert page.status_code == 200
     assert "<h1>Uw regio's</h1>" in page.text and "U werkt in 2 regio's." in page.text
-    rows = re.findall(r"<tr>\s*<td>(.*?)</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", page.text, re.S)
+    rows = re.findall(
+        r'<tr>\s*<th scope="row">(.*?)</th>\s*<td>(.*?)</td>\s*<td>(.*?)</td>', page.text, re.S
+    )
     assert rows == [
         ('<a href="/regio/twente">Twente</a>', "Coördinator", "2"),
         ('<a href="/regio/zwolle">Zwolle</a>', "Lid", "0"),

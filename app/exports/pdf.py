@@ -39,6 +39,7 @@ from .pdf_layout import (
     BODY_FONT,
     BOLD_FONT,
     CELL_PADDING,
+    CELL_STYLE,
     CONTENT_WIDTH,
     GRID,
     MUTED,
@@ -362,13 +363,7 @@ def _figure_table(actions: Sequence[ActionRow]) -> Table:
     ]
     rows: list[list] = [header]
     style: list[tuple] = [
-        ("FONT", (0, 0), (-1, -1), BODY_FONT, 9, 11.5),
-        ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        *CELL_STYLE,
         ("BACKGROUND", (0, 0), (-1, 0), BLUE),
         ("BOX", (0, 0), (-1, -1), 0.4, GRID),
     ]

@@ -801,18 +801,21 @@ def page_decoration(
 # --------------------------------------------------------------------------------------------
 
 
+#: The text and padding of every table's cells.
+CELL_STYLE: tuple[tuple, ...] = (
+    ("FONT", (0, 0), (-1, -1), BODY_FONT, 9, 11.5),
+    ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
+    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+    ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+    ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+    ("TOPPADDING", (0, 0), (-1, -1), 4),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+)
+
+
 def grid_style(*, zebra: bool = True, header: bool = True) -> list[tuple]:
     """Thin grid, dark-blue header row with white bold text, zebra striping."""
-    commands: list[tuple] = [
-        ("FONT", (0, 0), (-1, -1), BODY_FONT, 9, 11.5),
-        ("TEXTCOLOR", (0, 0), (-1, -1), TEXT),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-        ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-    ]
+    commands: list[tuple] = [*CELL_STYLE, ("GRID", (0, 0), (-1, -1), 0.4, GRID)]
     if header:
         commands += [
             ("BACKGROUND", (0, 0), (-1, 0), BLUE),
