@@ -25,11 +25,31 @@ def vnu_command() -> list[str] | None:
     return [java, "-jar", jar] if java and jar else None
 
 
+def lighthouse_command() -> list[str] | None:
+    """How to run Lighthouse: ``.ci/run`` installs it into ``.ci/tools``; else ``LIGHTHOUSE``
+    (the path of its command). None without it, without Node.js or without Chromium."""
+    node, chromium = shutil.which("node"), Path("/usr/bin/chromium")
+    commands = [
+        os.environ.get("LIGHTHOUSE", ""),
+        str(PROJECT_ROOT / ".ci/tools/node_modules/.bin/lighthouse"),
+    ]
+    command = next((c for c in commands if c and Path(c).is_file()), None)
+    return [command] if node and command and chromium.exists() else None
+
+
 def require_vnu() -> list[str]:
-    """The checker's command; the test is skipped without it, except on CI, where it fails."""
-    command = vnu_command()
+    """The W3C checker's command; the test is skipped without it, except on CI, where it fails."""
+    return _required(vnu_command(), "the W3C Nu HTML checker (vnu.jar)")
+
+
+def require_lighthouse() -> list[str]:
+    """Lighthouse's command; the test is skipped without it, except on CI, where it fails."""
+    return _required(lighthouse_command(), "Lighthouse")
+
+
+def _required(command: list[str] | None, checker: str) -> list[str]:
     if command is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("vnu.jar is missing: .ci/run installs it into .ci/tools")
-        pytest.skip("the W3C Nu HTML checker (vnu.jar) is not installed")
+            pytest.fail(f"{checker} is missing: .ci/run installs it into .ci/tools")
+        pytest.skip(f"{checker} is not installed")
     return command
