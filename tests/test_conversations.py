@@ -13,6 +13,7 @@ from app.conversations.models import Answer, Conversation
 from app.conversations.queries import chosen_question_ids
 from app.extensions import db
 
+from .database import statements
 from .forms import start_form
 
 
@@ -118,6 +119,21 @@ def test_choosing_questions_in_two_tabs_shows_the_other_choice(client, make_conv
     assert re.search(r'value="verankeren-opbrengst" id="[^"]+"\s+checked', page)
     assert chosen_question_ids(conversation) == ["verkennen-regie"]
     assert 'name="shown_selection" type="hidden" value="verkennen-regie"' in page
+
+
+def test_a_save_reads_the_conversation_and_its_chosen_questions_in_one_statement(
+    client, make_conversation
+):
+    conversation = make_conversation(current_phase_id="verkennen")
+    url = f"/gesprekken/{conversation.id}/vragen/verkennen-centrumgemeente"
+    with statements() as sent:
+        response = client.post(url, data={"text": "Enschede.", "revision": "0", "go": "next"})
+    assert response.location.endswith("/vragen/verkennen-financiering")  # the next one chosen
+    reads = [s for s in sent if "selected_question" in s]
+    assert len(reads) == 1 and "FROM conversation" in reads[0]
+    last = f"/gesprekken/{conversation.id}/vragen/{chosen_question_ids(conversation)[-1]}"
+    response = client.post(last, data={"text": "Laatste.", "revision": "0", "go": "next"})
+    assert response.location.endswith(f"/gesprekken/{conversation.id}")  # no next: the overview
 
 
 def test_answer_and_navigate(client, make_conversation):

@@ -8,6 +8,7 @@ user's roles before it does.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -18,7 +19,7 @@ from sqlalchemy import bindparam, func, select, true
 from ..accounts.access import current_access
 from ..accounts.models import Membership
 from ..accounts.roles import Permission
-from ..core.database import read_rows
+from ..core.database import json_rows, read_rows
 from ..core.paging import page_count
 from ..extensions import db
 from ..questionnaires.models import parsed_snapshot
@@ -70,6 +71,35 @@ def get_conversation_or_404(
         abort(404)
     check_permission(conversation.region_id, permission)
     return conversation
+
+
+@cache
+def _conversation_with_chosen(dialect: str):
+    """The conversation (as an ORM object) and its chosen questions as one JSON text of
+    ``[position, question id]`` pairs, in one statement."""
+    selected = SelectedQuestion.__table__.c
+    chosen = (
+        select(json_rows(dialect, selected.position, selected.question_id))
+        .where(selected.conversation_id == Conversation.id)
+        .scalar_subquery()
+    )
+    return select(Conversation, chosen).where(Conversation.id == bindparam("conversation_id"))
+
+
+def conversation_with_chosen_or_404(
+    conversation_id: int, permission: Permission
+) -> tuple[Conversation, list[str]]:
+    """``get_conversation_or_404`` and ``chosen_question_ids`` in one statement, for saving an
+    answer (which needs both, and is what a table does most)."""
+    dialect = db.session.get_bind().dialect.name
+    row = db.session.execute(
+        _conversation_with_chosen(dialect), {"conversation_id": conversation_id}
+    ).first()
+    if row is None:
+        abort(404)
+    conversation, chosen = row
+    check_permission(conversation.region_id, permission)
+    return conversation, [question_id for _, question_id in sorted(json.loads(chosen))]
 
 
 def chosen_question_ids(conversation: Conversation) -> list[str]:

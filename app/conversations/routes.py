@@ -21,6 +21,7 @@ from .queries import (
     answers_by_question,
     chosen_question_ids,
     conversation_view_or_404,
+    conversation_with_chosen_or_404,
     conversation_with_steps_or_404,
     first_open_step,
     get_conversation_or_404,
@@ -266,8 +267,9 @@ def answer(conversation_id: int, question_id: str):
         form = AnswerForm()
         form.set_choices(conversation.questionnaire)
         return _answer_page(conversation, question_id, form, steps=steps)
-    conversation = get_conversation_or_404(conversation_id, Permission.RUN_CONVERSATION)
-    chosen = chosen_question_ids(conversation)
+    conversation, chosen = conversation_with_chosen_or_404(
+        conversation_id, Permission.RUN_CONVERSATION
+    )
     if question_id not in chosen:
         abort(404)
     form = AnswerForm()
