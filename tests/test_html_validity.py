@@ -43,6 +43,7 @@ def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_pa
         "regions": "/regio/",
         "region": f"/regio/{conversation.region.slug}",
         "indicators": f"/regio/{conversation.region.slug}/indicatoren",
+        "comparison": f"/gesprekken/{conversation.id}/vergelijking",
         "about": "/over",
         "account": "/account",
     }
@@ -51,6 +52,12 @@ def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_pa
         response = client.get(url)
         assert response.status_code == 200, (name, response.status_code)
         html[name] = response.get_data(as_text=True)
+    # One indicator, with its charts.
+    indicator_url = re.search(
+        r'<th scope="row"><a href="(/regio/[a-z0-9-]+/indicatoren/[^"/]+)"', html["indicators"]
+    )
+    html["indicator"] = client.get(indicator_url.group(1)).get_data(as_text=True)
+    assert "<svg" in html["indicator"]
 
     # A form sent back with its errors: the conversation's details without a title.
     edit_url = f"/gesprekken/{conversation.id}/bewerken"
