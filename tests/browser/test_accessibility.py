@@ -150,3 +150,31 @@ def test_question_choice_conflict_has_no_axe_violations(browser_context, live_se
     )
     expect(second.locator("#vraag-verkennen-regie")).to_be_checked(checked=was_checked)
     _assert_no_violations(axe, second)
+
+
+def test_wide_tables_and_charts_say_they_scroll_sideways_on_a_phone(page: Page, live_server, axe):
+    """On a phone the action list and the comparison's charts are wider than the screen: a
+    line above each says to scroll it sideways. On a wide screen, where they fit, the line is
+    hidden; turning the phone (a resize) shows or hides it again."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(live_server("/acties"))
+    table_hint = page.locator(".scroll-hint").first
+    expect(table_hint).to_be_visible()
+    expect(table_hint).to_have_text(
+        "De tabel is breder dan uw scherm. Schuif haar opzij om alles te zien."
+    )
+    expect(page.locator(".scroll-hint + .table-scroll")).to_have_count(1)
+    _assert_no_violations(axe, page)
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(table_hint).to_be_hidden()
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(table_hint).to_be_visible()
+
+    page.goto(live_server(f"/gesprekken/{live_server.demo_conversation_id}/vergelijking"))
+    charts = page.locator(".chart-scroll").count()
+    assert charts >= 2
+    chart_hints = page.locator(".scroll-hint:visible", has_text="De grafiek is breder")
+    expect(chart_hints).to_have_count(charts)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    expect(page.locator(".scroll-hint:visible")).to_have_count(0)

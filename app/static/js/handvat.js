@@ -38,6 +38,21 @@
     });
   });
 
+  // A wide table or chart scrolls sideways on a small screen. Say so above it while part of
+  // it is out of view, or nobody notices the columns past the edge.
+  document.querySelectorAll(".table-scroll, .chart-scroll").forEach(function (region) {
+    var hint = document.createElement("p");
+    hint.className = "scroll-hint";
+    hint.hidden = true;
+    hint.textContent = region.classList.contains("chart-scroll")
+      ? "De grafiek is breder dan uw scherm. Schuif haar opzij om alles te zien."
+      : "De tabel is breder dan uw scherm. Schuif haar opzij om alles te zien.";
+    region.insertAdjacentElement("beforebegin", hint);
+    function update() { hint.hidden = region.scrollWidth - region.clientWidth < 2; }
+    window.addEventListener("resize", update);
+    update();
+  });
+
   // Move focus to the error summary so screen-reader users hear what to fix.
   var summary = document.getElementById("foutmeldingen");
   if (summary) { summary.focus(); }
