@@ -88,6 +88,45 @@ def test_page_has_no_axe_violations(page: Page, live_server, axe, path, status):
     _assert_no_violations(axe, page)
 
 
+#: WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing makes the whole page scroll sideways;
+#: a wide table or chart scrolls within its own region. Before the tests below, which delete
+#: the demo's first action point (as ``test_page_has_no_axe_violations``).
+REFLOW_WIDTH = 320
+REFLOW_PAGES = [
+    *PAGES,
+    ("my-actions", "/acties/mijn", 200),
+    ("history", DEMO + "/geschiedenis", 200),
+    ("indicators", "/regio/twente/indicatoren", 200),
+    ("indicator", "/regio/twente/indicatoren/afsluitredenen", 200),
+    ("members", "/regio/twente/leden", 200),
+    ("roles-help", "/help/rollen", 200),
+    ("privacy", "/privacy", 200),
+]
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [(p, s) for _, p, s in REFLOW_PAGES],
+    ids=[name for name, _, _ in REFLOW_PAGES],
+)
+def test_page_reflows_on_a_narrow_screen(page: Page, live_server, path, status):
+    page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
+    response = page.goto(
+        live_server(
+            path.format(id=live_server.demo_conversation_id, action_id=live_server.demo_action_id)
+        )
+    )
+    assert response is not None and response.status == status
+    too_wide = page.evaluate(
+        """(width) => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > width + 1
+                         && !e.parentElement.closest('.table-scroll, .chart-scroll'))
+            .map(e => e.outerHTML.slice(0, 120))""",
+        REFLOW_WIDTH,
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH, too_wide
+
+
 def test_start_form_with_errors_has_no_axe_violations(page: Page, live_server, axe):
     page.goto(live_server("/gesprekken/nieuw"))
     page.get_by_label("Titel van het gesprek").fill("")
