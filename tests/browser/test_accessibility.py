@@ -6,6 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from .reflow import assert_reflows
+
 pytestmark = pytest.mark.browser
 
 AXE_OPTIONS = {
@@ -117,14 +119,7 @@ def test_page_reflows_on_a_narrow_screen(page: Page, live_server, path, status):
         )
     )
     assert response is not None and response.status == status
-    too_wide = page.evaluate(
-        """(width) => [...document.querySelectorAll('body *')]
-            .filter(e => e.getBoundingClientRect().right > width + 1
-                         && !e.parentElement.closest('.table-scroll, .chart-scroll'))
-            .map(e => e.outerHTML.slice(0, 120))""",
-        REFLOW_WIDTH,
-    )
-    assert page.evaluate("document.documentElement.scrollWidth") <= REFLOW_WIDTH, too_wide
+    assert_reflows(page)
 
 
 def test_start_form_with_errors_has_no_axe_violations(page: Page, live_server, axe):

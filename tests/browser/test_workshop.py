@@ -14,6 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from .reflow import assert_reflows
 from .test_accessibility import _assert_no_violations
 
 pytestmark = pytest.mark.browser
@@ -136,6 +137,8 @@ def test_a_room_joins_votes_and_its_top_idea_becomes_an_action_point(
         return re.sub(r"\s+", " ", re.sub(r'value="[^"]{30,}"', "", html)).replace("> <", "><")
 
     assert [_normal(i) for i in _items(before)] == [_normal(i) for i in _items(after)]
+    for phone in phones:
+        assert_reflows(phone)
     # A tap the server refuses (a page out of date): the script shows the server's message.
     item = phones[1].locator("li", has_text=SECOND).first
     item.locator('input[name="had"]').evaluate("input => { input.value = '1'; }")
