@@ -6,6 +6,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from app.extensions import db
+
 from .reflow import assert_reflows
 
 pytestmark = pytest.mark.browser
@@ -77,16 +79,21 @@ def _assert_no_violations(axe: Axe, page: Page) -> None:
     assert not violations, _report(violations, page.url)
 
 
-@pytest.mark.parametrize(
-    ("path", "status"), [(p, s) for _, p, s in PAGES], ids=[name for name, _, _ in PAGES]
-)
-def test_page_has_no_axe_violations(page: Page, live_server, axe, path, status):
+def _open(page: Page, live_server, path: str, status: int) -> None:
+    """Open a page of ``PAGES``, with the demo's conversation and action point filled in."""
     response = page.goto(
         live_server(
             path.format(id=live_server.demo_conversation_id, action_id=live_server.demo_action_id)
         )
     )
     assert response is not None and response.status == status
+
+
+@pytest.mark.parametrize(
+    ("path", "status"), [(p, s) for _, p, s in PAGES], ids=[name for name, _, _ in PAGES]
+)
+def test_page_has_no_axe_violations(page: Page, live_server, axe, path, status):
+    _open(page, live_server, path, status)
     _assert_no_violations(axe, page)
 
 
@@ -113,12 +120,7 @@ REFLOW_PAGES = [
 )
 def test_page_reflows_on_a_narrow_screen(page: Page, live_server, path, status):
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
-    response = page.goto(
-        live_server(
-            path.format(id=live_server.demo_conversation_id, action_id=live_server.demo_action_id)
-        )
-    )
-    assert response is not None and response.status == status
+    _open(page, live_server, path, status)
     assert_reflows(page)
 
 
@@ -212,3 +214,34 @@ def test_wide_tables_and_charts_say_they_scroll_sideways_on_a_phone(page: Page, 
     expect(chart_hints).to_have_count(charts)
     page.set_viewport_size({"width": 1280, "height": 900})
     expect(page.locator(".scroll-hint:visible")).to_have_count(0)
+
+
+ADMIN = "beheerder@browsertest.handvat"
+ADMIN_PAGES = [
+    "/beheer",
+    "/beheer/regios",
+    "/beheer/gebruikers",
+    "/beheer/gebruikers/{user_id}",
+    "/beheer/gebruikers/{user_id}/verwijderen",
+    "/beheer/vragenlijsten",
+]
+
+
+def test_admin_pages_have_no_axe_violations_and_reflow(anonymous_context, live_server, axe):
+    """The administrator's pages, which the coordinator of the other tests cannot open: axe on
+    a wide screen, and no sideways scrolling at 320 pixels."""
+    from tests.accounts import make_user
+
+    with live_server.app.app_context():
+        user_id = make_user(ADMIN, "Beheerder Browsertest", admin=True).id
+        db.session.remove()
+    anonymous_context.add_cookies([live_server.session_cookie(ADMIN)])
+    page = anonymous_context.new_page()
+    for path in ADMIN_PAGES:
+        url = live_server(path.format(user_id=user_id))
+        page.set_viewport_size({"width": 1280, "height": 900})
+        response = page.goto(url)
+        assert response is not None and response.status == 200, path
+        _assert_no_violations(axe, page)
+        page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
+        assert_reflows(page)
