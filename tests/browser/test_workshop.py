@@ -175,3 +175,44 @@ def test_a_room_joins_votes_and_its_top_idea_becomes_an_action_point(
     text = " ".join(text.split())
     assert TOP in text
     assert "3 deelnemers: 2 eerste stappen gezet, 1 goed geregeld" in text
+
+
+def test_keyboard_focus_never_lands_under_the_news_bar(
+    facilitator, phones, live_server, seed_conversation
+):
+    """A participant who is typing when the room changes gets a bar "Er is iets nieuw" that
+    sticks to the top of the screen. Going back up the page with the keyboard, no control
+    ends up under that bar (WCAG 2.4.11)."""
+    conversation_id = seed_conversation("Browsertest: nieuwsbalk", [QUESTION, "verkennen-regie"])
+    control = facilitator.new_page()
+    control.goto(live_server(f"/gesprekken/{conversation_id}/workshop/nieuw"))
+    control.get_by_role("button", name="Workshop openen").click()
+    code = control.locator(".join-code").inner_text().strip()
+    control.get_by_role("button", name="Vraag openen").first.click()
+    phone = phones[0]
+    _join(phone, live_server("/w"), code)
+    phone.locator("textarea[name=text]").first.fill("Nog niet verstuurd")
+    control.get_by_role("button", name="Vraag sluiten").click()
+    news = phone.locator("[data-phone-news]")
+    expect(news).to_contain_text("Er is iets nieuw", timeout=15_000)
+
+    # Shift+Tab from each control to the one before it, with that one scrolled to just below
+    # the top edge, where the bar sticks: the browser must see it as hidden and scroll.
+    under_the_bar = []
+    controls = phone.locator("#live").locator("input:visible, button:visible, summary:visible")
+    assert controls.count() >= 3
+    for index in range(1, controls.count()):
+        controls.nth(index).evaluate("e => e.focus({preventScroll: true})")
+        controls.nth(index - 1).evaluate(
+            "e => window.scrollBy(0, e.getBoundingClientRect().top - 8)"
+        )
+        phone.keyboard.press("Shift+Tab")
+        focused, top, bar_top, bar_bottom = phone.evaluate(
+            """() => [document.activeElement.outerHTML.slice(0, 80),
+                      document.activeElement.getBoundingClientRect().top,
+                      ...(({top, bottom}) => [top, bottom])(
+                          document.querySelector('[data-phone-news]').getBoundingClientRect())]"""
+        )
+        if bar_top <= 1 and top < bar_bottom:  # the bar sticks to the top, over the control
+            under_the_bar.append(focused)
+    assert not under_the_bar
