@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from app.extensions import db
 
-from .reflow import assert_reflows
+from .layout import assert_reflows, assert_takes_text_spacing
 
 pytestmark = pytest.mark.browser
 
@@ -97,8 +97,8 @@ def test_page_has_no_axe_violations(page: Page, live_server, axe, path, status):
     _assert_no_violations(axe, page)
 
 
-#: WCAG 1.4.10 (reflow): at 320 CSS pixels wide nothing makes the whole page scroll sideways;
-#: a wide table or chart scrolls within its own region. Before the tests below, which delete
+#: WCAG 1.4.10 (reflow) and 1.4.12 (text spacing), on a screen 320 CSS pixels wide (see
+#: ``layout.py``). Before the tests below, which delete
 #: the demo's first action point (as ``test_page_has_no_axe_violations``).
 REFLOW_WIDTH = 320
 REFLOW_PAGES = [
@@ -118,10 +118,11 @@ REFLOW_PAGES = [
     [(p, s) for _, p, s in REFLOW_PAGES],
     ids=[name for name, _, _ in REFLOW_PAGES],
 )
-def test_page_reflows_on_a_narrow_screen(page: Page, live_server, path, status):
+def test_page_reflows_and_takes_text_spacing(page: Page, live_server, path, status):
     page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
     _open(page, live_server, path, status)
     assert_reflows(page)
+    assert_takes_text_spacing(page)
 
 
 def test_start_form_with_errors_has_no_axe_violations(page: Page, live_server, axe):
@@ -229,7 +230,7 @@ ADMIN_PAGES = [
 
 def test_admin_pages_have_no_axe_violations_and_reflow(anonymous_context, live_server, axe):
     """The administrator's pages, which the coordinator of the other tests cannot open: axe on
-    a wide screen, and no sideways scrolling at 320 pixels."""
+    a wide screen; reflow and text spacing at 320 pixels."""
     from tests.accounts import make_user
 
     with live_server.app.app_context():
@@ -245,3 +246,4 @@ def test_admin_pages_have_no_axe_violations_and_reflow(anonymous_context, live_s
         _assert_no_violations(axe, page)
         page.set_viewport_size({"width": REFLOW_WIDTH, "height": 800})
         assert_reflows(page)
+        assert_takes_text_spacing(page)

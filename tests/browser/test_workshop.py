@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from .reflow import assert_reflows
+from .layout import assert_reflows
 from .test_accessibility import _assert_no_violations
 
 pytestmark = pytest.mark.browser
