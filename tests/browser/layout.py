@@ -1,7 +1,8 @@
 """Layout checks from WCAG that axe and Lighthouse do not make.
 
 * 1.4.10 reflow: nothing makes the whole page scroll sideways at the viewport's width; a wide
-  table or chart scrolls within its own region.
+  table or chart scrolls within its own region, and a table's caption stays readable in it
+  (it wraps at the region's width and stays in view while the table scrolls).
 * 1.4.12 text spacing: with the larger line, paragraph, letter and word spacing that some
   readers set, no text is cut off and the page still reflows.
 """
@@ -18,6 +19,23 @@ _TOO_WIDE = """(width) => [...document.querySelectorAll('body *')]
                      || ['absolute', 'fixed'].includes(getComputedStyle(e).position)))
     .slice(0, 5)
     .map(e => e.outerHTML.slice(0, 120))"""
+
+#: Visible table captions not wholly inside their scroll region, with the table scrolled to its
+#: start and to its end.
+_CAPTIONS_CUT = """() => {
+    const cut = [];
+    for (const region of document.querySelectorAll('.table-scroll')) {
+        const caption = region.querySelector(':scope > table > caption:not(.visually-hidden)');
+        if (!caption) continue;
+        for (const left of [0, region.scrollWidth]) {
+            region.scrollLeft = left;
+            const r = region.getBoundingClientRect(), c = caption.getBoundingClientRect();
+            if (c.left < r.left - 1 || c.right > r.right + 1) cut.push(caption.textContent.trim());
+        }
+        region.scrollLeft = 0;
+    }
+    return cut.slice(0, 5);
+}"""
 
 #: The spacing of WCAG 1.4.12, set on every element as its test bookmarklets do. Through each
 #: element's style, not a ``<style>`` element: the Content Security Policy refuses inline
@@ -49,6 +67,8 @@ def assert_reflows(page: Page) -> None:
     width = page.viewport_size["width"]
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, (scroll_width, page.evaluate(_TOO_WIDE, width))
+    cut = page.evaluate(_CAPTIONS_CUT)
+    assert not cut, cut
 
 
 def assert_takes_text_spacing(page: Page) -> None:
