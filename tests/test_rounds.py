@@ -21,7 +21,7 @@ from app.audit.models import AuditEvent
 from app.conversations import operations as conversation_operations
 from app.conversations.models import Conversation, OrganisationType, SelectedQuestion
 from app.conversations.operations import ParticipantData
-from app.core.formatting import local_now
+from app.core.formatting import date_long, local_now
 from app.core.forms import Outcome
 from app.extensions import db
 from app.questionnaires.loader import QuestionnaireRegistry
@@ -313,6 +313,7 @@ def new_round_form(page: str, **changes) -> dict:
     """The form as the page rendered it, every participant still ticked."""
     form = {
         "title": re.search(r'name="title"[^>]*value="([^"]*)"', page)[1],
+        "suggested_title": re.search(r'name="suggested_title"[^>]*value="([^"]*)"', page)[1],
         "held_on": "07-10-2027",
         "current_phase_id": "verkennen",
         "questionnaire_version": "nieuwste",
@@ -341,7 +342,7 @@ def test_form_is_prefilled(client, previous):
     today = local_now().date()  # the day in the Netherlands, as the form's default
     expected_title = "Bestuurlijk overleg mbo 2026".replace("2026", str(today.year))
     if today.year == 2026:
-        expected_title = f"Bestuurlijk overleg mbo 2026 — vervolg {today:%d-%m-%Y}"
+        expected_title = f"Bestuurlijk overleg mbo 2026 — vervolg {date_long(today)}"
     assert f'value="{expected_title}"' in page
     assert f'value="{today:%d-%m-%Y}"' in page
     assert page.count('name="kept_participants"') == 2
@@ -363,10 +364,31 @@ def test_default_title():
         "Bestuurlijk overleg — ronde 2027"
     )
     assert operations.default_title(Previous, date(2026, 12, 5)) == (
-        "Bestuurlijk overleg — vervolg 05-12-2026"
+        "Bestuurlijk overleg — vervolg 5 december 2026"
     )
     Previous.title = "x" * 200
     assert len(operations.default_title(Previous, date(2027, 1, 5))) == 200
+
+
+def test_a_title_left_as_suggested_follows_the_date(client, previous):
+    """The form suggests a title for today's date; whoever picks next year's date and leaves
+    the title alone gets next year's title, not one that names today."""
+    page = client.get(f"/gesprekken/{previous.id}/nieuwe-ronde").get_data(as_text=True)
+    suggested = re.search(r'name="suggested_title"[^>]*value="([^"]+)"', page)[1]
+    form = new_round_form(page, held_on="08-10-2031")
+    assert form["title"] == suggested
+    response = client.post(f"/gesprekken/{previous.id}/nieuwe-ronde", data=form)
+    assert response.status_code == 302
+    new = db.session.get(Conversation, int(response.location.rsplit("/", 1)[1]))
+    assert new.title == "Bestuurlijk overleg mbo 2031"
+
+
+def test_a_title_of_ones_own_stays(client, previous):
+    page = client.get(f"/gesprekken/{previous.id}/nieuwe-ronde").get_data(as_text=True)
+    form = new_round_form(page, held_on="08-10-2031", title="Ons eigen overleg")
+    response = client.post(f"/gesprekken/{previous.id}/nieuwe-ronde", data=form)
+    new = db.session.get(Conversation, int(response.location.rsplit("/", 1)[1]))
+    assert new.title == "Ons eigen overleg"
 
 
 def test_double_submit_makes_one_round(client, previous):

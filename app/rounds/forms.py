@@ -37,6 +37,9 @@ class NewRoundForm(HandvatForm):
     questionnaire_version = RadioField("Welke versie van de vragenlijst?", validators=[Optional()])
     #: Indexes of the previous round's participants (in list order) who come again.
     kept_participants = MultiCheckboxField("Deelnemers van de vorige ronde")
+    #: The title as suggested for the date in the form: while the title is left as suggested,
+    #: it follows a changed date (``follow_date_with_title``).
+    suggested_title = HiddenField()
     #: The previous round's ``details_revision`` the participant list was shown at.
     participants_revision = HiddenField(default="0")
     #: As on the start form: "Nog een deelnemer" adds a row by a round trip (no JavaScript).

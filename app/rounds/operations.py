@@ -35,7 +35,7 @@ from ..conversations.operations import (
 )
 from ..conversations.revisions import raise_revisions
 from ..core.database import serialize_writes
-from ..core.formatting import date_short
+from ..core.formatting import date_long, date_short
 from ..core.forms import Outcome
 from ..extensions import db
 from ..questionnaires.loader import LoadedQuestionnaire
@@ -179,11 +179,11 @@ class TooManyParticipants(ValueError):
 def default_title(previous: Conversation, held_on: date) -> str:
     """The previous title with its year replaced by the new one ("Overleg 2026" -> "Overleg
     2027"), else the previous title with "— ronde 2027" after it (in the same year: "— vervolg
-    05-03-2027"); at most 200 characters."""
+    5 maart 2027"); at most 200 characters."""
     old_year, new_year = str(previous.held_on.year), str(held_on.year)
     if old_year != new_year and old_year in previous.title:
         return previous.title.replace(old_year, new_year)[:200]
-    suffix = f" — ronde {new_year}" if old_year != new_year else f" — vervolg {date_short(held_on)}"
+    suffix = f" — ronde {new_year}" if old_year != new_year else f" — vervolg {date_long(held_on)}"
     return previous.title[: 200 - len(suffix)].rstrip() + suffix
 
 

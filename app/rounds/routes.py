@@ -113,6 +113,8 @@ def new_round(conversation_id: int):
     form = NewRoundForm()
     form.set_choices(stored.participants, _phases(options), _version_labels(options))
     conflict = False
+    if request.method == "POST":
+        _follow_date_with_title(form, previous)
     if request.method == "GET":
         _prefill(form, previous, stored)
     elif "add_participant" in request.form:
@@ -131,12 +133,22 @@ def new_round(conversation_id: int):
 
 def _prefill(form: NewRoundForm, previous, stored) -> None:
     today = local_today()
-    form.title.data = operations.default_title(previous, today)
+    form.title.data = form.suggested_title.data = operations.default_title(previous, today)
     form.held_on.data = today
     form.current_phase_id.data = previous.current_phase_id
     form.questionnaire_version.data = NEWEST
     form.kept_participants.data = [str(i) for i in range(len(stored.participants))]
     form.participants_revision.data = str(stored.details_revision)
+
+
+def _follow_date_with_title(form: NewRoundForm, previous) -> None:
+    """A title left as suggested becomes the suggestion for the date sent with it: the form
+    suggests one for today's date, and the user may well pick next year's."""
+    suggested = (form.suggested_title.data or "").strip()
+    if suggested and (form.title.data or "").strip() == suggested and form.held_on.data:
+        form.title.data = form.suggested_title.data = operations.default_title(
+            previous, form.held_on.data
+        )
 
 
 def _show_current_participants(form: NewRoundForm, stored) -> bool:
