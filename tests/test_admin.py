@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -253,6 +255,34 @@ def test_give_change_and_remove_roles(admin_client, make_region):
         )
         == 5
     )
+
+
+def _checked_role(page: str) -> list[str]:
+    radios = re.findall(r'<input[^>]*name="role"[^>]*>', page)
+    return [re.search(r'value="([^"]+)"', r)[1] for r in radios if re.search(r"\bchecked\b", r)]
+
+
+def test_role_form_never_stands_on_a_demotion(admin_client, make_region):
+    """One click on "Rol opslaan" must not turn a project leader into a member: with one role
+    the form stands on it, with more it stands on none."""
+    twente = make_region("Twente", role=None)
+    achterhoek = make_region("Achterhoek", role=None)
+    piet = make_user("piet@gemeente.test", "Piet")
+    url = f"/beheer/gebruikers/{piet.id}"
+    admin_client.post(f"{url}/rol", data={"region_id": twente.id, "role": "project-leader"})
+    page = admin_client.get(url).text
+    assert _checked_role(page) == ["project-leader"]
+    assert re.search(
+        rf'<option[^>]*selected[^>]*value="{twente.id}"|'
+        rf'<option[^>]*value="{twente.id}"[^>]*selected',
+        page,
+    )
+    admin_client.post(f"{url}/rol", data={"region_id": achterhoek.id, "role": "coordinator"})
+    assert _checked_role(admin_client.get(url).text) == []
+    # Nothing chosen: told so, nothing changed.
+    response = admin_client.post(f"{url}/rol", data={"region_id": twente.id})
+    assert response.status_code == 422 and "Kies een rol." in response.text
+    assert membership_of(piet, twente).role is Role.PROJECT_LEADER
 
 
 def test_role_form_errors(admin_client, make_region):

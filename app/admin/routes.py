@@ -138,8 +138,15 @@ def user(user_id: int):
 def _user_page(user, role_form=None, status=200):
     regions = queries.all_regions()
     if role_form is None:
+        # No role chosen beforehand, lest one click demote someone. With one region to choose
+        # from, or one role, that region and role stand chosen: the common case is a change.
         role_form = UserRoleForm(formdata=None)
-        role_form.role.data = Role.MEMBER.value
+        memberships = list(user.memberships)
+        if len(memberships) == 1:
+            role_form.region_id.data = memberships[0].region_id
+            role_form.role.data = memberships[0].role.value
+        elif len(regions) == 1:
+            role_form.region_id.data = regions[0].id
     role_form.set_choices(regions)
     actor = current_access().user
     return render_template(
