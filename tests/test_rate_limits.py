@@ -72,6 +72,9 @@ def assert_too_many(response) -> None:
     assert response.status_code == 429
     assert "Te veel pogingen" in response.text
     assert "Er is niets opgeslagen" in response.text
+    # Not the page that gives back a lost text: an e-mail address as "Veld 1" helps no one.
+    assert "Wat u had ingevuld" not in response.text
+    assert "Naar inloggen" in response.text and "Naar de gesprekken" not in response.text
     retry_after = int(response.headers["Retry-After"])
     assert 0 < retry_after <= 60 * 60
 

@@ -108,6 +108,8 @@ def init_rate_limits(app: Flask) -> None:
             "Te veel pogingen",
             "Er zijn te veel pogingen gedaan. Wacht een paar minuten en probeer het dan "
             "opnieuw. Er is niets opgeslagen.",
+            # Only sign-in, invitation and feed requests are limited: nothing worth giving back.
+            give_back=False,
         )
         # Flask-Limiter replaces this with the exact wait when it adds its headers.
         return body, status, {"Retry-After": "60"}

@@ -73,7 +73,10 @@ def bind_urls_for_untrusted_host() -> None:
         )
 
 
-def render_error(status: int, title: str | None = None, message: str | None = None):
+def render_error(
+    status: int, title: str | None = None, message: str | None = None, *, give_back: bool = True
+):
+    """The error page; ``give_back``: with the texts the request submitted, not to lose them."""
     bind_urls_for_untrusted_host()
     default_title, default_message = MESSAGES.get(status, MESSAGES[500])
     return render_template(
@@ -81,7 +84,7 @@ def render_error(status: int, title: str | None = None, message: str | None = No
         status=status,
         title=title or default_title,
         message=message or default_message,
-        submitted=submitted_texts(),
+        submitted=submitted_texts() if give_back else [],
         # On a server error, what a user quotes when they call about it (the log's lines of the
         # request carry it). A 4xx page says itself what to do; every answer has the id in its
         # X-Request-ID header.
