@@ -136,7 +136,14 @@ def test_update_on_the_spot_goes_back_to_the_agenda(client, region_actions):
         url, data={"text": "Besproken in het overleg", "status": "bezig", "revision": "1"}
     )
     assert response.status_code == 302
-    assert response.location.endswith(f"/regio/twente/agenda#actie-{action.id}")
+    assert response.location.endswith(
+        f"/regio/twente/agenda?bijgewerkt={action.id}#actie-{action.id}"
+    )
+    # The confirmation stands beside the action, where the page opens, not at its top.
+    back = client.get(response.location).get_data(as_text=True)
+    item = re.search(rf'<li class="agenda-item[^"]*" id="actie-{action.id}">(.*?)</li>', back, re.S)
+    assert "is opgeslagen" in item[1] and 'role="status"' in item[1]
+    assert back.count("is opgeslagen") == 1
     update = db.session.scalars(
         db.select(ActionUpdate).where(ActionUpdate.action_id == action.id)
     ).one()
@@ -145,6 +152,23 @@ def test_update_on_the_spot_goes_back_to_the_agenda(client, region_actions):
     assert db.session.get(ActionPoint, action.id).status is ActionStatus.IN_PROGRESS
     page = client.get("/regio/twente/agenda").get_data(as_text=True)
     assert "Besproken in het overleg" in page
+
+
+def test_an_action_closed_from_the_agenda_is_confirmed_at_the_top(client, region_actions):
+    page = client.get("/regio/twente/agenda").get_data(as_text=True)
+    action = db.session.scalars(
+        db.select(ActionPoint).where(ActionPoint.description == "Bas: verkennen, te laat")
+    ).one()
+    url = re.search(rf'action="([^"]+/acties/{action.id}/voortgang[^"]*)"', page)[1]
+    response = client.post(
+        url.replace("&amp;", "&"),
+        data={"text": "Klaar", "status": "afgerond", "revision": "1"},
+        follow_redirects=True,
+    )
+    back = response.get_data(as_text=True)
+    assert f'id="actie-{action.id}"' not in back
+    flashes = re.search(r'<div class="flash-messages" role="status">(.*?)</div>', back, re.S)
+    assert "is opgeslagen" in flashes[1]
 
 
 def test_paged_page(client, region_actions, monkeypatch):

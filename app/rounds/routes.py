@@ -259,13 +259,22 @@ def agenda(slug: str):
         "rounds/agenda.html",
         region=region,
         doc=doc,
+        updated_id=_updated_on_this_page(doc),
         page=page,
         pages=pages,
         first=(page - 1) * queries.AGENDA_PAGE_SIZE + 1,
-        here=url_for(".agenda", slug=region.slug, page=page if page > 1 else None),
         can_update=_can(Permission.UPDATE_ACTIONS, region.id),
         status_choices=_status_choices(),
     )
+
+
+def _updated_on_this_page(doc) -> int | None:
+    """The action whose progress was just saved from this page (``?bijgewerkt=ID``), when it
+    is still on it: its confirmation then stands beside it, where the page opens, instead of
+    at the top, out of sight. An action closed meanwhile left the agenda: the top it is."""
+    asked = request.args.get("bijgewerkt", "")
+    shown = (a.action_id for owner in doc.owners for phase in owner.phases for a in phase.actions)
+    return next((action_id for action_id in shown if str(action_id) == asked), None)
 
 
 def _can(permission: Permission, region_id: int) -> bool:
