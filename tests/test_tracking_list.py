@@ -253,6 +253,11 @@ def test_mijn_acties(client, world):
     page = client.get("/acties/mijn").get_data(as_text=True)
     assert "<h1>Mijn acties</h1>" in page
     assert '<a href="/acties/mijn" aria-current="page">Mijn acties</a>' in page
+    # The heading says whose actions these are; the selection does not say it again.
+    assert "<title>Mijn acties · Handvat</title>" in page
+    assert '<caption id="acties-caption">Mijn acties, gesorteerd' in page
+    filtered = client.get("/acties/mijn?status=open").get_data(as_text=True)
+    assert "<title>Mijn acties – status open · Handvat</title>" in filtered
 
 
 @pytest.mark.parametrize(
