@@ -248,11 +248,15 @@ def spread_drawing(spread: RoomSpread, *, width: float = 480) -> Drawing:
 _LABELLED_BY = re.compile(r' role="img" aria-labelledby="[^"]*"')
 
 
-def spread_svg(spread: RoomSpread, *, width: float = 480) -> markupsafe.Markup:
+def spread_svg(spread: RoomSpread, *, width: float = 360) -> markupsafe.Markup:
     """The chart as inline SVG for a page: one image (``role="img"``) whose name
-    (``aria-label``) is the sentence; its ``<title>`` says the same as a tooltip."""
+    (``aria-label``) is the sentence; its ``<title>`` says the same as a tooltip. Drawn as
+    wide as a phone, so that a phone shows its labels at about their size (drawn 480 wide, a
+    phone shrank them to 7 pixels); a wide screen shows it at most a third larger
+    (``.chart-svg--spread``)."""
     sentence = clean_text(spread.sentence)
-    markup = str(svg_markup(spread_drawing(spread, width=width), title=sentence))
+    drawing = spread_drawing(spread, width=width)
+    markup = str(svg_markup(drawing, title=sentence, css_class="chart-svg chart-svg--spread"))
     label = markupsafe.escape(sentence)
     markup = _LABELLED_BY.sub(lambda _m: f' role="img" aria-label="{label}"', markup, count=1)
     return markupsafe.Markup(markup)
