@@ -316,12 +316,12 @@ def test_more_dots_than_allowed_are_refused_with_a_message(phone, workshop):
     contributions = [_room_contribution(workshop, f"Bijdrage {n}") for n in range(4)]
     response = _dot(phone, workshop, contributions[0].id, had=1)
     assert response.status_code == 409
-    assert "U hebt al een stip op deze bijdrage gezet" in response.get_data(as_text=True)
+    assert "U heeft al een stip op deze bijdrage gezet" in response.get_data(as_text=True)
     for contribution in contributions[:3]:
         assert _dot(phone, workshop, contribution.id).status_code == 303
     response = _dot(phone, workshop, contributions[3].id)
     assert response.status_code == 409
-    assert "U hebt al uw 3 stippen voor deze vraag gebruikt" in response.get_data(as_text=True)
+    assert "U heeft al uw 3 stippen voor deze vraag gebruikt" in response.get_data(as_text=True)
     assert _count(Dot) == 3
     assert "nog 0 stippen" in _page(phone, workshop)
 
@@ -654,7 +654,7 @@ def test_a_refused_dot_from_the_script_gets_the_page_with_the_message(phone, wor
     refused = _live_dot(phone, workshop, contributions[3].id)
     assert refused.status_code == 409 and not refused.is_json
     page = refused.get_data(as_text=True)
-    assert 'id="live"' in page and "U hebt al uw 3 stippen voor deze vraag gebruikt" in page
+    assert 'id="live"' in page and "U heeft al uw 3 stippen voor deze vraag gebruikt" in page
     assert _count(Dot) == 3
     ops.close_questions(workshop, [QUESTION])
     db.session.commit()

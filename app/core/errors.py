@@ -111,7 +111,7 @@ def register_errorhandlers(app: Flask) -> None:
                 413,
                 "Het bestand is te groot",
                 f"Een bestand mag hier hoogstens {limit} MB zijn. Er is niets opgeslagen. Sla "
-                "alleen het werkblad of de kolommen op die u nodig hebt, of verdeel de cijfers "
+                "alleen het werkblad of de kolommen op die u nodig heeft, of verdeel de cijfers "
                 "over meer bestanden.",
             )
         return render_error(error.code or 500)

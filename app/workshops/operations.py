@@ -462,7 +462,7 @@ def add_dot(
     free = sorted(set(range(1, workshop.dots_per_participant + 1)) - {slot for slot, _, _ in spent})
     if not free:
         raise NoDotsLeft(
-            f"U hebt al uw {workshop.dots_per_participant} stippen voor deze vraag gebruikt. "
+            f"U heeft al uw {workshop.dots_per_participant} stippen voor deze vraag gebruikt. "
             "Haal eerst een stip weg als u hem ergens anders wilt zetten."
         )
     try:
@@ -499,8 +499,8 @@ def add_dot(
 
 def _max_per_item_message(dots_per_item: int) -> str:
     if dots_per_item == 1:
-        return "U hebt al een stip op deze bijdrage gezet. Meer mag niet."
-    return f"U hebt al {dots_per_item} stippen op deze bijdrage gezet. Meer mag niet."
+        return "U heeft al een stip op deze bijdrage gezet. Meer mag niet."
+    return f"U heeft al {dots_per_item} stippen op deze bijdrage gezet. Meer mag niet."
 
 
 def remove_dot(

@@ -122,12 +122,12 @@ def test_a_room_joins_votes_and_its_top_idea_becomes_an_action_point(
     _dot(phones[2], SECOND)
     # The script updated the page from the server's small answer: as the page after a reload.
     voter = phones[2]
-    expect(voter.locator(".phone-dots-left").first).to_contain_text("U hebt nog 1 stip ")
+    expect(voter.locator(".phone-dots-left").first).to_contain_text("U heeft nog 1 stip ")
     expect(voter.locator("[data-phone-announcer]")).to_have_text("Uw stip is gezet.")
     expect(voter.locator("li", has_text=SECOND).first).to_contain_text("Uw stippen hier: 1")
     before = voter.locator("#live").inner_html()
     voter.reload()
-    expect(voter.locator(".phone-dots-left").first).to_contain_text("U hebt nog 1 stip ")
+    expect(voter.locator(".phone-dots-left").first).to_contain_text("U heeft nog 1 stip ")
     after = voter.locator("#live").inner_html()
 
     def _items(html):
