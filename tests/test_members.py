@@ -236,6 +236,66 @@ def test_inviting_an_account_of_another_region_adds_the_role_only(
     assert "Achterhoek" not in client.get(f"/regio/{twente.slug}/leden/{membership_id}").text
 
 
+def _pending(email: str, name: str, *, region=None, admin: bool = False) -> tuple[User, str]:
+    """An account that never set a password, and the path of the link it was given."""
+    from app.accounts.models import LinkPurpose
+    from app.accounts.operations import issue_link
+
+    user = make_user(email, name, region=region, admin=admin)
+    user.password_hash = None
+    token = issue_link(user, LinkPurpose.INVITATION)
+    db.session.commit()
+    return user, f"/link/{token}"
+
+
+@pytest.mark.parametrize("elsewhere", ["administrator", "other region"])
+def test_no_link_for_an_account_that_is_not_only_this_regions(
+    app, client, twente, achterhoek, elsewhere
+):
+    """Whoever follows a set-password link takes the account. A coordinator of Twente must
+    not get one for an administrator's account, or one with a role in another region, that
+    was invited elsewhere and has not chosen a password yet: it would be theirs."""
+    if elsewhere == "administrator":
+        person, own_link = _pending("nieuwe.beheerder@handvat.test", "Bea Nieuw", admin=True)
+    else:
+        person, own_link = _pending("ad@achterhoek.test", "Ad Achter", region=achterhoek)
+    response = invite(client, twente.slug, person.email, "Wie dan ook", "member")
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).text
+    assert "tonen we hier niet" in page and "Vraag een beheerder" in page
+    assert LINK_TEXT not in page and "/link/" not in page
+    membership_id = membership_of(person, twente).id
+    again = client.post(f"/regio/{twente.slug}/leden/{membership_id}/nieuwe-link")
+    assert again.status_code == 302
+    assert "tonen we hier niet" in client.get(again.headers["Location"]).text
+    # The link the account was given still works: it was not replaced by one nobody has.
+    assert app.test_client().get(own_link).status_code == 200
+
+
+def test_such_an_account_gets_its_link_by_mail_only(client, twente, achterhoek, mailbox):
+    from datetime import timedelta
+
+    person, _ = _pending("ad@achterhoek.test", "Ad Achter", region=achterhoek)
+    for link in db.session.scalars(select(AccountLink)):  # not mailed just now
+        link.created_dt -= timedelta(hours=1)
+    db.session.commit()
+    response = invite(client, twente.slug, person.email, "Ad", "member")
+    assert response.status_code == 302
+    assert len(mailbox) == 1 and mailbox[0]["To"] == "ad@achterhoek.test"
+    assert "/link/" not in client.get(response.headers["Location"]).text
+
+
+def test_a_coordinator_of_every_region_of_the_account_gets_the_link(
+    app, client, twente, make_region
+):
+    """Tess coordinates Twente and Salland: for an account only in those, she may hand it out."""
+    salland = make_region("Salland", ["Deventer"])
+    person, _ = _pending("sam@salland.test", "Sam Salland", region=salland)
+    response = invite(client, twente.slug, person.email, "Sam", "member")
+    assert response.status_code == 200 and LINK_TEXT in response.text
+    set_password_and_sign_in(app, shown_link(response), "sam@salland.test")
+
+
 def test_invite_errors_are_dutch_and_keep_what_was_typed(client, twente):
     response = invite(client, twente.slug, "geen-adres", "Nina Nieuw", "member")
     assert response.status_code == 422

@@ -5,6 +5,13 @@ not end up on a projector or in a screenshot); without one, it is shown to the p
 for it, to pass on. If the mail cannot be sent, the link is shown after all, so the invitation
 is never lost.
 
+Whoever follows such a link takes the account. So a link is shown only to someone who may
+manage all of the account's access anyway (``may_see_link``): an administrator, or a
+coordinator of every region the account has a role in, when it is no administrator's account.
+For any other account it only goes by mail, to the account's own address; without a mail
+server it is not made at all (the account's current link keeps working) and an administrator
+must hand one out.
+
 Operations flush; the request commits. The mail is sent after the flush, so a link in a mail
 always exists in the transaction that is about to be committed.
 """
@@ -31,7 +38,7 @@ from .operations import (
     issue_link,
     set_role,
 )
-from .roles import Role
+from .roles import ROLE_PERMISSIONS, Permission, Role
 
 #: An invitation mailed this recently is not mailed again: a double click on "Uitnodigen" must
 #: not send two mails of which the first link no longer works.
@@ -48,6 +55,17 @@ class LinkDelivery:
     mailed: bool
     #: A mail server is configured but the mail could not be sent.
     mail_failed: bool = False
+    #: Not shown: the inviter may not see a link for this account (``may_see_link``).
+    withheld: bool = False
+
+    def withheld_message(self, name: str) -> str:
+        """For a withheld link: why there is none on screen, and who can help."""
+        failed = "De e-mail met de link kon niet worden verstuurd. " if self.mail_failed else ""
+        return (
+            f"{failed}{name} heeft nog geen wachtwoord gekozen. Een link om dat te doen tonen we "
+            "hier niet: het account hoort niet alleen bij deze regio, en wie de link volgt, "
+            "neemt het hele account over. Vraag een beheerder van Handvat om een nieuwe link."
+        )
 
     @property
     def validity(self) -> str:
@@ -176,6 +194,21 @@ def password_link(user: User, *, inviter: User) -> LinkDelivery:
     return _deliver(user, LinkPurpose.PASSWORD_RESET, inviter=inviter)
 
 
+def may_see_link(inviter: User, user: User) -> bool:
+    """Whether ``inviter`` may be shown a link that sets ``user``'s password: whoever follows
+    it takes the account, with all its roles."""
+    if inviter.is_admin:
+        return True
+    if user.is_admin:
+        return False
+    managed = {
+        m.region_id
+        for m in inviter.memberships
+        if Permission.MANAGE_MEMBERS in ROLE_PERMISSIONS[m.role]
+    }
+    return all(m.region_id in managed for m in user.memberships)
+
+
 def _recently_mailed(user: User) -> bool:
     return (
         db.session.scalar(
@@ -195,6 +228,9 @@ def _recently_mailed(user: User) -> bool:
 def _deliver(
     user: User, purpose: LinkPurpose, *, inviter: User, region: Region | None = None
 ) -> LinkDelivery:
+    shown = may_see_link(inviter, user)
+    if not shown and not mail_configured():
+        return LinkDelivery(purpose, None, mailed=False, withheld=True)
     link = link_url(issue_link(user, purpose))
     if not mail_configured():
         return LinkDelivery(purpose, link, mailed=False)
@@ -219,4 +255,6 @@ def _deliver(
         )
     if send_mail(user.email, subject, body):
         return LinkDelivery(purpose, None, mailed=True)
+    if not shown:
+        return LinkDelivery(purpose, None, mailed=False, mail_failed=True, withheld=True)
     return LinkDelivery(purpose, link, mailed=False, mail_failed=True)

@@ -141,6 +141,8 @@ def members(slug: str):
             message = f"{user.name} is nu {role.label.lower()} in regio {region.name}."
             if invitation.delivery is None:
                 flash(f"{message} Er is geen link nodig: hij of zij kan al inloggen.", "success")
+            elif invitation.delivery.withheld:
+                flash(f"{message} {invitation.delivery.withheld_message(user.name)}", "warning")
             elif invitation.mailed:
                 flash(f"{message} De uitnodiging is per e-mail verstuurd.", "success")
             else:
@@ -268,6 +270,9 @@ def new_member_link(slug: str, membership_id: int):
         flash(str(error), "info")
         return redirect(url_for(".member", slug=region.slug, membership_id=membership_id))
     db.session.commit()
+    if delivery.withheld:
+        flash(delivery.withheld_message(user.name), "warning")
+        return redirect(url_for(".member", slug=region.slug, membership_id=membership_id))
     if delivery.mailed:
         flash(f"Een nieuwe uitnodiging is per e-mail verstuurd naar {user.email}.", "success")
         return redirect(url_for(".members", slug=region.slug))
