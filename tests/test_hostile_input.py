@@ -25,7 +25,7 @@ from app.accounts.roles import Role
 from app.actions.models import ActionPoint, ActionStatus, ActionUpdate
 from app.conversations.models import Answer, Conversation, Participant, SelectedQuestion
 from app.core.forms import parse_dutch_date
-from app.core.text import clean_line, clean_text
+from app.core.text import BIDI_CONTROLS, clean_line, clean_text
 from app.extensions import db
 from app.indicators.models import (
     ActionIndicatorLink,
@@ -62,6 +62,10 @@ HOSTILE_TEXTS = [
     '=HYPERLINK("http://x")',
     "<script>alert(1)</script>",
     "   ",
+    #: Bidirectional overrides, embeddings and isolates (removed; they reorder what follows, as
+    #: in "Trojan Source") and the marks U+200F and U+200E (kept: right-to-left text uses them).
+    "Factuur \u202efdp.exe\u202c \u2066\u2067\u2068isolaat\u2069 \u202a\u202b\u202d "
+    "\u200fשלום\u200e.",
 ]
 HOSTILE_NUMBERS = ["-1", "007", "2147483648", "9223372036854775808", "9" * 5000, "1.5", "\x00"]
 HOSTILE_TOKENS = ["", "a" * 65, "b" * 5000, "tok\x00en", "'; DROP TABLE action_point; --"]
@@ -940,14 +944,17 @@ def test_hostile_form_values(app, client, world, endpoint):
         _no_server_error(response, what)
         page = response.get_data(as_text=True)
         assert "\x00" not in page, what
+        assert not BIDI_CONTROLS & set(page), f"{what}: a bidirectional control on the page"
         if response.status_code == 302 and spec.stored and name in spec.text_fields:
             stored = spec.stored(response.location, world)
             expected = clean_line(value).strip()
             if expected:
                 assert stored[name] == expected, what
+                assert not BIDI_CONTROLS & set(stored[name]), what
         elif response.status_code == 302 and spec.stored and name in spec.multiline_fields:
             stored = spec.stored(response.location, world)
             assert stored[name] == clean_text(value).strip(), what
+            assert not BIDI_CONTROLS & set(stored[name]), what
         elif response.status_code == 302 and spec.stored and name in spec.date_fields:
             stored = spec.stored(response.location, world)
             assert stored[name] == parse_dutch_date(value), what
@@ -1191,7 +1198,7 @@ HOSTILE_FILE_NAMES = [
     "C:\\Windows\\cijfers.csv",
     "naam\x00met-nul.csv",
     "regel\r\nbreuk\x1b[31m.csv",
-    "\u202evsc.exe",  # right-to-left override: kept, like in every other typed text
+    "\u202evsc.exe",  # right-to-left override: removed, as from every other typed text
     "x" * 1000 + ".csv",
     "",
     "cijfers.xlsx",  # a CSV that says it is Excel
@@ -1233,6 +1240,7 @@ def test_hostile_file_names_are_cleaned(client, world, name):
     )
     assert stored and len(stored) <= 255
     assert stored == clean_line(stored) and "\x00" not in stored
+    assert not BIDI_CONTROLS & set(stored)
 
 
 @pytest.mark.parametrize("content", HOSTILE_FILE_CONTENTS, ids=range(len(HOSTILE_FILE_CONTENTS)))
@@ -1279,3 +1287,118 @@ def test_numbers_too_long_or_not_finite_are_refused_not_cut_short(client, world,
     response = client.post(link_url, data={**action_link_form(world), "baseline_value": typed})
     assert response.status_code == 422, typed
     assert db.session.get(ActionIndicatorLink, world.link_id).story == "Minder afhakers"
+
+
+# --- bidirectional controls, on every way in ------------------------------------------------------
+
+#: Overrides, embeddings and isolates around a file name and a date; the RTL marks stay.
+BIDI_TEXT = (
+    "Zie \u202efdp.exe\u202c en \u2067\u202b31-12\u202c\u2069 \u202a\u202d\u2066\u2068 "
+    "\u200fשלום\u200e."
+)
+BIDI_CLEANED = "Zie fdp.exe en 31-12  \u200fשלום\u200e."
+
+
+def test_bidi_controls_are_removed_from_a_form_and_the_marks_kept(client, world):
+    url = f"/gesprekken/{world.conversation_id}/acties/nieuw"
+    form = {
+        **action_form(world),
+        "description": BIDI_TEXT,
+        "owner_name": BIDI_TEXT,
+        "creation_token": "bidi-1",
+    }
+    assert client.post(url, data=form).status_code == 302
+    action = db.session.scalars(
+        db.select(ActionPoint).where(ActionPoint.creation_token == "bidi-1")
+    ).one()
+    assert action.description == BIDI_CLEANED
+    assert action.owner_name == BIDI_CLEANED
+    page = client.get(f"/gesprekken/{world.conversation_id}/acties").get_data(as_text=True)
+    assert "fdp.exe" in page and not BIDI_CONTROLS & set(page)
+
+
+def test_bidi_controls_are_removed_from_api_json(app, tester, world):
+    from app.api.models import TokenScope
+
+    from .test_api import Api, etag_of, issue
+
+    api = Api(app, issue(tester, TokenScope.WRITE))
+    action_id = world.action_id
+    url = f"/api/v1/actions/{action_id}"
+    body = {"status": "verankerd", "embeddedIn": "begroting", "embeddedReference": BIDI_TEXT[:60]}
+    response = api.patch(url, body, etag_of(api, action_id))
+    assert response.status_code == 200, response.get_json()
+    assert not BIDI_CONTROLS & set(response.get_json()["embeddedReference"])
+    update = {"text": BIDI_TEXT, "status": "bezig", "writtenOn": date.today().isoformat()}
+    response = api.post(f"{url}/updates", update, etag_of(api, action_id))
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["text"] == BIDI_CLEANED
+    db.session.expire_all()
+    stored = db.session.scalars(
+        db.select(ActionUpdate.text).where(ActionUpdate.action_id == action_id)
+    ).all()
+    assert BIDI_CLEANED in stored
+    reference = db.session.get(ActionPoint, action_id).embedded_reference
+    assert reference and not BIDI_CONTROLS & set(reference)
+
+
+def _bidi_upload(client, world, extension: str):
+    """A file of figures with bidirectional controls in its indicator and category names,
+    uploaded: (the upload's answer, its preview)."""
+    rows = [
+        ["Indicator", "Periode", "Categorie", "Waarde"],
+        ["\u202eBidi\u202c cijfers\u2066", "2021", "\u2067Man\u2069 \u200fזכר\u200e", "5"],
+        ["\u202eBidi\u202c cijfers\u2066", "2021", "Vrouw\u202d", "6"],
+    ]
+    if extension == "csv":
+        content = "".join(";".join(row) + "\n" for row in rows).encode()
+    else:
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        for row in rows:
+            workbook.active.append([int(v) if v.isdigit() else v for v in row])
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    response = client.post(
+        _upload_url(world), data={"file": (io.BytesIO(content), f"\u202ebidi.{extension}")}
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    preview = client.get(response.location)
+    assert preview.status_code == 200
+    return response, preview
+
+
+def _imported_indicator() -> Indicator:
+    db.session.expire_all()
+    return db.session.scalars(db.select(Indicator).where(Indicator.name.like("%cijfers%"))).one()
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_bidi_controls_are_removed_from_an_imported_indicator_name(client, world, extension):
+    response, _preview = _bidi_upload(client, world, extension)
+    assert client.post(response.location).status_code == 302
+    assert _imported_indicator().name == "Bidi cijfers"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="app/indicators/importer.py reads cell text without app.core.text.clean_line: the "
+    "preview shows the controls and categories keep them (only the indicator's name is cleaned, "
+    "when stored). Remove this mark when the importer cleans its cells.",
+)
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_bidi_controls_are_removed_from_an_imported_preview_and_categories(
+    client, world, extension
+):
+    response, preview = _bidi_upload(client, world, extension)
+    assert not BIDI_CONTROLS & set(preview.get_data(as_text=True))
+    assert client.post(response.location).status_code == 302
+    indicator = _imported_indicator()
+    categories = set(
+        db.session.scalars(
+            db.select(Observation.category).where(Observation.indicator_id == indicator.id)
+        )
+    )
+    assert categories == {"Man \u200fזכר\u200e", "Vrouw"}

@@ -110,3 +110,13 @@ def test_dry_run_with_smtp_sends_nothing(app, runner, trekkers, monkeypatch):
     monkeypatch.setattr(reminder_commands, "send_mail", lambda *args: pytest.fail("sent"))
     result = run(runner, "--dry-run")
     assert "niet verstuurd: proefdraai" in result.output
+
+
+def test_a_day_near_the_last_day_there_is_sends_what_is_due(runner, trekkers, make_action):
+    """``--today`` takes any date: 14 days after 25-12-9999 do not exist, the digest still runs
+    and counts 31-12-9999 as due soon."""
+    anna, _bram, conversation = trekkers
+    make_action(conversation, "Tot het einde der tijden", owner_user_id=anna.id, due_date=date.max)
+    result = runner.invoke(args=["reminders", "send", "--today", "9999-12-25"])
+    assert result.exit_code == 0, result.output
+    assert "Klaar binnen 14 dagen:\n- 31-12-9999  Tot het einde der tijden" in result.output

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 from urllib.parse import urlsplit
 
 import pytest
 from icalendar import Calendar
+from icalendar.parser import unescape_backslash
 from sqlalchemy import delete, func, select
 
 from app.accounts.models import Membership
@@ -18,7 +19,7 @@ from app.actions.models import ActionStatus
 from app.core.forms import Outcome
 from app.core.models import utcnow
 from app.extensions import db
-from app.tracking import operations
+from app.tracking import operations, queries, routes
 from app.tracking.models import CalendarFeed
 
 from .accounts import make_user, sign_in
@@ -394,3 +395,58 @@ def test_a_revoked_row_is_kept_as_long_as_its_key_can_be_derived(app, tester, of
     again = new_feed(tester, token="form-1", now=purge_at)
     assert again.outcome is Outcome.SAVED and again.key != first.key
     assert operations.feed_for_key(first.key) is None
+
+
+# --- the ends of the calendar and odd names -----------------------------------------------------
+
+
+def test_an_action_due_on_the_last_day_there_is_does_not_break_the_feed(
+    client, anonymous_client, world, make_action
+):
+    """31-12-9999 has no next day: its event has no DTEND (one day, RFC 5545 3.6.1); the other
+    events keep theirs, and 01-01-1900 needs no day before it."""
+    last = make_action(world.conversation, "Tot het einde der tijden", due_date=date.max)
+    first = make_action(world.conversation, "Lang geleden", due_date=date(1900, 1, 1))
+    _response, url = subscribe(client, "status=open-alle")
+    found = events(read_feed(anonymous_client, url))
+    event = found[f"actie-{last.id}@handvat"]
+    assert event.decoded("DTSTART") == date(9999, 12, 31)
+    assert "DTEND" not in event and "DURATION" not in event
+    assert "Klaar op: 31-12-9999" in str(event["DESCRIPTION"])
+    early = found[f"actie-{first.id}@handvat"]
+    assert (early.decoded("DTSTART"), early.decoded("DTEND")) == (
+        date(1900, 1, 1),
+        date(1900, 1, 2),
+    )
+    late = found[f"actie-{world.actions['late'].id}@handvat"]
+    assert late.decoded("DTEND") - late.decoded("DTSTART") == timedelta(days=1)
+
+
+def test_the_feed_is_text_calendar_with_one_charset(client, anonymous_client, world):
+    _response, url = subscribe(client)
+    response = anonymous_client.get(feed_path(url))
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+
+
+def test_the_feed_name_is_escaped_as_text(client, anonymous_client, world):
+    name = "Stress ; , \\ test"
+    _response, url = subscribe(client, name=name)
+    data = anonymous_client.get(feed_path(url)).data
+    assert b"\r\nX-WR-CALNAME:Stress \\; \\, \\\\ test\r\n" in data
+    # icalendar keeps an X- property as it was written; read as TEXT it is the name as typed.
+    assert unescape_backslash(str(Calendar.from_ical(data)["X-WR-CALNAME"])) == name
+
+
+def test_due_soon_near_the_last_day_there_is(
+    client, anonymous_client, world, make_action, monkeypatch
+):
+    """Seen from 25-12-9999, "binnenkort" ends on 31-12-9999 (there is no later day to add)."""
+    last = make_action(world.conversation, "Tot het einde der tijden", due_date=date.max)
+    _response, url = subscribe(client, "termijn=binnenkort")
+    monkeypatch.setattr(routes, "local_today", lambda: date(9999, 12, 25))
+    assert set(events(read_feed(anonymous_client, url))) == {f"actie-{last.id}@handvat"}
+    page = client.get("/acties?termijn=binnenkort")
+    assert page.status_code == 200 and "Tot het einde der tijden" in page.get_data(as_text=True)
+    assert client.get("/acties").status_code == 200
+    assert queries.due_soon_horizon(date.max) == date.max
+    assert queries.due_soon_horizon(date(2026, 1, 1)) == date(2026, 1, 15)

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
+from app.accounts.models import Membership
 from app.accounts.roles import ROLE_PERMISSIONS, Permission, Role
 from app.actions import progress
 from app.actions.models import ActionPoint
@@ -106,10 +107,49 @@ def test_xlsx_has_a_filter_a_frozen_header_and_dutch_dates(client, world):
     assert about["A1"].value == "Actiepunten regio Twente"
 
 
+def about_facts(data: bytes) -> dict[str, object]:
+    """Sheet "Over dit bestand" as {label: cell}."""
+    sheet = openpyxl.load_workbook(io.BytesIO(data))["Over dit bestand"]
+    return {row[0].value: row[1] for row in sheet.iter_rows(min_row=2) if row[0].value}
+
+
+def test_xlsx_about_sheet_counts_are_numbers_and_one_region_is_regio(client, world):
+    response = client.get("/acties/export.xlsx?regio=twente")
+    facts = about_facts(response.data)
+    count, late = facts["Aantal actiepunten"], facts["Waarvan te laat"]
+    assert (count.data_type, count.value) == ("n", 8)  # no "number stored as text" in Excel
+    assert (late.data_type, late.value) == ("n", 1)
+    assert facts["Regio"].value == "Twente" and "Regio's" not in facts
+    frame = pd.read_excel(
+        io.BytesIO(response.data), sheet_name="Over dit bestand", engine="calamine", header=None
+    )
+    assert frame.set_index(0).loc["Aantal actiepunten", 1] == 8
+
+
+def test_xlsx_of_two_regions_says_regios(app, world):
+    both = make_user("beide@regio.test", "Beide", region=world.twente, role=Role.PROJECT_LEADER)
+    db.session.add(
+        Membership(user_id=both.id, region_id=world.achterhoek.id, role=Role.PROJECT_LEADER)
+    )
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, both)
+    facts = about_facts(client.get("/acties/export.xlsx").data)
+    assert facts["Regio's"].value == "Achterhoek, Twente" and "Regio" not in facts
+
+
+def test_xlsx_filter_covers_the_header_and_the_rows_only(client, world):
+    for query, ref in (("q=bestaat-nergens", "A1:Q1"), ("regio=twente", "A1:Q9")):
+        data = client.get(f"/acties/export.xlsx?{query}").data
+        sheet = openpyxl.load_workbook(io.BytesIO(data))["Actiepunten"]
+        assert sheet.auto_filter.ref == ref, query
+        assert sheet.max_row == int(ref.rsplit("Q", 1)[1])
+
+
 def test_csv_as_dutch_excel_reads_it(client, world):
     response = client.get("/acties/export.csv?status=open-alle")
     assert response.status_code == 200
-    assert response.headers["Content-Type"].startswith("text/csv")
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset
     data = response.data
     assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark
     assert b"\r\n" in data and b"\n" not in data.replace(b"\r\n", b"")

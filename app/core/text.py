@@ -7,6 +7,16 @@ get the same cleaned text, so a value never depends on where it is stored.
 A single-line field (a name, a title) cannot hold a line break either. Browsers already turn
 line breaks in a text input into nothing; a hand-made request can still send them, so here they
 become a space, like the other whitespace a paste brings along.
+
+Unicode's bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) go
+too. They reorder the text around them until a matching terminator, so "\u202eexe.txt" shows
+as "txt.exe" and a name or a date can be made to read as something else ("Trojan Source",
+CVE-2021-42574); and an unterminated one reorders whatever a page, a spreadsheet cell, a CSV
+line, a calendar entry or a PDF title shows after it. Nobody types them: browsers and text
+editors lay out right-to-left text (Arabic, Hebrew) without them. The marks U+200E and U+200F
+(and U+061C) stay: they do not reorder anything after them, only settle the direction of a
+neutral character such as a full stop next to right-to-left text, which people who write
+such text do use.
 """
 
 from __future__ import annotations
@@ -14,15 +24,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
-#: C0 and C1 control characters except tab and line feed, DEL, and lone surrogates (which
-#: cannot be encoded as UTF-8 and so cannot be stored).
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+#: C0 and C1 control characters except tab and line feed, DEL, lone surrogates (which cannot
+#: be encoded as UTF-8 and so cannot be stored), and the bidirectional embeddings, overrides
+#: and isolates (LRE, RLE, PDF, LRO, RLO; LRI, RLI, FSI, PDI).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+#: The bidirectional controls among them, for tests and checks of text from elsewhere.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 #: Everything that breaks a line, including Unicode's own line and paragraph separators.
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\x0b\x0c\x85\u2028\u2029]")
 
 
 def clean_text(text: str | None) -> str | None:
-    """Multi-line text: line breaks as ``\\n``, tabs kept, other control characters removed."""
+    """Multi-line text: line breaks as ``\\n``, tabs kept, other control characters and the
+    bidirectional overrides removed."""
     if not isinstance(text, str):
         return text  # a value from an object (a number, None), not typed text
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
@@ -30,7 +44,8 @@ def clean_text(text: str | None) -> str | None:
 
 
 def clean_line(text: str | None) -> str | None:
-    """Single-line text: line breaks and tabs become a space, control characters go."""
+    """Single-line text: line breaks and tabs become a space, control characters and the
+    bidirectional overrides go."""
     if not isinstance(text, str):
         return text
     return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))

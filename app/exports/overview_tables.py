@@ -97,7 +97,8 @@ def render_overview_xlsx(doc: ActionOverviewDocument) -> bytes:
     for number, row in enumerate(doc.rows, start=1):
         for column, value in enumerate(row_values(row)):
             _write(sheet, number, column, value, formats)
-    sheet.autofilter(0, 0, max(len(doc.rows), 1), len(OVERVIEW_COLUMNS) - 1)
+    # The header and the data rows; an empty list has a filter on its header row alone.
+    sheet.autofilter(0, 0, len(doc.rows), len(OVERVIEW_COLUMNS) - 1)
     sheet.freeze_panes(1, 0)
     _about_sheet(workbook.add_worksheet("Over dit bestand"), doc, workbook)
     workbook.close()
@@ -120,17 +121,21 @@ def _about_sheet(sheet, doc: ActionOverviewDocument, workbook) -> None:
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 90)
     sheet.write_string(0, 0, doc.title, workbook.add_format({"bold": True, "font_size": 14}))
-    facts = [
+    left = workbook.add_format({"align": "left"})
+    facts: list[tuple[str, str | int]] = [
         ("Selectie", doc.description or "alle actiepunten"),
-        ("Regio's", ", ".join(doc.regions)),
-        ("Aantal actiepunten", str(len(doc.rows))),
-        ("Waarvan te laat", str(doc.overdue)),
+        ("Regio" if len(doc.regions) == 1 else "Regio's", ", ".join(doc.regions)),
+        ("Aantal actiepunten", len(doc.rows)),
+        ("Waarvan te laat", doc.overdue),
         ("Gemaakt op", datetime_long(doc.generated_at)),
         ("Bron vragen", f"{doc.source.citation} {doc.source.rights}"),
     ]
-    for row, (label, text) in enumerate(facts, start=2):
+    for row, (label, value) in enumerate(facts, start=2):
         sheet.write_string(row, 0, label, bold)
-        sheet.write_string(row, 1, text)
+        if isinstance(value, int):  # a number Excel can count with, left like the text
+            sheet.write_number(row, 1, value, left)
+        else:
+            sheet.write_string(row, 1, value)
 
 
 # --- CSV ------------------------------------------------------------------------------------

@@ -51,7 +51,8 @@ class Digest:
 
 def digests(today: date, include_sent_today: bool = False) -> list[Digest]:
     """Everyone who should get a digest today, with their lines; one query."""
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    # 31-12-9999 at the latest (``--today`` takes any date; date.max has no day after it).
+    horizon = min(today, date.max - timedelta(days=DUE_SOON_DAYS)) + timedelta(days=DUE_SOON_DAYS)
     query = (
         select(
             User.id,

@@ -3,6 +3,11 @@
 Each action is an all-day event on its due date. Its UID (``actie-<id>@handvat``) stays the same
 for as long as the action exists, so a calendar app updates the event when the date or text
 changes and removes it when the action is closed (it then no longer is in the feed).
+
+An all-day event ends the day after its due date (DTEND is exclusive), which Outlook and Google
+both read as one whole day. An action due 31-12-9999, the last day the forms accept, has no
+next day: that event has no DTEND, which RFC 5545 (3.6.1) defines as lasting that one day, so
+the one odd row never makes the whole feed fail.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from icalendar import Calendar, Event, vDuration
+from icalendar import Calendar, Event, vDuration, vText
 
 from ..actions.models import ActionPoint
 from ..core.formatting import date_short
@@ -67,7 +72,8 @@ def _event(item: FeedEvent) -> Event:
     event.add("dtstamp", changed)
     event.add("last-modified", changed)
     event.add("dtstart", action.due_date)
-    event.add("dtend", action.due_date + timedelta(days=1))
+    if action.due_date < date.max:
+        event.add("dtend", action.due_date + timedelta(days=1))
     event.add("summary", _summary(action))
     event.add("description", _description(item))
     event.add("url", item.url)
@@ -83,8 +89,10 @@ def render_feed(name: str, events: Iterable[FeedEvent]) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-caldesc", "Deadlines van actiepunten uit Handvat")
+    # icalendar writes unknown (X-) properties as they are; as vText they are escaped as TEXT,
+    # so a name with ";", "," or "\\" reads back as typed.
+    calendar.add("x-wr-calname", vText(name))
+    calendar.add("x-wr-caldesc", vText("Deadlines van actiepunten uit Handvat"))
     calendar.add("x-published-ttl", vDuration(REFRESH))
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     for item in events:

@@ -81,8 +81,14 @@ def _overdue(today: date) -> ColumnElement:
     return and_(ActionPoint.due_date < today, _is_open())
 
 
+def due_soon_horizon(today: date) -> date:
+    """The last day that is "binnenkort" seen from ``today``; 31-12-9999 at the latest (a
+    later day does not exist, and adding to ``date.max`` raises OverflowError)."""
+    return min(today, date.max - timedelta(days=DUE_SOON_DAYS)) + timedelta(days=DUE_SOON_DAYS)
+
+
 def _due_soon(today: date) -> ColumnElement:
-    horizon = today + timedelta(days=DUE_SOON_DAYS)
+    horizon = due_soon_horizon(today)
     return and_(ActionPoint.due_date >= today, ActionPoint.due_date <= horizon, _is_open())
 
 
@@ -249,7 +255,7 @@ class ListRow:
         return (
             a.due_date is not None
             and not a.status.is_closed
-            and self.today <= a.due_date <= self.today + timedelta(days=DUE_SOON_DAYS)
+            and self.today <= a.due_date <= due_soon_horizon(self.today)
         )
 
 

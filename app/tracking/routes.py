@@ -231,7 +231,8 @@ def _cached(render) -> str:
 RENDERERS = {
     "pdf": ("application/pdf", render_overview_pdf),
     "xlsx": (XLSX_MIMETYPE, render_overview_xlsx),
-    "csv": ("text/csv; charset=utf-8", render_overview_csv),
+    # Werkzeug adds "; charset=utf-8" to a text/* mimetype itself.
+    "csv": ("text/csv", render_overview_csv),
 }
 
 

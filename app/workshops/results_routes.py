@@ -22,7 +22,8 @@ from .spread import RoomSpread, spread_from_stored, spread_svg
 
 bp = Blueprint("workshop_results", __name__)
 
-CSV_MIMETYPE = "text/csv; charset=utf-8"
+#: Werkzeug adds "; charset=utf-8" to a text/* mimetype itself; naming it here made it twice.
+CSV_MIMETYPE = "text/csv"
 
 
 @bp.get("/workshops/<id:workshop_id>/resultaten")
