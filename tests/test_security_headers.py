@@ -175,6 +175,15 @@ def test_production_without_host_names_refuses_to_start(make_app):
         assert "HANDVAT_FORCE_HTTPS" in str(refused.value)
 
 
+def test_mail_without_host_names_refuses_to_start(make_app):
+    """Invitation and password mails carry links built from the request's Host: with a forged
+    one, a reset link would lead to someone else's site."""
+    with pytest.raises(ConfigurationError, match="HANDVAT_TRUSTED_HOSTS") as refused:
+        make_app(MAIL_SERVER="smtp.gemeente.test", TRUSTED_HOSTS=None)
+    assert "HANDVAT_MAIL_SERVER" in str(refused.value)
+    make_app(MAIL_SERVER="smtp.gemeente.test", TRUSTED_HOSTS=HOST)
+
+
 @pytest.mark.parametrize(
     ("environment", "expected"),
     [

@@ -7,8 +7,9 @@ Per request this costs one pass over the response's headers and one list extensi
 Host names: ``TRUSTED_HOSTS`` is Flask's own setting. Flask checks the ``Host`` header (or,
 behind a trusted proxy, ``X-Forwarded-Host``) while it sets up the request; an unknown name is a
 ``SecurityError``, a 400 with the Dutch error page, before any view or redirect runs. Nothing is
-ever built from an untrusted name. Production (``FORCE_HTTPS``) must name its hosts: the app
-refuses to start without them.
+ever built from an untrusted name. Production (``FORCE_HTTPS``) must name its hosts, and so
+must a site that sends mail (its links are built from the request's name): the app refuses to
+start without them.
 
 Proxies: forwarded headers (``X-Forwarded-For``/``-Proto``/``-Host``/``-Port``) are trusted only
 from the ``PROXY_COUNT`` proxies in front, through werkzeug's ``ProxyFix``. With the default 0
@@ -89,6 +90,15 @@ def init_security(app: Flask) -> None:
             "HANDVAT_TRUSTED_HOSTS to the name(s) this site is reached at, for example "
             "HANDVAT_TRUSTED_HOSTS=handvat.example.nl (several: comma-separated); requests for "
             "any other Host are refused with 400."
+        )
+    if app.config.get("MAIL_SERVER") and not trusted_hosts:
+        # A mailed link is built from the request's Host: a forged one would send a password
+        # link to someone else's site.
+        raise ConfigurationError(
+            "HANDVAT_MAIL_SERVER is set but no host names are configured. Set "
+            "HANDVAT_TRUSTED_HOSTS to the name(s) this site is reached at, for example "
+            "HANDVAT_TRUSTED_HOSTS=handvat.example.nl: the links in invitation and password "
+            "mails are built from the name a request was sent to."
         )
     if proxy_count:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
