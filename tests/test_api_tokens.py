@@ -116,7 +116,7 @@ def test_revoke_works_at_once_and_only_on_ones_own(app, client, tester):
     # Someone else's token id: nothing happens to it.
     response = client.post("/account/api-sleutels/intrekken", data={"token_id": str(theirs_id)})
     assert response.status_code == 302
-    assert "al ingetrokken" in client.get(response.location).text
+    assert "staat niet (meer) bij uw account" in client.get(response.location).text
     assert api_status(app, theirs) == 200
     response = client.post("/account/api-sleutels/intrekken", data={"token_id": str(mine_id)})
     assert "‘Weg’ is ingetrokken" in client.get(response.location).text

@@ -94,7 +94,9 @@ def revoke():
         name = revoke_token(current_access().user, token_id)
     db.session.commit()
     if name is None:
-        flash("Deze sleutel was al ingetrokken.", "success")
+        # Revoked already (a second click), or never this user's: nothing to do, and the
+        # message is true for both without telling which.
+        flash("Deze sleutel staat niet (meer) bij uw account. Er is niets veranderd.", "info")
     else:
         flash(
             f"De sleutel ‘{name}’ is ingetrokken. Een dashboard of script dat hem nog gebruikt, "
