@@ -1382,12 +1382,6 @@ def test_bidi_controls_are_removed_from_an_imported_indicator_name(client, world
     assert _imported_indicator().name == "Bidi cijfers"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app/indicators/importer.py reads cell text without app.core.text.clean_line: the "
-    "preview shows the controls and categories keep them (only the indicator's name is cleaned, "
-    "when stored). Remove this mark when the importer cleans its cells.",
-)
 @pytest.mark.parametrize("extension", ["csv", "xlsx"])
 def test_bidi_controls_are_removed_from_an_imported_preview_and_categories(
     client, world, extension

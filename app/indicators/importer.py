@@ -89,6 +89,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from app.core.text import clean_line
 from app.indicators.municipalities import MunicipalityDirectory
 from app.indicators.periods import (
     Period,
@@ -624,7 +625,7 @@ def _text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return " ".join(value.split())
+        return " ".join(clean_line(value).split())
     if isinstance(value, bool):
         return "WAAR" if value else "ONWAAR"
     if isinstance(value, float):
@@ -1806,7 +1807,7 @@ def _raw_text(value: object) -> str | None:
     if isinstance(value, float) and math.isnan(value):
         return ""
     if isinstance(value, str):
-        return value.strip()
+        return clean_line(value).strip()
     return _text(value)
 
 
