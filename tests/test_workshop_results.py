@@ -98,6 +98,9 @@ def test_the_chart_is_one_image_named_by_the_sentence_with_counts_as_text():
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert "Eerste stappen gezet" in texts and "Weet niet / n.v.t." in texts
     assert texts.count("7") == 1 and texts.count("1") == 1 and texts.count("0") == 3
+    # Drawn as wide as a phone, so a phone does not shrink its labels (drawn 480 wide they
+    # came out 7 pixels high); the stylesheet lets a wide screen show it a third larger.
+    assert 'viewBox="0 0 360 ' in svg and 'class="chart-svg chart-svg--spread"' in svg
 
 
 # --- a workshop with a room -------------------------------------------------------------------
