@@ -265,6 +265,16 @@ def test_utf8_without_bom_and_with_bom_read_the_same():
     assert bom.observations["category"].tolist() == ["Enschede", "Hengelo"]
 
 
+def test_a_utf8_mark_in_front_of_windows_1252_is_no_text():
+    """A file saved half in one encoding: the UTF-8 mark, then Windows-1252 text. The mark
+    must not become part of the first cell ("ï»¿Indicator")."""
+    text = "Indicator;Periode;Waarde\r\nCoördinatie;2021;5\r\n"
+    plan = read_indicator_file(codecs.BOM_UTF8 + text.encode("cp1252"), "cijfers.csv")
+    assert plan.encoding == "cp1252"
+    assert plan.indicator_names == ["Coördinatie"]
+    assert "ï»¿" not in plan.observations.to_csv()
+
+
 def test_windows_1252_far_into_the_file():
     rows = "".join(f"Indicator {i};2021;{i}\r\n" for i in range(5000))
     text = "Indicator;Periode;Waarde\r\n" + rows + "Coördinatie;2021;5\r\n"

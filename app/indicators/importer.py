@@ -353,7 +353,9 @@ def _valid_utf8_prefix(sample: bytes) -> bool:
 
 def _decode_legacy(data: bytes) -> tuple[str, str]:
     """Text that is no UTF-8: Windows-1252, what Dutch Excel writes; charset-normalizer decides
-    only when the bytes cannot be Windows-1252."""
+    only when the bytes cannot be Windows-1252. A UTF-8 byte order mark in front of such text
+    (a file that a program saved half in one encoding) is no text: it would read as "ï»¿"."""
+    data = data.removeprefix(codecs.BOM_UTF8)
     try:
         return "cp1252", data.decode("cp1252")
     except UnicodeDecodeError:
