@@ -97,7 +97,7 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "conversations.show": P.VIEW,
     "conversations.edit": P.RUN_CONVERSATION,
     "conversations.choose_questions": P.RUN_CONVERSATION,
-    "conversations.answer": P.RUN_CONVERSATION,
+    "conversations.answer": {"GET": P.VIEW, "POST": P.RUN_CONVERSATION},
     "conversations.delete": P.DELETE_CONVERSATION,
     # action points and their exports
     "actions.index": P.VIEW,

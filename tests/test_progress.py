@@ -275,7 +275,7 @@ def test_member_sees_history_but_cannot_update(app, client, make_conversation, m
     other = app.test_client()
     sign_in(other, member)
     page = other.get(url_of(action)).get_data(as_text=True)
-    assert "Voortgang" in page and "Update opslaan" not in page
+    assert "Voortgang" in page and "Voortgang opslaan" not in page
     assert other.post(url_of(action, "/voortgang"), data=progress_form(action)).status_code == 403
 
 

@@ -84,7 +84,7 @@ def add(conversation_id: int, action_id: int):
         )
     except ActionGone:
         db.session.rollback()
-        flash("Dit actiepunt bestaat niet meer. Uw update is niet opgeslagen.", "warning")
+        flash("Dit actiepunt bestaat niet meer. Uw voortgang is niet opgeslagen.", "warning")
         return redirect(_next_url() or url_for("actions.index", conversation_id=conversation.id))
     except ActionConflict:
         db.session.rollback()
@@ -108,9 +108,9 @@ def add(conversation_id: int, action_id: int):
     position = result.action.position
     db.session.commit()
     if result.outcome is Outcome.ALREADY_SAVED:
-        flash(f"Deze update van actiepunt {position} was al opgeslagen.", "success")
+        flash(f"Deze voortgang van actiepunt {position} was al opgeslagen.", "success")
     else:
-        flash(f"De update van actiepunt {position} is opgeslagen.", "success")
+        flash(f"De voortgang van actiepunt {position} is opgeslagen.", "success")
     return redirect(
         _next_url() or url_for(".show", conversation_id=conversation.id, action_id=action_id)
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ..accounts.access import current_access
-from ..accounts.roles import Permission
+from ..accounts.roles import Permission, roles_allowing
 from ..actions.queries import action_counts
 from ..core.database import reads_only
 from ..core.formatting import local_today
@@ -18,6 +18,7 @@ from .forms import AnswerForm, ConversationForm, QuestionSelectionForm
 from .models import OrganisationType
 from .queries import (
     ConversationView,
+    QuestionStep,
     answers_by_question,
     chosen_question_ids,
     conversation_view_or_404,
@@ -259,11 +260,12 @@ def choose_questions(conversation_id: int):
 @bp.route("/<id:conversation_id>/vragen/<question_id>", methods=["GET", "POST"])
 @reads_only  # on a GET; a POST never runs in autocommit
 def answer(conversation_id: int, question_id: str):
-    if request.method == "GET":
-        # Shown after every save: read as plain values, without ORM objects.
-        conversation, steps = conversation_with_steps_or_404(
-            conversation_id, Permission.RUN_CONVERSATION
-        )
+    if request.method != "POST":  # GET, and HEAD as Flask answers it
+        # Shown after every save: read as plain values, without ORM objects. Everyone who may
+        # see the conversation may read its answers; only those who may answer get the form.
+        conversation, steps = conversation_with_steps_or_404(conversation_id, Permission.VIEW)
+        if not current_access().allows(Permission.RUN_CONVERSATION, conversation.region_id):
+            return _question_page(conversation, question_id, steps)
         form = AnswerForm()
         form.set_choices(conversation.questionnaire)
         return _answer_page(conversation, question_id, form, steps=steps)
@@ -301,10 +303,7 @@ def _answer_page(conversation, question_id: str, form: AnswerForm, conflict=None
     conflicting save with what was typed."""
     if steps is None:
         steps = page_steps(conversation)
-    index = next((i for i, s in enumerate(steps) if s.question.id == question_id), None)
-    if index is None:
-        abort(404)
-    step = steps[index]
+    index, step = _step_of(steps, question_id)
     if request.method == "GET" and step.answer is not None:
         form.text.data = step.answer.text
         form.assessment_id.data = step.answer.assessment_id
@@ -321,6 +320,30 @@ def _answer_page(conversation, question_id: str, form: AnswerForm, conflict=None
         progress=phase_progress(steps),
         actions=page_actions(conversation, question_id),
     ), status
+
+
+def _step_of(steps: list[QuestionStep], question_id: str) -> tuple[int, QuestionStep]:
+    """The place of a chosen question among the steps, and its step; 404 if not chosen."""
+    index = next((i for i, s in enumerate(steps) if s.question.id == question_id), None)
+    if index is None:
+        abort(404)
+    return index, steps[index]
+
+
+def _question_page(conversation: ConversationView, question_id: str, steps: list[QuestionStep]):
+    """The question page to read: the question, its answer and self-assessment, without the
+    form (for a role that may see the conversation but not answer)."""
+    index, step = _step_of(steps, question_id)
+    return render_template(
+        "conversations/question.html",
+        conversation=conversation,
+        steps=steps,
+        step=step,
+        index=index,
+        progress=phase_progress(steps),
+        actions=page_actions(conversation, question_id),
+        answering_roles=roles_allowing(Permission.RUN_CONVERSATION),
+    )
 
 
 def _after_answer_target(conversation_id: int, chosen: list[str], question_id: str) -> str:

@@ -83,7 +83,7 @@ def test_project_leader_keeps_the_actions_moving(leader_page, live_server):
     late_row.get_by_role("link", name="Voortgang").click()
     page.get_by_label("Wat is er gebeurd?").fill("Eerste overleg met de gemeenten gepland.")
     page.get_by_label("Nieuwe status").select_option("bezig")
-    page.get_by_role("button", name="Update opslaan").click()
+    page.get_by_role("button", name="Voortgang opslaan").click()
     expect(page.get_by_text("is opgeslagen")).to_be_visible()
     expect(page.get_by_text("Eerste overleg met de gemeenten gepland.")).to_be_visible()
 
@@ -91,11 +91,11 @@ def test_project_leader_keeps_the_actions_moving(leader_page, live_server):
     page.goto(live_server(f"/gesprekken/{conversation_id}/acties"))
     page.locator("tr", has_text=DONE).get_by_role("link", name="Voortgang").click()
     page.get_by_label("Nieuwe status").select_option("verankerd")
-    page.get_by_role("button", name="Update opslaan").click()
+    page.get_by_role("button", name="Voortgang opslaan").click()
     expect(page.get_by_text("waar is het vastgelegd?").first).to_be_visible()
     page.get_by_label("Verankerd in").select_option("begroting")
     page.get_by_label("Vindplaats: kenmerk of link").fill("Begroting 2027, programma Jeugd")
-    page.get_by_role("button", name="Update opslaan").click()
+    page.get_by_role("button", name="Voortgang opslaan").click()
     expect(page.get_by_text("Verankerd in: Begroting")).to_be_visible()
 
     # The agenda for the next meeting lists the open action with its latest progress.
