@@ -108,7 +108,7 @@ def test_second_download_is_served_from_the_cache(
 
     assert first.status_code == second.status_code == 200
     assert len(pdf_renders) == 1
-    assert second.data == first.data  # the same file, with the original "Gegenereerd op"
+    assert second.data == first.data  # the same file, with the original "Gemaakt op"
     assert second.headers["Content-Disposition"] == first.headers["Content-Disposition"]
     assert second.headers["Cache-Control"] == "no-store"
     assert len(list(export_folder.glob("*.pdf"))) == 1

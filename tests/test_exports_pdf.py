@@ -180,7 +180,7 @@ def test_action_list_shows_the_conversation(questionnaire):
     assert "Handtekening" in text
     assert f"pagina 1 van {pages}" in text
     assert f"pagina {pages} van {pages}" in text
-    assert "Gegenereerd op 23 november 2026 om 14:05" in text
+    assert "Gemaakt op 23 november 2026 om 14:05" in text
     assert (
         "Bron vragen en handvatten: Nederlands Jeugdinstituut (2018), Samen werken aan "
         "optimale ondersteuning mbo-studenten — Handvatten voor gesprek" in text
@@ -359,9 +359,9 @@ def test_text_outside_the_standard_fonts_does_not_crash(questionnaire):
     text = all_text(reader)
     assert "nog een regel" in text
     # Turkish letters come from the shipped Noto font; what no shipped font has gets a
-    # stand-in instead of a box: "?" for a letter, "->" for the arrow, emoji left out.
+    # stand-in instead of a box: "?" for a letter, "->" for the arrow, "\ufffd" for an emoji.
     assert "Yıldız Şahin" in text
-    assert "Overleg met ?? team -> [ ] Yıldız" in text
+    assert "Overleg met ?? team \ufffd -> [ ] Yıldız" in text
     assert "\u25a0" not in text  # the black box reportlab draws for a missing glyph
     assert "\U0001f600" not in text
     assert reader.metadata.title.startswith("Regio Overleg met 中文 team")
@@ -533,7 +533,7 @@ def test_blank_plate_contains_every_question_and_guidance(questionnaire):
     assert "Actiepuntenlijst (de achterkant)" in text
     assert "Nr. Actie Fase / vraag Trekker Uiterlijk Status" in text
     assert f"pagina 1 van {pages}" in text
-    assert "Gegenereerd op 23 november 2026 om 14:05" in text
+    assert "Gemaakt op 23 november 2026 om 14:05" in text
     assert "Bron vragen en handvatten: Nederlands Jeugdinstituut (2018)" in text
 
     # The action table is on a page of its own, at the back.

@@ -8,8 +8,10 @@ restored database that reuses ids and revisions, or a new renderer all give a ne
 access check runs before any of this, in the route.
 
 A cached file keeps the moment it was first made: a PDF downloaded again from the cache shows
-the original "Gegenereerd op" time (and the Excel file its "Gemaakt op"), which is the moment
-this exact content was first exported.
+the original "Gemaakt op" time (and the Excel file its own), which is the moment
+this exact content was first exported. A document that depends on the day (the action list's
+"te laat" and "binnenkort") holds that day as a field (``as_of``), so it is made again the next
+day.
 
 Files are written atomically (a temporary file, then ``os.replace``), so a reader never sees
 half a file. The folder stays within ``EXPORT_CACHE_MAX_FILES`` and ``EXPORT_CACHE_MAX_MB``;

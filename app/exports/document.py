@@ -13,6 +13,7 @@ from reportlab.graphics.shapes import Drawing
 
 from ..indicators.charts import sparkline
 from ..questionnaires.schema import Questionnaire, Source
+from ..tracking.filters import DUE_SOON_DAYS
 from ..workshops.spread import RoomSpread
 
 
@@ -102,6 +103,10 @@ class ActionRow:
     figures: list[FigureRow] = field(default_factory=list)
     #: The latest progress update, if any (part of the cache key too).
     latest_update: ProgressNote | None = None
+    #: "Te laat" and "Binnenkort" on ``ActionListDocument.as_of``, by the rule of the
+    #: region-wide list (``tracking.queries.ListRow``).
+    is_overdue: bool = False
+    is_due_soon: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,17 @@ class ActionListDocument:
     participants: list[ParticipantRow] = field(default_factory=list)
     sections: list[PhaseSection] = field(default_factory=list)
     actions: list[ActionRow] = field(default_factory=list)
+    #: The day "te laat" and "binnenkort" were read (None: not shown). Unlike ``generated_at``
+    #: part of the cache key, so a list exported again the next day is made again.
+    as_of: date | None = None
+
+    #: "Binnenkort": due within this many days.
+    due_soon_days = DUE_SOON_DAYS
+
+    @property
+    def has_due_marks(self) -> bool:
+        """Whether an action is marked "te laat" or "binnenkort"."""
+        return self.as_of is not None and any(a.is_overdue or a.is_due_soon for a in self.actions)
 
 
 @dataclass(frozen=True)

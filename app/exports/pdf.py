@@ -5,13 +5,13 @@ shared look of ``pdf_layout.py`` (page, fonts, styles, tables).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.units import cm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
-    CondPageBreak,
     Flowable,
     KeepTogether,
     PageBreak,
@@ -43,6 +43,7 @@ from .pdf_layout import (
     CONTENT_WIDTH,
     GRID,
     MUTED,
+    NUMBER_COLUMN_WIDTH,
     QUESTION_INDENT,
     RTL_SCRIPT,
     TEXT,
@@ -51,6 +52,7 @@ from .pdf_layout import (
     ChoiceLine,
     FallbackParagraph,
     Para,
+    RoomFor,
     RowTable,
     S,
     WritingLines,
@@ -67,6 +69,7 @@ from .pdf_layout import (
     source_attribution,
     source_colophon,
     table_cell,
+    table_start,
     text_markup,
     text_para,
     text_paragraphs,
@@ -85,7 +88,8 @@ _STATUS_WIDTH = (
     + 2 * CELL_PADDING
     + 4
 )
-_NR_WIDTH = stringWidth("9999", BODY_FONT, 9) + 2 * CELL_PADDING + 2
+#: Room for "9999", and for "(vervolg)" below the number of a row continued on the next page.
+_NR_WIDTH = max(stringWidth("9999", BODY_FONT, 9) + 2 * CELL_PADDING + 2, NUMBER_COLUMN_WIDTH)
 _FLEX = CONTENT_WIDTH - _DATE_WIDTH - _STATUS_WIDTH - _NR_WIDTH
 ACTION_WIDTHS = (
     _NR_WIDTH,
@@ -110,12 +114,16 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
     story += _title_block(doc)
     story += _participants(doc.participants)
     if doc.sections:
-        story.append(FallbackParagraph("Antwoorden per fase", S.h1))
+        # The headings not yet in the story: they go right before the next question (and keep
+        # with it), after the page break that a question with the room's chart may need.
+        headings: list[Flowable] = [FallbackParagraph("Antwoorden per fase", S.h1)]
         for section in doc.sections:
-            story.append(FallbackParagraph(f"Fase: {text_markup(section.name)}", S.h2))
+            headings.append(FallbackParagraph(f"Fase: {text_markup(section.name)}", S.h2))
             for question in section.questions:
                 if question.room_spread is not None:  # the room's chart stays with its question
-                    story.append(CondPageBreak(ROOM_SPREAD_ROOM))
+                    story.append(RoomFor(headings, extra=ROOM_SPREAD_ROOM))
+                story += headings
+                headings = []
                 story += question_heading(question.number, question.text, question.follow_ups)
                 answer = text_paragraphs(question.answer, S.answer)
                 story += answer or [FallbackParagraph("Niet beantwoord", S.not_answered)]
@@ -129,13 +137,9 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
                     story.append(_room_spread(question.room_spread, line))
                 else:
                     story.append(line)
+        story += headings
         story.append(PageBreak())
-    # Not keepWithNext: that would measure the whole (possibly 1,000-row) table in one go.
-    story += [CondPageBreak(4 * cm), FallbackParagraph("Actiepuntenlijst", S.h1_table)]
-    if doc.actions:
-        story.append(_action_table(doc.actions))
-    else:
-        story.append(FallbackParagraph("Er zijn nog geen actiepunten afgesproken.", S.body))
+    story += _action_list(doc)
     story += _figures_section(doc.actions)
     story.append(_signature_block())
     story += source_colophon(doc.source)
@@ -150,6 +154,26 @@ def render_action_list_pdf(doc: ActionListDocument) -> bytes:
         ),
         decoration=page_decoration(doc.title, doc.region, doc.generated_at, doc.source),
     )
+
+
+def _action_list(doc: ActionListDocument) -> list[Flowable]:
+    """The heading, what "te laat" and "binnenkort" are measured against, and the table; the
+    heading never ends a page without the table's first row (``RoomFor``: keepWithNext would
+    measure the whole, possibly 1,000-row, table in one go)."""
+    above: list[Flowable] = [FallbackParagraph("Actiepuntenlijst", S.h1_table)]
+    if not doc.actions:
+        above.append(FallbackParagraph("Er zijn nog geen actiepunten afgesproken.", S.body))
+        return [RoomFor(above), *above]
+    if doc.as_of is not None and doc.has_due_marks:
+        above.append(
+            FallbackParagraph(
+                f"‘Te laat’ en ‘binnenkort’ (klaar binnen {doc.due_soon_days} dagen): stand van "
+                f"{date_long(doc.as_of)}.",
+                S.body_after,
+            )
+        )
+    table = _action_table(doc.actions)
+    return [RoomFor(above, table_start(table)), *above, table]
 
 
 def _title_block(doc: ActionListDocument) -> list[Flowable]:
@@ -289,11 +313,21 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
                 ),
                 where,
                 owner,
-                date_short(action.due_date) or "—",
+                _due_cell(action),
                 table_cell(action.status, w[5]),
             ]
         )
     return data_table(rows, w)
+
+
+def _due_cell(action: ActionRow) -> str | list[Flowable]:
+    """The date, with "Te laat" or "Binnenkort" below it as on the web page."""
+    day = date_short(action.due_date) or "—"
+    if action.is_overdue:
+        return [Para(day, S.cell), Para("Te laat", S.cell_bold)]
+    if action.is_due_soon:
+        return [Para(day, S.cell), Para("Binnenkort", S.cell_bold)]
+    return day
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,21 +375,23 @@ def _figures_section(actions: Sequence[ActionRow]) -> list[Flowable]:
     linked = [action for action in actions if action.figures]
     if not linked:
         return []
-    return [
-        CondPageBreak(5 * cm),
+    above = [
         FallbackParagraph("Cijfers bij de actiepunten", S.h2),
         FallbackParagraph(
             "Bij deze actiepunten is afgesproken welk cijfer moet veranderen. Per cijfer ziet u "
             "waar het begon, de laatste meting, het doel en hoe het ervoor staat.",
             S.body_after,
         ),
-        _figure_table(linked),
-        Spacer(1, 3),
-        FallbackParagraph(SPARKLINE_LEGEND, S.meta_muted),
     ]
+    # The start of the table: the first action point with its first figure.
+    first = replace(linked[0], figures=linked[0].figures[:1])
+    start = _figure_table([first], legend=False)
+    return [RoomFor(above, start), *above, _figure_table(linked)]
 
 
-def _figure_table(actions: Sequence[ActionRow]) -> Table:
+def _figure_table(actions: Sequence[ActionRow], *, legend: bool = True) -> Table:
+    """The figures per action point; below them (as the last row, which never goes to a page
+    of its own) the legend of the small charts."""
     w = FIGURE_WIDTHS
     header = [
         Para(escape(label), S.cell_header_number if 0 < i < 4 else S.cell_header)
@@ -394,6 +430,22 @@ def _figure_table(actions: Sequence[ActionRow]) -> Table:
             # leaves its story behind.
             style.append(("NOSPLIT", (0, first if index == 0 else top), (-1, bottom)))
             style.append(("LINEAFTER", (0, top), (-2, top), 0.4, GRID))
+    if legend:  # outside the box, and on the page of the last figure
+        last = len(rows)
+        rows.append([Para(SPARKLINE_LEGEND, S.meta_muted)] + [""] * (len(w) - 1))
+        style[style.index(("BOX", (0, 0), (-1, -1), 0.4, GRID))] = (
+            "BOX",
+            (0, 0),
+            (-1, last - 1),
+            0.4,
+            GRID,
+        )
+        style += [
+            ("SPAN", (0, last), (-1, last)),
+            ("LEFTPADDING", (0, last), (-1, last), 0),
+            ("TOPPADDING", (0, last), (-1, last), 6),
+            ("NOSPLIT", (0, top), (-1, last)),
+        ]
     table = RowTable(
         rows, colWidths=list(w), repeatRows=1, splitByRow=1, splitInRow=0, hAlign="LEFT"
     )

@@ -16,8 +16,9 @@ parsed fragments (``FallbackParagraph``), for strings drawn on the canvas (heade
 ``_draw_text``. Right-to-left text (Arabic, Hebrew) is put in visual order with python-bidi, and
 Arabic letters get their joined forms (arabic-reshaper) first; a paragraph with such text is broken
 into lines before each line is reordered (``_BidiPara``), so long texts read right too. A character
-no shipped font has gets a stand-in ("→" becomes "->", a letter "?"; emoji are left out) rather
-than the black box reportlab would draw.
+no shipped font has gets a stand-in ("→" becomes "->", a letter "?", an emoji U+FFFD "�") rather
+than the black box reportlab would draw; format characters (direction overrides, zero-width
+spaces) are never drawn.
 
 All user text is escaped for Paragraph markup; line breaks are kept. Long texts (10,000
 characters) are fine: answers become one Paragraph per line, and a table row taller than a page
@@ -51,6 +52,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
+    CondPageBreak,
     Flowable,
     Frame,
     PageTemplate,
@@ -198,6 +200,8 @@ class _Styles:
     number_period = _style(
         "number_period", fontSize=8, leading=10, textColor=MUTED, alignment=TA_RIGHT
     )
+    #: "(vervolg)" under the number of a table row continued from the page before.
+    cell_continued = _style("cell_continued", fontSize=7, leading=9, textColor=MUTED)
     figure_action = _style("figure_action", fontName=BOLD_FONT, fontSize=9, leading=11.5)
     figure_story = _style("figure_story", fontSize=8.5, leading=11, textColor=TEXT)
     figure_status = _style("figure_status", fontName=BOLD_FONT, fontSize=8.5, leading=10.5)
@@ -391,12 +395,22 @@ def _break_line(text: str, style: ParagraphStyle, width: float) -> list[str]:
 # Text helpers
 # --------------------------------------------------------------------------------------------
 
-# Control characters break nothing in reportlab, but show as boxes; zero-width characters too.
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
-# In right-to-left text the joiners (ZWNJ, ZWJ) and direction marks (LRM, RLM) matter until the
-# text is shaped and reordered; they are removed after that.
-_INVISIBLE_BUT_BIDI = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\u2060\ufeff]")
-_BIDI_CONTROLS = re.compile(r"[\u200c-\u200f]")
+# Control and format characters break nothing in reportlab, but a font may draw them as a box
+# or a stray mark ("tekens\u202c"): they are never drawn. The C0 controls (tab and line breaks are
+# handled before), the soft hyphen (Helvetica would print it as a hyphen mid-word), the zero-width
+# characters, the direction embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069),
+# the invisible operators (U+2060-U+2064), the byte-order mark, interlinear annotations and tags.
+_FORMAT = (
+    "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\xad\u180e\u200b\u2028-\u202e\u2060-\u206f\ufeff"
+    "\ufff9-\ufffb\U000e0000-\U000e007f"
+)
+# The joiners (ZWNJ, ZWJ) and direction marks (LRM, RLM, ALM): see ``_BIDI_CONTROLS``.
+_JOINERS_AND_MARKS = "\u061c\u200c-\u200f"
+_INVISIBLE = re.compile(f"[{_FORMAT}{_JOINERS_AND_MARKS}]")
+# In right-to-left text the joiners and direction marks matter until the text is shaped and
+# reordered; they are removed after that.
+_INVISIBLE_BUT_BIDI = re.compile(f"[{_FORMAT}]")
+_BIDI_CONTROLS = re.compile(f"[{_JOINERS_AND_MARKS}]")
 
 #: Hebrew, Arabic (with its presentation forms), and the scripts between them.
 RTL_SCRIPT = re.compile(r"[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
@@ -435,10 +449,21 @@ def encodable(text: str) -> bool:
     return True
 
 
+#: What an emoji or another symbol no shipped font has becomes: the replacement character, which
+#: NotoSans (regular, bold and italic) has, so that the reader sees something is missing.
+MISSING_SYMBOL = "\ufffd"
+
+
 @functools.lru_cache(maxsize=4096)
 def _drawable(char: str) -> str:
-    """``char`` (not in WinAnsi) if a fallback font has it, else its stand-in."""
-    if _BIDI_CONTROLS.match(char) or _has_glyph(char):
+    """``char`` (not in WinAnsi) if a fallback font has it, else its stand-in: "?" for a letter,
+    ``MISSING_SYMBOL`` for an emoji or another symbol, nothing for a mark (an emoji's variation
+    selector, a skin tone, a combining accent no font has)."""
+    if _BIDI_CONTROLS.match(char):
+        return char
+    if unicodedata.category(char) == "Cf":
+        return ""  # a format character: never a glyph (the fonts may have a visible one)
+    if _has_glyph(char):
         return char
     stand_in = char.translate(_STAND_INS)
     if stand_in != char:
@@ -447,14 +472,23 @@ def _drawable(char: str) -> str:
     if base and all(encodable(c) or _has_glyph(c) for c in base):
         return base  # a letter with an accent no font has, or a compatibility form
     category = unicodedata.category(char)
-    if category not in ("So", "Sk") and category[0] not in "MC":
-        return "?"  # a letter no font here has (Chinese, say); emoji, symbols, marks are left out
-    return ""
+    if _EMOJI_MODIFIER.match(char) or category[0] in "MC":
+        return ""  # part of the emoji or letter before it, or a control character
+    if category == "So" or category == "Sk":
+        return MISSING_SYMBOL  # an emoji, a symbol
+    return "?"  # a letter no font here has (Chinese, say)
+
+
+#: Skin tones: they belong to the emoji before them (which gets one stand-in for both).
+_EMOJI_MODIFIER = re.compile("[\U0001f3fb-\U0001f3ff]")
+#: A stand-in for an emoji made of several characters (a family joined by ZWJ, a flag of two
+#: regional indicators) or several emoji in a row: one stand-in for the lot.
+_REPEATED_STAND_IN = re.compile(f"{MISSING_SYMBOL}{{2,}}")
 
 
 def clean_text(text: str | None) -> str:
-    """Normalised line breaks and tabs, without invisible characters, and only characters the
-    fonts can draw (or their stand-ins). In logical order: see ``_display``."""
+    """Normalised line breaks and tabs, without invisible and format characters, and only
+    characters the fonts can draw (or their stand-ins). In logical order: see ``_display``."""
     if not text:
         return ""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", "    ")
@@ -464,7 +498,24 @@ def clean_text(text: str | None) -> str:
     text = unicodedata.normalize("NFC", text)
     text = (_INVISIBLE_BUT_BIDI if RTL_SCRIPT.search(text) else _INVISIBLE).sub("", text)
     text = text.translate(_LOOK_ALIKES)
-    return "".join(c if encodable(c) else _drawable(c) for c in text)
+    pieces: list[str] = []
+    dropped = False  # a character left out since the last space
+    for char in text:
+        if encodable(char):
+            if char == " " and dropped and pieces and pieces[-1].endswith(" "):
+                continue  # "a <mark> b" is "a b", not "a  b"
+            dropped = dropped and char != " "
+            pieces.append(char)
+            continue
+        piece = _drawable(char)
+        if piece:
+            pieces.append(piece)
+        else:
+            dropped = True
+    cleaned = "".join(pieces)
+    if MISSING_SYMBOL in cleaned:
+        cleaned = _REPEATED_STAND_IN.sub(MISSING_SYMBOL, cleaned)
+    return cleaned
 
 
 def _shape(text: str) -> str:
@@ -791,7 +842,7 @@ def page_decoration(
     return _PageDecoration(
         header_left=clean_text(header_left),
         header_right=clean_text(header_right),
-        generated=f"Gegenereerd op {datetime_long(generated_at)}",
+        generated=f"Gemaakt op {datetime_long(generated_at)}",
         attribution=clean_text(source_attribution(source)),
     )
 
@@ -834,13 +885,42 @@ def header_row(labels: Sequence[str]) -> list[Paragraph]:
     return [Para(escape(label), S.cell_header) for label in labels]
 
 
+#: "(vervolg)": below the number of a row continued from the page before.
+CONTINUED = "(vervolg)"
+#: The least width of a table's first column ("Nr.") that holds ``CONTINUED`` on one line.
+NUMBER_COLUMN_WIDTH = (
+    stringWidth(CONTINUED, BODY_FONT, S.cell_continued.fontSize) + 2 * CELL_PADDING + 2
+)
+#: A row taller than a page is split inside the row only where this much of a page is left
+#: below the header row; with less, it starts on the next page.
+ROW_SPLIT_ROOM = 0.2 * FRAME_HEIGHT
+
+
+class _ContinuedCell(list):
+    """The first cell of a row continued from the page before: its number and "(vervolg)"."""
+
+    def __init__(self, label: str):
+        super().__init__([Para(escape(label), S.cell), Para(CONTINUED, S.cell_continued)])
+        self.label = label
+
+
 class RowTable(Table):
     """A table that breaks pages between rows, and inside a row only when that row is too tall
     for a page of its own (a 10,000-character action, say).
 
     reportlab's own ``splitInRow`` also splits an ordinary row to fill the end of a page, which
-    leaves a repeated header row stranded at the bottom of the page.
+    leaves a repeated header row stranded at the bottom of the page. And a part that starts
+    with a repeated header row never goes in the space left on a page, where the header would
+    stand in the middle of the page: a row too tall for a page is split where it starts, in
+    the part before the page break. The continued part of a split row shows its number in the
+    first column, with "(vervolg)" below it.
     """
+
+    #: Whether this part of a table starts with a repeated header row (made by ``split``).
+    _continued = False
+    #: While a row is split inside: the label of its first cell (see ``_splitCell``).
+    _label: str | None = None
+    _cells_split = 0
 
     def split(self, availWidth, availHeight):
         in_row, self.splitInRow = self.splitInRow, 0
@@ -848,19 +928,64 @@ class RowTable(Table):
             parts = super().split(availWidth, availHeight)
         finally:
             self.splitInRow = in_row
-        if parts or not in_row:
-            for part in parts:  # they were made while splitInRow was off
-                part.splitInRow = in_row
-            return parts
-        # The first body row does not fit in the space left on this page.
+        for part in parts:  # they were made while splitInRow was off
+            part.splitInRow = in_row
+        if not in_row:
+            return self._mark(parts)
         header = self.repeatRows  # a number of rows, as data_table sets it
         heights = self._rowHeights
-        if len(heights) <= header:
+        if parts:
+            # Between rows. When the next row is too tall for a page, split inside it here
+            # instead: the part after the break goes to the next page, and at its top.
+            following = len(parts[0]._cellvalues) if len(parts) == 2 else len(heights)
+            if (
+                following < len(heights)
+                and self._too_tall(following)
+                and availHeight - sum(heights[:following]) >= ROW_SPLIT_ROOM
+            ):
+                return self._mark(self._split_in_row(availHeight) or parts)
+            return self._mark(parts)
+        # The first body row does not fit in the space left on this page.
+        if len(heights) <= header or not self._too_tall(header):
             return []
-        header_height = sum(heights[:header])
-        too_tall = header_height + heights[header] > FRAME_HEIGHT
-        enough_room = availHeight - header_height >= 0.2 * FRAME_HEIGHT
-        return super().split(availWidth, availHeight) if too_tall and enough_room else []
+        if self._continued and availHeight < FRAME_HEIGHT - 1:
+            return []  # a repeated header row only at the top of a page
+        if availHeight - sum(heights[:header]) < ROW_SPLIT_ROOM:
+            return []
+        return self._mark(self._split_in_row(availHeight))
+
+    def _too_tall(self, row: int) -> bool:
+        """Whether ``row`` with the header row above it is taller than a page."""
+        return sum(self._rowHeights[: self.repeatRows]) + self._rowHeights[row] > FRAME_HEIGHT
+
+    def _split_in_row(self, availHeight: float) -> list:
+        """reportlab's split inside the last row that starts in ``availHeight``."""
+        row = self._getFirstPossibleSplitRowPosition(availHeight, ignoreSpans=1)
+        first = self._cellvalues[row][0] if row < len(self._cellvalues) else None
+        if isinstance(first, _ContinuedCell):
+            label = first.label
+        elif isinstance(first, str) and first.strip() and "\n" not in first:
+            label = first.strip()
+        else:
+            label = None
+        self._label, self._cells_split = label, 0
+        try:
+            return self._splitRows(availHeight, doInRowSplit=1)
+        finally:
+            self._label = None
+
+    def _splitCell(self, value, style, oldHeight, newHeight, width):
+        parts = super()._splitCell(value, style, oldHeight, newHeight, width)
+        column, self._cells_split = self._cells_split, self._cells_split + 1
+        if column == 0 and parts and self._label is not None:
+            return (parts[0] or value, _ContinuedCell(self._label))
+        return parts
+
+    @staticmethod
+    def _mark(parts: list) -> list:
+        for part in parts[1:]:
+            part._continued = True
+        return parts
 
 
 def data_table(rows: list[list], col_widths: Sequence[float]) -> Table:
@@ -876,6 +1001,59 @@ def data_table(rows: list[list], col_widths: Sequence[float]) -> Table:
     )
     table.setStyle(TableStyle(grid_style()))
     return table
+
+
+class RoomFor(CondPageBreak):
+    """A page break unless the space left holds ``flowables`` (headings, say) and the start of
+    what they head: ``start`` (see ``table_start``) plus ``extra`` points. Measured when it is
+    laid out, at the real width, so a heading never ends a page without what it heads.
+
+    A heading with ``keepWithNext`` would do the same for a short table, but would make
+    reportlab measure a long table whole; this measures only its first rows.
+    """
+
+    def __init__(
+        self, flowables: Sequence[Flowable], start: Flowable | None = None, extra: float = 0
+    ):
+        super().__init__(0)
+        self._flowables, self._start, self._extra = list(flowables), start, extra
+        self._measured_for: float | None = None
+
+    def wrap(self, availWidth, availHeight):
+        if self._measured_for != availWidth:
+            self.height = self._needed(availWidth)
+            self._measured_for = availWidth
+        return super().wrap(availWidth, availHeight)
+
+    def _needed(self, width: float) -> float:
+        needed = self._extra
+        for flowable in self._flowables:
+            needed += flowable.wrap(width, FRAME_HEIGHT)[1]
+            needed += flowable.getSpaceBefore() + flowable.getSpaceAfter()
+        if self._start is not None:
+            start = self._start.wrap(width, FRAME_HEIGHT)[1]
+            heights = getattr(self._start, "_rowHeights", ())
+            header = sum(heights[: getattr(self._start, "header_rows", 0)])
+            if start > FRAME_HEIGHT and header:
+                # A first row taller than a page is split where at least this is left.
+                start = header + ROW_SPLIT_ROOM
+            needed += start
+        # More than a page would break on every page; the flowables alone always fit.
+        return min(needed, FRAME_HEIGHT - 1)
+
+
+def table_start(table: Table, rows: int = 1) -> Table:
+    """A table of the header row and the first ``rows`` rows of ``table``, in its styles, to
+    measure (for ``RoomFor``); without the rest, which may be 1,000 rows."""
+    count = table.repeatRows + rows
+    start = Table(
+        table._cellvalues[:count],
+        colWidths=table._colWidths,
+        normalizedData=1,
+        cellStyles=table._cellStyles[:count],
+    )
+    start.header_rows = table.repeatRows
+    return start
 
 
 def fits_on_line(text: str, width: float, size: float = 9, font: str = BODY_FONT) -> bool:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 
 from ..actions.models import ActionPoint, ActionUpdate
 from ..actions.progress import latest_updates
 from ..conversations.models import Conversation
 from ..conversations.queries import question_steps
-from ..core.formatting import local_now
+from ..core.formatting import local_now, local_today
 from ..indicators.queries import ActionFigure, action_figures, period_label
 from ..questionnaires.schema import Questionnaire
+from ..tracking.queries import ListRow
 from ..workshops.spread import spread_from_stored
 from .document import (
     ActionListDocument,
@@ -28,6 +31,7 @@ def action_list_document(
     conversation: Conversation, actions: list[ActionPoint]
 ) -> ActionListDocument:
     questionnaire = conversation.questionnaire
+    today = local_today()
     figures = action_figures([a.id for a in actions])
     updates = latest_updates(
         select(ActionPoint.id).where(ActionPoint.conversation_id == conversation.id)
@@ -70,9 +74,29 @@ def action_list_document(
         ],
         sections=list(sections.values()),
         actions=[
-            _action_row(questionnaire, number, a, figures.get(a.id, []), updates.get(a.id))
+            _action_row(
+                questionnaire,
+                number,
+                a,
+                figures.get(a.id, []),
+                updates.get(a.id),
+                _list_row(conversation, a, today),
+            )
             for number, a in enumerate(actions, start=1)
         ],
+        as_of=today,
+    )
+
+
+def _list_row(conversation: Conversation, action: ActionPoint, today: date) -> ListRow:
+    """The action as a row of the region-wide list: "te laat" and "binnenkort" by its rule."""
+    return ListRow(
+        action=action,
+        conversation_title=conversation.title,
+        held_on=conversation.held_on,
+        region_name=conversation.region.name,
+        region_slug=conversation.region.slug,
+        today=today,
     )
 
 
@@ -94,6 +118,7 @@ def _action_row(
     action: ActionPoint,
     figures: list[ActionFigure],
     update: ActionUpdate | None = None,
+    row: ListRow | None = None,
 ) -> ActionRow:
     phase = questionnaire.phases_by_id.get(action.phase_id) if action.phase_id else None
     question = questionnaire.questions_by_id.get(action.question_id) if action.question_id else None
@@ -111,6 +136,8 @@ def _action_row(
         priority=action.priority.label,
         figures=[_figure_row(f) for f in figures],
         latest_update=progress_note(update),
+        is_overdue=row is not None and row.is_overdue,
+        is_due_soon=row is not None and row.is_due_soon,
     )
 
 

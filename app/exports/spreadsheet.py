@@ -20,6 +20,8 @@ ACTION_COLUMNS = [
     ("Klaar op", 12),
     ("Prioriteit", 11),
     ("Status", 12),
+    ("Te laat", 8),
+    ("Binnenkort", 11),
     ("Datum laatste voortgang", 14),
     ("Laatste voortgang", 60),
 ]
@@ -81,12 +83,16 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
 
     actions = workbook.add_worksheet("Actiepunten")
     actions.write_string(0, 0, doc.title, title)
-    actions.write_string(
-        1,
-        0,
+    about = (
         f"Regio {doc.region}, gesprek van {date_long(doc.held_on)}. "
-        f"Gemaakt op {datetime_long(doc.generated_at)}.",
+        f"Gemaakt op {datetime_long(doc.generated_at)}."
     )
+    if doc.as_of is not None:
+        about += (
+            f" Te laat en binnenkort (klaar binnen {doc.due_soon_days} dagen): stand van "
+            f"{date_long(doc.as_of)}."
+        )
+    actions.write_string(1, 0, about)
     _header(actions, 3, ACTION_COLUMNS, header)
     for row, action in enumerate(doc.actions, start=4):
         actions.write_number(row, 0, action.number, wrap)
@@ -105,9 +111,12 @@ def render_action_list_xlsx(doc: ActionListDocument) -> bytes:
             actions.write_datetime(row, 6, action.due_date, day)
         actions.write_string(row, 7, action.priority, wrap)
         actions.write_string(row, 8, action.status, wrap)
+        # As the region-wide list's file: "ja" or "nee", to filter on.
+        actions.write_string(row, 9, "ja" if action.is_overdue else "nee", wrap)
+        actions.write_string(row, 10, "ja" if action.is_due_soon else "nee", wrap)
         if action.latest_update is not None:
-            actions.write_datetime(row, 9, action.latest_update.written_on, day)
-            actions.write_string(row, 10, action.latest_update.text, wrap)
+            actions.write_datetime(row, 11, action.latest_update.written_on, day)
+            actions.write_string(row, 12, action.latest_update.text, wrap)
     actions.autofilter(3, 0, 3 + len(doc.actions), len(ACTION_COLUMNS) - 1)
     actions.freeze_panes(4, 0)
 

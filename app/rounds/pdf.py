@@ -20,8 +20,10 @@ from ..core.formatting import date_long, date_short, number
 from ..exports.pdf_layout import (
     CONTENT_WIDTH,
     MUTED,
+    NUMBER_COLUMN_WIDTH,
     FallbackParagraph,
     Para,
+    RoomFor,
     S,
     build_pdf,
     clean_text,
@@ -30,6 +32,7 @@ from ..exports.pdf_layout import (
     page_decoration,
     source_colophon,
     table_cell,
+    table_start,
     text_markup,
     text_para,
     text_paragraphs,
@@ -40,7 +43,7 @@ from .charts import phase_chart, question_chart
 from .document import AgendaAction, AgendaDocument, ComparisonDocument, StepCell
 
 #: A heading above a table that may be long: keeping it with the table would make reportlab
-#: measure every row at once (``CondPageBreak`` keeps it off the bottom of a page instead).
+#: measure every row at once (``RoomFor`` keeps it with the table's first row instead).
 H2_TABLE = ParagraphStyle("rounds_h2_table", parent=S.h2, keepWithNext=0)
 #: The PDF's table shows at most this many rounds (the newest); the web page shows them all.
 PDF_MAX_ROUNDS = 5
@@ -160,15 +163,13 @@ def render_comparison_pdf(doc: ComparisonDocument) -> bytes:
 
 def _phase_tables(doc: ComparisonDocument) -> list[Flowable]:
     rounds = len(doc.rounds)
-    number_w = 30
+    number_w = NUMBER_COLUMN_WIDTH  # (room for "(vervolg)")
     question_w = max(CONTENT_WIDTH * 0.3, CONTENT_WIDTH - number_w - rounds * 88)
     round_w = (CONTENT_WIDTH - number_w - question_w) / rounds
     widths = [number_w, question_w, *([round_w] * rounds)]
     headers = ["Nr.", "Vraag", *(f"Ronde {c.label}" for c in doc.rounds)]
-    story: list[Flowable] = [
-        CondPageBreak(4 * cm),
-        FallbackParagraph("Per fase en per vraag", S.h1),
-    ]
+    story: list[Flowable] = []
+    headings: list[Flowable] = [FallbackParagraph("Per fase en per vraag", S.h1_table)]
     for phase in doc.phases:
         rows: list[list] = [header_row(headers)]
         averages = []
@@ -189,18 +190,17 @@ def _phase_tables(doc: ComparisonDocument) -> list[Flowable]:
                     *(_step_cell(cell) for cell in question.cells),
                 ]
             )
-        story += [
-            CondPageBreak(3 * cm),
-            FallbackParagraph(f"Fase: {text_markup(phase.name)}", H2_TABLE),
-            data_table(rows, widths),
-        ]
+        headings.append(FallbackParagraph(f"Fase: {text_markup(phase.name)}", H2_TABLE))
+        table = data_table(rows, widths)
+        story += [RoomFor(headings, table_start(table)), *headings, table]
+        headings = []
     return story
 
 
 # --- the agenda ---------------------------------------------------------------------------------
 
 AGENDA_COLUMNS = ("Nr.", "Actie en laatste voortgang", "Uiterlijk", "Status")
-_NR_W, _DATE_W, _STATUS_W = 30, 66, 62
+_NR_W, _DATE_W, _STATUS_W = NUMBER_COLUMN_WIDTH, 66, 62  # (room for "(vervolg)")
 AGENDA_WIDTHS = (_NR_W, CONTENT_WIDTH - _NR_W - _DATE_W - _STATUS_W, _DATE_W, _STATUS_W)
 
 
@@ -266,14 +266,18 @@ def render_agenda_pdf(doc: AgendaDocument) -> bytes:
         counts = f"{owner.count} open"
         if owner.overdue:
             counts += f", {owner.overdue} te laat"
-        story.append(CondPageBreak(3 * cm))
-        story.append(FallbackParagraph(f"{heading} <font size='10'>({counts})</font>", S.h1_table))
+        # The headings go on the page of the table's first row.
+        headings: list[Flowable] = [
+            FallbackParagraph(f"{heading} <font size='10'>({counts})</font>", S.h1_table)
+        ]
         for phase in owner.phases:
             rows: list[list] = [header_row(AGENDA_COLUMNS)]
             rows += [_agenda_row(action) for action in phase.actions]
-            story.append(CondPageBreak(2.5 * cm))
-            story.append(FallbackParagraph(f"Fase: {text_markup(phase.name)}", H2_TABLE))
-            story.append(data_table(rows, AGENDA_WIDTHS))
+            headings.append(FallbackParagraph(f"Fase: {text_markup(phase.name)}", H2_TABLE))
+            table = data_table(rows, AGENDA_WIDTHS)
+            story += [RoomFor(headings, table_start(table)), *headings, table]
+            headings = []
+        story += headings
     story += source_colophon(doc.source)
     return build_pdf(
         story,

@@ -18,7 +18,6 @@ from xml.sax.saxutils import escape
 
 from reportlab.lib.units import cm
 from reportlab.platypus import (
-    CondPageBreak,
     Flowable,
     KeepTogether,
     Spacer,
@@ -30,8 +29,10 @@ from ..core.formatting import date_long, date_short, number
 from ..exports.pdf_layout import (
     BLUE,
     CONTENT_WIDTH,
+    NUMBER_COLUMN_WIDTH,
     FallbackParagraph,
     Para,
+    RoomFor,
     S,
     build_pdf,
     data_table,
@@ -41,6 +42,7 @@ from ..exports.pdf_layout import (
     question_heading,
     source_colophon,
     table_cell,
+    table_start,
     text_markup,
     text_para,
     tinted_box,
@@ -70,7 +72,7 @@ _COUNT_WIDTH = 46
 _SHARE_WIDTH = 52
 SPREAD_WIDTHS = (SPREAD_TABLE_WIDTH - _COUNT_WIDTH - _SHARE_WIDTH, _COUNT_WIDTH, _SHARE_WIDTH)
 
-_NR_WIDTH = 30
+_NR_WIDTH = NUMBER_COLUMN_WIDTH  #: with room for "(vervolg)"
 _DOTS_WIDTH = 50
 CONTRIBUTION_WIDTHS = (_NR_WIDTH, CONTENT_WIDTH - _NR_WIDTH - _DOTS_WIDTH, _DOTS_WIDTH)
 
@@ -89,10 +91,11 @@ def render_results_pdf(doc: WorkshopResultsDocument) -> bytes:
         )
     phase = None
     for question in doc.questions:
+        heading = None
         if question.phase and question.phase != phase:
             phase = question.phase
-            story += [CondPageBreak(6 * cm), FallbackParagraph(f"Fase: {text_markup(phase)}", S.h1)]
-        story += _question(question)
+            heading = FallbackParagraph(f"Fase: {text_markup(phase)}", S.h1)
+        story += _question(question, heading)
     if doc.not_discussed:
         story.append(FallbackParagraph("Niet besproken in de workshop", S.h2))
         story += [text_para(f"• {line}", S.body) for line in doc.not_discussed]
@@ -136,8 +139,14 @@ def _title_block(doc: WorkshopResultsDocument) -> list[Flowable]:
     ]
 
 
-def _question(question: ResultQuestion) -> list[Flowable]:
-    flowables: list[Flowable] = [CondPageBreak(7 * cm)]
+#: A question starts on a new page when less than this is left (below its phase's heading).
+QUESTION_ROOM = 7 * cm
+
+
+def _question(question: ResultQuestion, heading: Flowable | None = None) -> list[Flowable]:
+    """The question (after its phase's heading, if given: the page break goes before both)."""
+    headings = [heading] if heading is not None else []
+    flowables: list[Flowable] = [RoomFor(headings, extra=QUESTION_ROOM), *headings]
     flowables += question_heading(question.number, question.text, [])
     flowables.append(KeepTogether(_spread_block(question.spread)))
     flowables += _contributions(question.contributions)
@@ -234,7 +243,9 @@ def _contributions(items: Sequence[ResultContribution]) -> list[Flowable]:
     rows: list[list] = [header]
     for rank, item in enumerate(items, start=1):
         rows.append([str(rank), _contribution_cell(item), Para(number(item.dots), S.number_bold)])
-    return [Spacer(1, 2), label, Spacer(1, 3), data_table(rows, w), Spacer(1, 6)]
+    table = data_table(rows, w)
+    above = [Spacer(1, 2), label, Spacer(1, 3)]
+    return [RoomFor(above, table_start(table)), *above, table, Spacer(1, 6)]
 
 
 def _contribution_cell(item: ResultContribution) -> list[Flowable]:
@@ -269,9 +280,6 @@ def _actions(actions: Sequence[ResultAction]) -> list[Flowable]:
                 table_cell(action.status, w[4]),
             ]
         )
-    return [
-        FallbackParagraph("Actiepunten die eruit kwamen", S.label),
-        Spacer(1, 3),
-        data_table(rows, w),
-        Spacer(1, 6),
-    ]
+    table = data_table(rows, w)
+    above = [FallbackParagraph("Actiepunten die eruit kwamen", S.label), Spacer(1, 3)]
+    return [RoomFor(above, table_start(table)), *above, table, Spacer(1, 6)]
