@@ -1396,3 +1396,13 @@ def test_bidi_controls_are_removed_from_an_imported_preview_and_categories(
         )
     )
     assert categories == {"Man \u200fזכר\u200e", "Vrouw"}
+
+
+def test_a_title_of_only_zero_width_characters_is_empty(client, make_region):
+    """It shows nothing, so it is no title: the form says so, and nothing is saved."""
+    region = make_region()
+    response = client.post(
+        "/gesprekken/nieuw", data=forms.start_form(region.id, title="\u200b\u200b\u2060")
+    )
+    assert "Geef het gesprek een titel." in response.get_data(as_text=True)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Conversation)) == 0

@@ -17,7 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from .converters import MAX_DATABASE_ID
 from .formatting import number
-from .text import clean_line, clean_text
+from .text import clean_line, clean_text, is_visible
 
 #: WTForms' own built-in messages ("Ongeldige keuze.") in Dutch, loaded once per process.
 DUTCH_TRANSLATIONS = get_translations(["nl"])
@@ -29,7 +29,8 @@ class _DutchMeta:
     Every value a form reads goes through ``clean_text`` (the form's text areas) or
     ``clean_line`` (everything else: names, titles, hidden fields, choices, dates), so no form
     can store a NUL byte or a line break in a name, no error message can repeat one, and a new
-    form gets that without asking.
+    form gets that without asking. A value of only invisible characters (zero-width spaces) is
+    empty, so a required title cannot be one that shows nothing.
     """
 
     locales = ("nl",)
@@ -46,6 +47,8 @@ class _DutchMeta:
         for key, value in formdata.items(multi=True):
             if isinstance(value, str):
                 value = clean_text(value) if key in multiline else clean_line(value)
+                if value.strip() and not is_visible(value):
+                    value = ""  # only zero-width characters: as empty as it looks
             cleaned.add(key, value)
         return cleaned
 
