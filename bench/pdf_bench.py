@@ -88,7 +88,7 @@ _OWNERS = [
 def action_data(count: int = ACTION_COUNT) -> list:
     """``count`` varied action points (fixed seed): short and long descriptions, some over
     several lines, most tied to a question, some to a phase only, some to neither."""
-    from app.actions.models import ActionPriority, ActionStatus
+    from app.actions.models import ActionPriority, ActionStatus, EmbeddingPlace
     from app.actions.operations import ActionData
     from app.questionnaires.registry import current_questionnaire
 
@@ -104,6 +104,9 @@ def action_data(count: int = ACTION_COUNT) -> list:
             description += ("\n" if rng.random() < 0.4 else " ") + detail
         owner_name, owner_organisation = rng.choice(_OWNERS)
         where = rng.random()
+        status = rng.choice(list(ActionStatus))
+        # An embedded action says where (the operations refuse one that does not).
+        embedded_in = rng.choice(list(EmbeddingPlace)) if status is ActionStatus.EMBEDDED else None
         actions.append(ActionData(
             description=description,
             question_id=rng.choice(question_ids) if where < 0.75 else None,
@@ -112,8 +115,10 @@ def action_data(count: int = ACTION_COUNT) -> list:
             owner_organisation=owner_organisation,
             due_date=date(2026, 12, 1) + timedelta(days=rng.randrange(400))
             if rng.random() < 0.85 else None,
-            status=rng.choice(list(ActionStatus)),
+            status=status,
             priority=rng.choice(list(ActionPriority)),
+            embedded_in=embedded_in,
+            embedded_reference="Begroting 2027, p. 12" if embedded_in else "",
         ))  # fmt: skip
     return actions
 
