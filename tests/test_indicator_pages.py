@@ -349,7 +349,17 @@ def test_the_rule_of_thumb_compares_where_helped_students_live(client, region, c
     assert "Vuistregel" in text and "30%" in text and "40%" in text
     # No seats of the mbo institution yet: the page says so and where to set them.
     assert "weet nog niet waar de mbo-instelling een vestiging heeft" in text
+    assert "Vestigingen aangeven" in text
     assert "‘Anders &amp; onbekend’ telt mee als buiten de regio." in page
+    # A member reads the same, without a link to a page they may not open.
+    member = make_user("lid@handvat.test", "Lid Lisa", region=region, role=Role.MEMBER)
+    members_client = client.application.test_client()
+    sign_in(members_client, member)
+    members_page = members_client.get(f"/gesprekken/{conversation.id}/vragen/verkennen-populatie")
+    members_text = text_of(members_page.get_data(as_text=True))
+    assert "weet nog niet waar de mbo-instelling een vestiging heeft" in members_text
+    assert "Vestigingen aangeven" not in members_text
+    assert "Wie de cijfers van de regio beheert, kan ze aangeven." in members_text
 
     # With Enschede as the seat: 35 of 105 there, Almelo and Hengelo (33) the region.
     enschede = db.session.scalar(select(Municipality).where(Municipality.name == "Enschede"))
