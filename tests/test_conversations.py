@@ -62,7 +62,7 @@ def test_bad_start_input_gets_dutch_message_and_keeps_input(
     region = make_region()
     response = client.post("/gesprekken/nieuw", data=start_form(region.id, **{field: value}))
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert message in page
     assert "Controleer uw invoer" in page
     assert 'value="Anna de Vries"' in page  # nothing typed is lost
@@ -81,7 +81,7 @@ def test_add_participant_row_without_javascript(client, make_region):
 def test_unknown_region_is_refused(client, make_region):
     make_region()
     response = client.post("/gesprekken/nieuw", data=start_form(9999))
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "Not a valid choice" not in response.get_data(as_text=True)
     assert db.session.scalar(db.select(db.func.count()).select_from(Conversation)) == 0
 

@@ -1070,7 +1070,7 @@ def test_too_many_participants_are_refused_whole(client, world):
     before = db.session.scalar(db.select(db.func.count()).select_from(Conversation))
     response = client.post("/gesprekken/nieuw", data=form)
     page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "U vulde 62 deelnemers in. Er kunnen er maximaal 60" in page
     assert 'value="Deelnemer 61"' in page  # nothing dropped from the form
     assert db.session.scalar(db.select(db.func.count()).select_from(Conversation)) == before

@@ -113,7 +113,7 @@ def start():
         form=form,
         questionnaire=questionnaire,
         regions=regions,
-    )
+    ), (422 if form.errors else 200)
 
 
 def _preferred_region_id(regions: list[Region]) -> int:
