@@ -1119,7 +1119,8 @@ def test_delete_closes_the_gap_and_a_second_delete_says_so(client, world):
     revision = str(db.session.get(ActionPoint, world.action_id).revision)
     assert client.post(base, data={"revision": revision}).status_code == 302
     again = client.post(base, data={"revision": revision})
-    assert "Het actiepunt was al verwijderd." in client.get(again.location).get_data(as_text=True)
+    message = "Dit actiepunt staat niet (meer) in dit gesprek. Er is niets verwijderd."
+    assert message in client.get(again.location).get_data(as_text=True)
     assert db.session.scalars(db.select(ActionPoint.position)).all() == [1]
 
 

@@ -301,7 +301,8 @@ def delete(conversation_id: int, action_id: int):
             operations.delete_action(conversation, action_id, revision_of(form.revision))
         except ActionGone:
             db.session.rollback()
-            flash("Het actiepunt was al verwijderd.", "success")
+            # Deleted a moment ago (a second click), or never this conversation's: true for both.
+            flash("Dit actiepunt staat niet (meer) in dit gesprek. Er is niets verwijderd.", "info")
             return _to_list(conversation)
         except ActionConflict:
             db.session.rollback()
