@@ -161,7 +161,7 @@ def test_action_of_other_conversation_is_not_found(
         if response.status_code == 302:
             page = client.get(response.location).get_data(as_text=True)
             assert "Niet van jou" not in page
-            assert "bestaat niet meer" in page or "al verwijderd" in page
+            assert "bestaat niet meer" in page or "staat niet (meer) in dit gesprek" in page
     db.session.refresh(foreign)
     assert foreign.status is ActionStatus.OPEN and foreign.position == 1
 
