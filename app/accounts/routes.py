@@ -26,6 +26,7 @@ from .access import (
     is_safe_next,
     public,
 )
+from .devices import describe_device
 from .forms import (
     ChangePasswordForm,
     ConfirmWithPasswordForm,
@@ -48,6 +49,7 @@ from .roles import ROLE_PERMISSIONS, Permission, Role
 from .two_factor import accept_totp, recovery_codes_left, use_recovery_code
 
 bp = Blueprint("accounts", __name__)
+bp.add_app_template_filter(describe_device, "device")
 
 WRONG_SIGN_IN = (
     "Het e-mailadres of het wachtwoord klopt niet. Controleer ze en probeer het opnieuw."
