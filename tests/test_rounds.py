@@ -454,6 +454,19 @@ def test_extra_participant_row_without_javascript(client, previous):
     assert db.session.scalar(select(db.func.count()).select_from(Conversation)) == 1
 
 
+def test_the_previous_rounds_action_list_says_where_its_open_actions_went(client, previous):
+    url = f"/gesprekken/{previous.id}/acties"
+    assert "meegenomen naar een volgende ronde" not in client.get(url).get_data(as_text=True)
+    new = start(previous).conversation
+    page = client.get(url).get_data(as_text=True)
+    assert "3 actiepunten uit dit gesprek zijn meegenomen naar een volgende ronde" in page
+    assert f'href="/gesprekken/{new.id}/acties"' in page
+    assert "opnieuw genummerd" in page
+    # The new round's own list has nothing of the kind.
+    new_page = client.get(f"/gesprekken/{new.id}/acties").get_data(as_text=True)
+    assert "meegenomen naar een volgende ronde" not in new_page
+
+
 def test_conversation_page_links_the_rounds(client, previous):
     page = client.get(f"/gesprekken/{previous.id}").get_data(as_text=True)
     assert "Volgende ronde starten" in page

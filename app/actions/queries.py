@@ -69,6 +69,20 @@ def _follow_to_later_round(conversation: Conversation, action_id: int) -> None:
         abort(redirect(url_for(request.endpoint, **arguments)))
 
 
+def carried_on_count(conversation: Conversation) -> int:
+    """How many action points agreed in this conversation now live in a later round (moved
+    there when it started, open at the time)."""
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ActionPoint)
+        .where(
+            ActionPoint.region_id == conversation.region_id,
+            ActionPoint.origin_conversation_id == conversation.id,
+            ActionPoint.conversation_id != conversation.id,
+        )
+    )
+
+
 def region_members(region_id: int) -> list[tuple[int, str]]:
     """(user id, name) of the region's members: the accounts a trekker can be linked to."""
     return [

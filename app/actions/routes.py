@@ -21,7 +21,7 @@ from .operations import (
     UnknownOwner,
 )
 from .progress import latest_updates
-from .queries import actions_page, get_action_or_404, region_members
+from .queries import actions_page, carried_on_count, get_action_or_404, region_members
 
 bp = Blueprint("actions", __name__, url_prefix="/gesprekken/<id:conversation_id>/acties")
 
@@ -77,6 +77,7 @@ def index(conversation_id: int):
         ),
         move_form=MoveForm(),
         status_form=StatusForm(),
+        carried_on=carried_on_count(conversation),
     )
 
 
