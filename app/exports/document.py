@@ -11,9 +11,9 @@ from datetime import date, datetime
 
 from reportlab.graphics.shapes import Drawing
 
+from ..actions.deadlines import DUE_SOON_DAYS
 from ..indicators.charts import sparkline
 from ..questionnaires.schema import Questionnaire, Source
-from ..tracking.filters import DUE_SOON_DAYS
 from ..workshops.spread import RoomSpread
 
 

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from ..actions.deadlines import is_due_soon, is_overdue
 from ..actions.models import ActionPoint, ActionUpdate
 from ..actions.progress import latest_updates
 from ..conversations.models import Conversation
@@ -13,7 +14,6 @@ from ..conversations.queries import question_steps
 from ..core.formatting import local_now, local_today
 from ..indicators.queries import ActionFigure, action_figures, period_label
 from ..questionnaires.schema import Questionnaire
-from ..tracking.queries import ListRow
 from ..workshops.spread import spread_from_stored
 from .document import (
     ActionListDocument,
@@ -80,23 +80,11 @@ def action_list_document(
                 a,
                 figures.get(a.id, []),
                 updates.get(a.id),
-                _list_row(conversation, a, today),
+                today,
             )
             for number, a in enumerate(actions, start=1)
         ],
         as_of=today,
-    )
-
-
-def _list_row(conversation: Conversation, action: ActionPoint, today: date) -> ListRow:
-    """The action as a row of the region-wide list: "te laat" and "binnenkort" by its rule."""
-    return ListRow(
-        action=action,
-        conversation_title=conversation.title,
-        held_on=conversation.held_on,
-        region_name=conversation.region.name,
-        region_slug=conversation.region.slug,
-        today=today,
     )
 
 
@@ -118,7 +106,7 @@ def _action_row(
     action: ActionPoint,
     figures: list[ActionFigure],
     update: ActionUpdate | None = None,
-    row: ListRow | None = None,
+    today: date | None = None,
 ) -> ActionRow:
     phase = questionnaire.phases_by_id.get(action.phase_id) if action.phase_id else None
     question = questionnaire.questions_by_id.get(action.question_id) if action.question_id else None
@@ -136,8 +124,8 @@ def _action_row(
         priority=action.priority.label,
         figures=[_figure_row(f) for f in figures],
         latest_update=progress_note(update),
-        is_overdue=row is not None and row.is_overdue,
-        is_due_soon=row is not None and row.is_due_soon,
+        is_overdue=today is not None and is_overdue(action.due_date, action.status, today),
+        is_due_soon=today is not None and is_due_soon(action.due_date, action.status, today),
     )
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select, update
 
 from ..accounts.models import Membership, User
+from ..actions.deadlines import DUE_SOON_DAYS, due_soon_horizon
 from ..actions.models import ActionPoint, ActionStatus
 from ..conversations.models import Conversation
 from ..core.formatting import date_long, date_short
@@ -22,7 +23,6 @@ from ..extensions import db
 from ..regions.models import Region
 
 #: "Binnenkort": due within this many days.
-DUE_SOON_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,7 @@ class Digest:
 
 def digests(today: date, include_sent_today: bool = False) -> list[Digest]:
     """Everyone who should get a digest today, with their lines; one query."""
-    # 31-12-9999 at the latest (``--today`` takes any date; date.max has no day after it).
-    horizon = min(today, date.max - timedelta(days=DUE_SOON_DAYS)) + timedelta(days=DUE_SOON_DAYS)
+    horizon = due_soon_horizon(today)  # ``--today`` takes any date, 31-12-9999 too
     query = (
         select(
             User.id,

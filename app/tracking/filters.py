@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from werkzeug.datastructures import MultiDict
 
+from ..actions.deadlines import DUE_SOON_DAYS
 from ..actions.models import ActionStatus
 from ..core.converters import MAX_DATABASE_ID
 from ..core.formatting import date_short
@@ -29,7 +30,6 @@ from ..core.text import clean_line
 from ..questionnaires.schema import Questionnaire
 
 #: "Binnenkort": due within this many days from today.
-DUE_SOON_DAYS = 14
 #: The pseudo-status "every status that is not closed" (open and bezig).
 OPEN_ALL = "open-alle"
 OVERDUE, DUE_SOON = "te-laat", "binnenkort"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import Select, Subquery, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
@@ -20,13 +20,14 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from ..accounts.models import Membership
 from ..accounts.roles import Permission, roles_allowing
+from ..actions.deadlines import due_soon_horizon, is_due_soon, is_overdue
 from ..actions.models import ActionPoint, ActionStatus, ActionUpdate
 from ..conversations.models import Conversation
 from ..extensions import db
 from ..indicators.models import ActionIndicatorLink, Indicator
 from ..questionnaires.schema import Questionnaire
 from ..regions.models import Region
-from .filters import DUE_SOON, DUE_SOON_DAYS, NO_PHASE, OVERDUE, ActionFilter
+from .filters import DUE_SOON, NO_PHASE, OVERDUE, ActionFilter
 
 PER_PAGE = 50
 #: The most rows an export (PDF, Excel, CSV) holds; a longer list is refused with a message.
@@ -79,12 +80,6 @@ def _is_open() -> ColumnElement:
 
 def _overdue(today: date) -> ColumnElement:
     return and_(ActionPoint.due_date < today, _is_open())
-
-
-def due_soon_horizon(today: date) -> date:
-    """The last day that is "binnenkort" seen from ``today``; 31-12-9999 at the latest (a
-    later day does not exist, and adding to ``date.max`` raises OverflowError)."""
-    return min(today, date.max - timedelta(days=DUE_SOON_DAYS)) + timedelta(days=DUE_SOON_DAYS)
 
 
 def _due_soon(today: date) -> ColumnElement:
@@ -246,17 +241,11 @@ class ListRow:
 
     @property
     def is_overdue(self) -> bool:
-        a = self.action
-        return a.due_date is not None and not a.status.is_closed and a.due_date < self.today
+        return is_overdue(self.action.due_date, self.action.status, self.today)
 
     @property
     def is_due_soon(self) -> bool:
-        a = self.action
-        return (
-            a.due_date is not None
-            and not a.status.is_closed
-            and self.today <= a.due_date <= due_soon_horizon(self.today)
-        )
+        return is_due_soon(self.action.due_date, self.action.status, self.today)
 
 
 def _rows(f: ActionFilter, viewer: Viewer, limit: int, offset: int = 0) -> list[ListRow]:
