@@ -343,7 +343,7 @@
   function applyDots(section, template, data) {
     var left = section.querySelector(".phone-dots-left strong");
     if (left) {
-      left.textContent = "U hebt nog " + data.dotsLeft + " " + (data.dotsLeft === 1 ? "stip" : "stippen");
+      left.textContent = "U heeft nog " + data.dotsLeft + " " + (data.dotsLeft === 1 ? "stip" : "stippen");
     }
     each(section.querySelectorAll("li.phone-item[id^='bijdrage-']"), function (item) {
       var id = item.id.slice("bijdrage-".length);
@@ -556,7 +556,7 @@
           hideNews();
           settle(fresh, submitter, key);
         } else if (result.status === 429) {
-          showProblem(form, "U hebt veel tegelijk gestuurd. Wacht een minuut en probeer het dan opnieuw. Er is niets opgeslagen.");
+          showProblem(form, "U heeft veel tegelijk gestuurd. Wacht een minuut en probeer het dan opnieuw. Er is niets opgeslagen.");
         } else {
           form.submit(); // the page that explains it (not joined, gone): as without JavaScript
         }
