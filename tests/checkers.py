@@ -5,6 +5,8 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -40,6 +42,19 @@ def lighthouse_command() -> list[str] | None:
 def require_vnu() -> list[str]:
     """The W3C checker's command; the test is skipped without it, except on CI, where it fails."""
     return _required(vnu_command(), "the W3C Nu HTML checker (vnu.jar)")
+
+
+def assert_valid_html(pages: Mapping[str, str], folder: Path) -> None:
+    """The W3C checker reports no errors on any of ``pages`` (name: HTML), written to
+    ``folder`` first; its report is the failure message."""
+    command = require_vnu()
+    for name, page in pages.items():
+        (folder / f"{name}.html").write_text(page, encoding="utf-8")
+    paths = sorted(str(folder / f"{name}.html") for name in pages)
+    result = subprocess.run(
+        [*command, "--errors-only", *paths], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
 
 
 def require_lighthouse() -> list[str]:

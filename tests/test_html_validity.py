@@ -8,7 +8,6 @@ calendar feeds and a form sent back with errors.
 from __future__ import annotations
 
 import re
-import subprocess
 
 import pytest
 
@@ -17,7 +16,7 @@ from app.accounts.roles import Role
 from app.demo.commands import load_demo
 from app.extensions import db
 
-from .checkers import require_vnu
+from .checkers import assert_valid_html, require_vnu
 
 
 def csrf_token(page: str) -> str:
@@ -26,7 +25,7 @@ def csrf_token(page: str) -> str:
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_path):
-    command = require_vnu()
+    require_vnu()  # skipped early without it
     conversation = load_demo()
     set_role(tester, conversation.region, Role.COORDINATOR)
     db.session.commit()
@@ -84,12 +83,4 @@ def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_pa
     assert "data-phone" in phone  # joined: the phone page, not the join form
     html["workshop-phone"] = phone
 
-    for name, page in html.items():
-        (tmp_path / f"{name}.html").write_text(page, encoding="utf-8")
-    result = subprocess.run(
-        [*command, "--errors-only", *sorted(str(p) for p in tmp_path.glob("*.html"))],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    assert_valid_html(html, tmp_path)

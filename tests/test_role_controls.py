@@ -10,7 +10,6 @@ without the form; the conversation page says when it lists only the first action
 from __future__ import annotations
 
 import re
-import subprocess
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
@@ -26,7 +25,7 @@ from app.conversations.queries import chosen_question_ids
 from app.extensions import db
 
 from .accounts import make_user, sign_in
-from .checkers import require_vnu
+from .checkers import assert_valid_html, require_vnu
 from .forms import action_form
 from .test_authorization_matrix import requirement_of
 from .test_progress import progress_form
@@ -281,16 +280,11 @@ def test_progress_is_saved_in_dutch(app, board):
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_the_read_only_question_page_passes_the_nu_html_checker(app, board, tmp_path):
-    command = require_vnu()
+    require_vnu()  # skipped early without it
     conversation, questions, _actions = board
     client = client_of(app, conversation, Role.MEMBER)
-    for question_id in questions[:2]:
-        page = client.get(f"/gesprekken/{conversation.id}/vragen/{question_id}").text
-        (tmp_path / f"{question_id}.html").write_text(page, encoding="utf-8")
-    result = subprocess.run(
-        [*command, "--errors-only", *sorted(str(p) for p in tmp_path.glob("*.html"))],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr
+    pages = {
+        question_id: client.get(f"/gesprekken/{conversation.id}/vragen/{question_id}").text
+        for question_id in questions[:2]
+    }
+    assert_valid_html(pages, tmp_path)
