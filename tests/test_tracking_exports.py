@@ -60,8 +60,11 @@ def test_pdf_of_the_filtered_list(client, world):
     text = " ".join(pdf_text(response.data).split())
     assert "Actiepunten regio Twente" in text
     assert "Selectie: regio Twente; status alle open" in text
-    assert "Aantal: 5 actiepunten, waarvan 1 te laat" in text
+    assert "Aantal: 5 actiepunten, waarvan 1 te laat en 1 binnenkort" in text
+    assert "(binnenkort: klaar binnen 14 dagen)" in text
     assert "Bestuurlijk overleg plannen" in text and "Te laat" in text
+    soon_due = dutch(today() + timedelta(days=5))
+    assert f"{soon_due} Binnenkort" in text  # below the date, as on the web page
     assert f"Laatste voortgang {dutch(today())}: Cijfers van DUO opgevraagd" in text
     assert "Oude actie met 50 deelnemers" not in text  # afgerond: not selected
     assert "Bron vragen en handvatten" in text and "pagina 1 van 1" in text
@@ -85,9 +88,10 @@ def test_xlsx_read_back_with_pandas(client, world):
     assert len(frame) == 8 and SECRET not in frame["Actie"].tolist()
     late = frame[frame["Actie"] == "Bestuurlijk overleg plannen"].iloc[0]
     assert late["Klaar op"].date() == today() - timedelta(days=10)
-    assert late["Te laat"] == "ja"
+    assert (late["Te laat"], late["Binnenkort"]) == ("ja", "nee")
     assert late["Trekker"] == "Anna de Vries" and late["Cijfers"].startswith("Consultaties")
     soon = frame[frame["Actie"] == "Analyse: 50% van de studenten"].iloc[0]
+    assert (soon["Te laat"], soon["Binnenkort"]) == ("nee", "ja")
     assert soon["Laatste voortgang"] == "Cijfers van DUO opgevraagd"
     assert soon["Datum laatste voortgang"].date() == today()
     assert pd.api.types.is_datetime64_any_dtype(frame["Klaar op"])
@@ -119,6 +123,9 @@ def test_xlsx_about_sheet_counts_are_numbers_and_one_region_is_regio(client, wor
     count, late = facts["Aantal actiepunten"], facts["Waarvan te laat"]
     assert (count.data_type, count.value) == ("n", 8)  # no "number stored as text" in Excel
     assert (late.data_type, late.value) == ("n", 1)
+    soon = facts["Waarvan binnenkort (klaar binnen 14 dagen)"]
+    assert (soon.data_type, soon.value) == ("n", 1)
+    assert facts["Te laat en binnenkort: stand van"].value == dutch(today())
     assert facts["Regio"].value == "Twente" and "Regio's" not in facts
     frame = pd.read_excel(
         io.BytesIO(response.data), sheet_name="Over dit bestand", engine="calamine", header=None
@@ -139,11 +146,11 @@ def test_xlsx_of_two_regions_says_regios(app, world):
 
 
 def test_xlsx_filter_covers_the_header_and_the_rows_only(client, world):
-    for query, ref in (("q=bestaat-nergens", "A1:Q1"), ("regio=twente", "A1:Q9")):
+    for query, ref in (("q=bestaat-nergens", "A1:R1"), ("regio=twente", "A1:R9")):
         data = client.get(f"/acties/export.xlsx?{query}").data
         sheet = openpyxl.load_workbook(io.BytesIO(data))["Actiepunten"]
         assert sheet.auto_filter.ref == ref, query
-        assert sheet.max_row == int(ref.rsplit("Q", 1)[1])
+        assert sheet.max_row == int(ref.rsplit("R", 1)[1])
 
 
 def test_csv_as_dutch_excel_reads_it(client, world):
@@ -160,6 +167,9 @@ def test_csv_as_dutch_excel_reads_it(client, world):
     due = pd.to_datetime(late["Klaar op"], format="%d-%m-%Y").date()
     assert due == today() - timedelta(days=10)
     assert late["Datum gesprek"] == "08-10-2026"
+    marks = frame.set_index("Actie")[["Te laat", "Binnenkort"]]
+    assert tuple(marks.loc["Bestuurlijk overleg plannen"]) == ("ja", "nee")
+    assert tuple(marks.loc["Analyse: 50% van de studenten"]) == ("nee", "ja")
     formula = frame[frame["Trekker"] == "'@baas"].iloc[0]
     assert formula["Actie"] == '\'=HYPERLINK("http://x")'
     assert formula["Organisatie trekker"] == "'+31 6"

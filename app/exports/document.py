@@ -156,6 +156,7 @@ class OverviewRow:
     #: Where a "verankerd" action is embedded: "Begroting (post 4.2)", else empty.
     embedded: str
     is_overdue: bool
+    is_due_soon: bool = False
     latest_update: ProgressNote | None = None
     indicators: list[str] = field(default_factory=list)  #: names of linked indicators
 
@@ -179,6 +180,10 @@ class ActionOverviewDocument:
     @property
     def overdue(self) -> int:
         return sum(1 for row in self.rows if row.is_overdue)
+
+    @property
+    def due_soon(self) -> int:
+        return sum(1 for row in self.rows if row.is_due_soon)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from reportlab.lib.units import cm
-from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table
+from reportlab.platypus import Flowable, Spacer, Table
 
+from ..actions.deadlines import DUE_SOON_DAYS
 from ..core.formatting import date_long, date_short, number
 from .document import ActionOverviewDocument, OverviewRow
 from .pdf import ACTION_WIDTHS, progress_paragraph
@@ -20,6 +20,7 @@ from .pdf_layout import (
     CONTENT_WIDTH,
     FallbackParagraph,
     Para,
+    RoomFor,
     S,
     build_pdf,
     clean_text,
@@ -30,6 +31,7 @@ from .pdf_layout import (
     page_decoration,
     source_colophon,
     table_cell,
+    table_start,
     text_markup,
     text_para,
     text_paragraphs,
@@ -43,14 +45,7 @@ OVERVIEW_COLUMNS = ("Nr.", "Actie", "Gesprek / fase", "Trekker", "Uiterlijk", "S
 
 def render_overview_pdf(doc: ActionOverviewDocument) -> bytes:
     """The selection as a title block and one table of its actions."""
-    story: list[Flowable] = _title_block(doc)
-    story += [CondPageBreak(4 * cm), FallbackParagraph("Actiepunten", S.h1_table)]
-    if doc.rows:
-        story.append(_overview_table(doc.rows, several_regions=len(doc.regions) > 1))
-    else:
-        story.append(
-            FallbackParagraph("Er zijn geen actiepunten die bij deze selectie passen.", S.body)
-        )
+    story: list[Flowable] = _title_block(doc) + _action_table_section(doc)
     story += source_colophon(doc.source)
     regions = ", ".join(doc.regions)
     return build_pdf(
@@ -61,19 +56,40 @@ def render_overview_pdf(doc: ActionOverviewDocument) -> bytes:
     )
 
 
+def _action_table_section(doc: ActionOverviewDocument) -> list[Flowable]:
+    """The heading and the table; the heading never ends a page without the table's first
+    row (``RoomFor``)."""
+    above: list[Flowable] = [FallbackParagraph("Actiepunten", S.h1_table)]
+    if not doc.rows:
+        above.append(
+            FallbackParagraph("Er zijn geen actiepunten die bij deze selectie passen.", S.body)
+        )
+        return [RoomFor(above), *above]
+    table = _overview_table(doc.rows, several_regions=len(doc.regions) > 1)
+    return [RoomFor(above, table_start(table)), *above, table]
+
+
 def _title_block(doc: ActionOverviewDocument) -> list[Flowable]:
     count = len(doc.rows)
-    late = doc.overdue
     counted = f"{number(count)} {'actiepunt' if count == 1 else 'actiepunten'}"
-    if late:
-        counted += f", waarvan {number(late)} te laat"
+    marked = [
+        f"{number(n)} {label}"
+        for n, label in ((doc.overdue, "te laat"), (doc.due_soon, "binnenkort"))
+        if n
+    ]
+    if marked:
+        counted += ", waarvan " + " en ".join(marked)
     label = "Regio" if len(doc.regions) == 1 else "Regio's"
     lines = [
         FallbackParagraph(
             f"<b>Selectie:</b> {text_markup(doc.description or 'alle actiepunten')}", S.meta
         ),
         FallbackParagraph(f"<b>{label}:</b> {text_markup(', '.join(doc.regions) or '—')}", S.meta),
-        FallbackParagraph(f"<b>Stand van</b> {date_long(doc.as_of)}", S.meta),
+        FallbackParagraph(
+            f"<b>Stand van</b> {date_long(doc.as_of)} (binnenkort: klaar binnen"
+            f" {DUE_SOON_DAYS} dagen)",
+            S.meta,
+        ),
         FallbackParagraph(f"<b>Aantal:</b> {counted}", S.meta),
     ]
     return [
@@ -135,7 +151,10 @@ def _lines_cell(lines: Sequence[str], width: float) -> str | Flowable:
 
 
 def _due_cell(row: OverviewRow) -> str | list[Flowable]:
+    """The date, with "Te laat" or "Binnenkort" below it as on the web page."""
     day = date_short(row.due_date) or "—"
-    if not row.is_overdue:
-        return day
-    return [Para(day, S.cell), Para("Te laat", S.cell_bold)]
+    if row.is_overdue:
+        return [Para(day, S.cell), Para("Te laat", S.cell_bold)]
+    if row.is_due_soon:
+        return [Para(day, S.cell), Para("Binnenkort", S.cell_bold)]
+    return day

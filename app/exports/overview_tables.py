@@ -16,6 +16,7 @@ from datetime import date
 
 import xlsxwriter
 
+from ..actions.deadlines import DUE_SOON_DAYS
 from ..core.csv_cells import CSV_DELIMITER, neutralise
 from ..core.formatting import date_short, datetime_long
 from .document import ActionOverviewDocument, OverviewRow
@@ -37,6 +38,7 @@ OVERVIEW_COLUMNS = [
     ("Klaar op", 12),
     ("Status", 12),
     ("Te laat", 8),
+    ("Binnenkort", 11),
     ("Verankerd in", 30),
     ("Datum laatste voortgang", 14),
     ("Laatste voortgang", 60),
@@ -61,6 +63,7 @@ def row_values(row: OverviewRow) -> list[str | int | date | None]:
         row.due_date,
         row.status,
         "ja" if row.is_overdue else "nee",
+        "ja" if row.is_due_soon else "nee",
         row.embedded,
         update.written_on if update else None,
         update.text if update else "",
@@ -127,6 +130,8 @@ def _about_sheet(sheet, doc: ActionOverviewDocument, workbook) -> None:
         ("Regio" if len(doc.regions) == 1 else "Regio's", ", ".join(doc.regions)),
         ("Aantal actiepunten", len(doc.rows)),
         ("Waarvan te laat", doc.overdue),
+        (f"Waarvan binnenkort (klaar binnen {DUE_SOON_DAYS} dagen)", doc.due_soon),
+        ("Te laat en binnenkort: stand van", date_short(doc.as_of)),
         ("Gemaakt op", datetime_long(doc.generated_at)),
         ("Bron vragen", f"{doc.source.citation} {doc.source.rights}"),
     ]

@@ -43,6 +43,7 @@ def overview_row(number: int, row: ListRow, questionnaire: Questionnaire) -> Ove
         status=action.status.label,
         embedded=embedded_text(row),
         is_overdue=row.is_overdue,
+        is_due_soon=row.is_due_soon,
         latest_update=progress_note(row.update),
         indicators=[indicator.name for indicator in row.indicators],
     )
