@@ -256,6 +256,35 @@ def test_dutch_excel_windows_1252_decimal_comma_and_accents():
     assert any("bewaard als ontbrekend, niet als 0" in n for n in plan.notices)
 
 
+def test_dutch_thousands_in_a_semicolon_file_are_thousands():
+    # Every cell of the year columns looks like a number: they must still reach the Dutch
+    # parser as the text in the file, not as floats pandas read with a decimal point.
+    plan = read("dutch-thousands-semicolon.csv")
+    assert plan.refused == []
+    assert values(plan, "2020") == {"Enschede": 1234, "Hengelo": 2300, "Almelo": 900}
+    assert values(plan, "2021") == {"Enschede": 1456, "Hengelo": 2500, "Almelo": 950}
+    assert not any("punt als decimaalteken" in n for n in plan.notices)
+
+
+def test_csv_cells_are_read_as_the_text_in_the_file():
+    plan = read_text("Gemeente;2020;2020\nEnschede;2.300;2.300\n")
+    assert values(plan) == {"Enschede": 2300}
+    assert messages(plan) == [
+        "Rij 2, kolom '2020' ('2.300'): dubbele waarde: zelfde periode als kolom '2020'."
+    ]
+
+
+def test_dutch_thousands_with_a_total_that_adds_up():
+    plan = read("dutch-thousands-total.csv")
+    assert values(plan, "2020") == {
+        "Enschede": 1234,
+        "Hengelo": 2300,
+        "Almelo": 900,
+        "Totaal": 4434,
+    }
+    assert not any("totaal" in n.lower() for n in plan.notices)
+
+
 def test_utf8_without_bom_and_with_bom_read_the_same():
     text = "Woongemeente;2021\r\nEnschede;35\r\nHengelo;23\r\n"
     plain = read_text(text, encoding="utf-8")
@@ -459,6 +488,19 @@ def test_a_total_that_differs_from_its_parts_gives_a_notice_not_a_refusal():
     assert plan.notices == [
         "Het totaal in rij 4, kolom '2021' is 30, maar de getallen erbij tellen samen op tot 28."
     ]
+
+
+def test_totals_with_decimals_are_compared_too():
+    plan = read_text("Uren;2020;2021\nA;1,5;1,234\nB;2,25;2,3\nTotaal;4,5;4,434\n")
+    assert plan.notices == [
+        "Het totaal in rij 4, kolom '2020' is 4,5, maar de getallen erbij tellen samen op tot "
+        "3,75.",
+        "Het totaal in rij 4, kolom '2021' is 4,434, maar de getallen erbij tellen samen op tot "
+        "3,534.",
+    ]
+    # Parts rounded to the decimals shown may add up to a little more or less than the total.
+    plan = read_text("Uren;2020;2021\nA;1,3;0,33\nB;2,3;0,33\nC;1,1;0,33\nTotaal;4,8;1\n")
+    assert not any("totaal" in n.lower() for n in plan.notices)
 
 
 def test_totals_with_missing_parts_or_percentages_are_not_compared():

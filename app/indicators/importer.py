@@ -56,8 +56,9 @@ Rows and values
   CBS (``MunicipalityDirectory``): the category becomes CBS's name and ``municipality_code`` its
   code; rest rows ("Anders & onbekend", "Overig") and other areas (NL01, PV23, "Nederland") are
   kept as plain categories; anything else is refused ("onbekende gemeente").
-* "Totaal", "Total", "Eindtotaal" rows are kept with ``is_total``; when every part is a count,
-  a total that differs from the sum of its parts gets a notice (not a refusal).
+* "Totaal", "Total", "Eindtotaal" rows are kept with ``is_total``; when no part is a
+  percentage, missing or hidden, a total that differs from the sum of its parts gets a notice
+  (not a refusal); with decimals, up to what rounding to the decimals shown explains.
 * Values follow ``app.indicators.values`` (Dutch numbers, "24%", "<5", "x", "*", "." …); the
   decimal mark is a comma unless the file shows otherwise (a "," separator, or numbers such as
   "12.5" and "1,234.5"), which the notices then say.
@@ -67,8 +68,9 @@ Rows and values
 * Nothing is dropped silently: every data row gives observations, refusals or a notice; only
   completely empty rows are skipped. Empty value cells are kept as missing (NaN), never as 0.
 
-Speed: a CSV's columns are read as categoricals (the parser finds each column's distinct values
-while it reads), every column is handled as codes into its distinct values, and each distinct
+Speed: a CSV's cells are read as text, exactly as in the file (never as numbers: pandas would
+read "1.234" with a decimal point), each column then as codes into its distinct texts; every
+column is handled as codes into its distinct values, and each distinct
 period, category, municipality and value text is parsed once; plain numbers are converted all
 at once. Refusals are built only for bad rows. ``bench/indicator_import.py`` measures it.
 """
@@ -395,12 +397,15 @@ def _parse_csv(
 ) -> pd.DataFrame:
     def attempt(ncols: int) -> pd.DataFrame:
         source = io.StringIO(text) if text is not None else io.BytesIO(data)
-        return pd.read_csv(
+        frame = pd.read_csv(
             source,
             sep=delimiter,
             header=None,
             names=range(ncols),
-            dtype="category",  # the parser finds each column's distinct values while reading
+            # Text, exactly as in the file. Not dtype="category": pandas then turns a column
+            # whose every cell looks like a number into numbers with "." as decimal mark
+            # ("1.234" -> 1.234, "2.300" -> 2.3, "007" -> 7) before the Dutch parser sees it.
+            dtype=object,
             na_filter=False,
             skip_blank_lines=False,
             encoding=None if text is not None else encoding,
@@ -408,6 +413,7 @@ def _parse_csv(
             engine="c",
             quotechar='"',
         )
+        return pd.DataFrame({col: _categorical(frame[col]) for col in frame.columns})
 
     try:
         return attempt(max(width, 1))
@@ -422,6 +428,12 @@ def _parse_csv(
             raise UnreadableFile(
                 "Het bestand is geen geldige CSV: de aanhalingstekens kloppen niet."
             ) from exc
+
+
+def _categorical(column: pd.Series) -> pd.Categorical:
+    """A column of text as codes into its distinct texts (kept as text: object categories)."""
+    codes, uniques = pd.factorize(column.to_numpy(dtype=object), use_na_sentinel=True)
+    return pd.Categorical.from_codes(codes, pd.Index(uniques, dtype=object))
 
 
 def _too_many_rows(max_rows: int) -> str:
@@ -617,9 +629,13 @@ def _dutch_int(value: float) -> str:
 
 
 def _dutch_number(value: float) -> str:
+    """1234 -> "1.234", 3.534 -> "3,534" (at most six decimals)."""
+    if not math.isfinite(value):
+        return str(value)
     if value == int(value):
         return _dutch_int(value)
-    return f"{value:,.2f}".rstrip("0").replace(",", "_").replace(".", ",").replace("_", ".")
+    text = f"{value:,.6f}".rstrip("0").rstrip(".")
+    return text.replace(",", "_").replace(".", ",").replace("_", ".")
 
 
 def _text(value: object) -> str:
@@ -805,7 +821,7 @@ class _Coded:
 
     @classmethod
     def of(cls, cells) -> _Coded:
-        """From a Categorical (CSV columns are read as categoricals) or any cells."""
+        """From a Categorical (how CSV columns are kept) or any cells."""
         if isinstance(cells, pd.Categorical):
             codes = np.asarray(cells.codes, dtype=np.intp)
             return cls(codes, cells.categories.to_numpy(dtype=object))
@@ -1756,13 +1772,14 @@ class _Planner:
             self.notices.append("De getallen hebben een punt als decimaalteken (zoals 12.5).")
 
     def _check_totals(self, frame, total_dim, dim_ids, ind_id, per_id) -> None:
-        """A total that differs from the sum of its parts (all counts): a notice."""
+        """A total that differs from the sum of its parts: a notice. Compared when no value of
+        the group is a percentage, missing or hidden. Whole numbers must add up exactly; with
+        decimals, each value may be rounded to the decimals shown, so the sum may be off by
+        half a unit of the last decimal per value ("1,3 + 2,3 + 1,1" is 4,7; a total of 4,8 is
+        fine)."""
         values = frame["value"].to_numpy()
-        countable = (
-            ~frame["is_percentage"].to_numpy()
-            & ~np.isnan(values)
-            & (np.abs(values - np.round(values)) < 1e-9)
-        )
+        countable = ~frame["is_percentage"].to_numpy() & ~np.isnan(values)
+        decimals = _decimals(values)
         messages: list[str] = []
         differing = 0
         part = total_dim == -1
@@ -1776,13 +1793,17 @@ class _Planner:
             parts = np.bincount(group[part], minlength=g)
             unusable = np.bincount(group[part & ~countable], minlength=g)
             totals = np.bincount(group[is_total], minlength=g)
+            in_group = part | is_total
+            finest = np.zeros(g, dtype=np.int64)
+            np.maximum.at(finest, group[in_group], decimals[in_group])
+            tolerance = np.where(finest == 0, 1e-6, 0.5 * 10.0**-finest * (parts + 1))
             differs = (
                 is_total
                 & countable
                 & (parts[group] > 0)
                 & (unusable[group] == 0)
                 & (totals[group] == 1)
-                & (np.abs(sums[group] - values) > 1e-6)
+                & (np.abs(sums[group] - values) > tolerance[group] + 1e-9)
             )
             differing += int(differs.sum())
             for i in np.flatnonzero(differs)[:MAX_LISTED].tolist():
@@ -1801,6 +1822,19 @@ class _Planner:
 # ============================================================================================
 # Array helpers
 # ============================================================================================
+
+
+def _decimals(values: np.ndarray, most: int = 6) -> np.ndarray:
+    """Per value: how many decimals it has (0 for whole numbers and NaN, at most ``most``)."""
+    out = np.full(len(values), most, dtype=np.int64)
+    todo = np.isfinite(values)
+    out[~todo] = 0
+    for k in range(most):
+        scaled = values * 10.0**k
+        exact = todo & (np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1, np.abs(scaled)))
+        out[exact] = k
+        todo &= ~exact
+    return out
 
 
 def _raw_text(value: object) -> str | None:
