@@ -17,6 +17,15 @@ editors lay out right-to-left text (Arabic, Hebrew) without them. The marks U+20
 (and U+061C) stay: they do not reorder anything after them, only settle the direction of a
 neutral character such as a full stop next to right-to-left text, which people who write
 such text do use.
+
+Runs of combining marks are capped at ``MAX_COMBINING_MARKS`` after one base character. A
+letter with hundreds of accents ("Zalgo" text: 'Z' and 270 times U+0301) draws a column of
+marks far above and below its line, through headings, forms and buttons on every page that
+shows it. Real writing needs few: Dutch and Vietnamese at most two on a letter (in decomposed
+form), Devanagari (Hindi) and Arabic with its vowel marks (harakat) two or three, Hebrew with
+vowel points and cantillation up to five, Burmese syllables up to six; Ethiopic (Tigrinya) has
+its vowels in the letters themselves. Unicode's "stream-safe" format allows 30. Marks past the
+cap go; format characters between marks (a zero-width joiner) neither end a run nor count.
 """
 
 from __future__ import annotations
@@ -30,6 +39,11 @@ import unicodedata
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
 #: The bidirectional controls among them, for tests and checks of text from elsewhere.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: At most this many combining marks (categories Mn, Mc, Me) follow one base character.
+MAX_COMBINING_MARKS = 8
+#: A stretch that might hold a longer run of marks: every mark (and every format character
+#: but the soft hyphen) is at U+0300 or later, so shorter stretches need no closer look.
+_MAYBE_MARK_RUN = re.compile(rf"[^\x00-\xac\xae-\u02ff]{{{MAX_COMBINING_MARKS + 1},}}")
 #: Everything that breaks a line, including Unicode's own line and paragraph separators.
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\x0b\x0c\x85\u2028\u2029]")
 
@@ -40,7 +54,7 @@ def clean_text(text: str | None) -> str | None:
     if not isinstance(text, str):
         return text  # a value from an object (a number, None), not typed text
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
-    return _CONTROL.sub("", text.replace("\u2029", "\n"))
+    return cap_combining_marks(_CONTROL.sub("", text.replace("\u2029", "\n")))
 
 
 def clean_line(text: str | None) -> str | None:
@@ -48,7 +62,27 @@ def clean_line(text: str | None) -> str | None:
     bidirectional overrides go."""
     if not isinstance(text, str):
         return text
-    return _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    return cap_combining_marks(_CONTROL.sub("", _LINE_BREAKS.sub(" ", text)))
+
+
+def _cap_run(match: re.Match) -> str:
+    kept, run = [], 0
+    for ch in match.group():
+        category = unicodedata.category(ch)
+        if category[0] == "M":
+            run += 1
+            if run > MAX_COMBINING_MARKS:
+                continue
+        elif category != "Cf":
+            run = 0
+        kept.append(ch)
+    return "".join(kept)
+
+
+def cap_combining_marks(text: str) -> str:
+    """``text`` with at most ``MAX_COMBINING_MARKS`` combining marks in a row (format
+    characters between them do not end the row); the marks past that are dropped."""
+    return _MAYBE_MARK_RUN.sub(_cap_run, text)
 
 
 def has_control_characters(text: str) -> bool:
