@@ -141,7 +141,7 @@ def test_upload_preview_confirm_show_and_import_again(client, region):
     assert "Deze import bestaat niet meer: hij is al ingelezen" in page
     assert count(Observation) == 16
 
-    # The same indicator and period again replaces that period; 2020 stays.
+    # The same indicator and period again replaces that period, when so chosen; 2020 stays.
     newer = wide_csv(
         "Afgesloten behandelingen naar reden",
         {"Afgehaakt": {"2021": 20}, "Anders": {"2021": 5}, "Totaal": {"2021": 25}},
@@ -151,7 +151,7 @@ def test_upload_preview_confirm_show_and_import_again(client, region):
     page = client.get(response.location).get_data(as_text=True)
     assert "Bestaande indicator." in page
     assert "Vervangt" in page and "Andere perioden blijven staan" in page
-    client.post(response.location)
+    client.post(response.location, data={"others": "weghalen"})
     values = values_of()
     assert {k: v for k, v in values.items() if k[0] == "2021"} == {
         ("2021", "Afgehaakt"): 20.0,
@@ -161,6 +161,58 @@ def test_upload_preview_confirm_show_and_import_again(client, region):
     assert len([k for k in values if k[0] == "2020"]) == 8
     assert values[("2020", "Totaal")] == 69.0
     assert count(Indicator) == 1
+
+
+def test_a_partial_file_asks_whether_the_periods_other_values_stay(client, region):
+    """A correction of one value must not wipe the rest of its period unasked: the preview
+    names what the file leaves out, and the confirmation needs a choice."""
+    import_file(client, CLOSED)
+    before = values_of()
+    correction = wide_csv("Afgesloten behandelingen naar reden", {"Afgehaakt": {"2021": 20}})
+    response = upload(client, data=correction, name="correctie-2021.csv")
+    page = text_of(client.get(response.location).get_data(as_text=True))
+    assert "Let op: 7 cijfers van die periode staan wel in Handvat, maar niet in dit bestand:" in (
+        page
+    )
+    assert "Anders (2021)" in page and "Totaal (2021)" in page
+    assert "Laten staan: alleen de cijfers uit dit bestand toevoegen of bijwerken" in page
+
+    # Without a choice nothing is stored, and the page asks again.
+    unanswered = client.post(response.location)
+    assert unanswered.status_code == 422
+    asked = unanswered.get_data(as_text=True)
+    assert "Kies wat er moet gebeuren met de cijfers die niet in dit bestand staan." in asked
+    # The error summary's link leads to the first option (a radio group has no id of its own).
+    assert 'href="#others-0"' in asked and 'id="others-0"' in asked
+    assert values_of() == before and count(IndicatorUpload) == 1
+
+    kept = client.post(response.location, data={"others": "laten"})
+    page = client.get(kept.location).get_data(as_text=True)
+    assert "1 waarde ingelezen" in page and "7 andere waarden van die perioden zijn blijven" in page
+    assert values_of() == {**before, ("2021", "Afgehaakt"): 20.0}
+
+    response = upload(client, data=correction, name="correctie-2021.csv")
+    removed = client.post(response.location, data={"others": "weghalen"})
+    page = client.get(removed.location).get_data(as_text=True)
+    assert "7 andere waarden van die perioden zijn weggehaald." in page
+    values = values_of()
+    assert [k for k in values if k[0] == "2021"] == [("2021", "Afgehaakt")]
+    assert len([k for k in values if k[0] == "2020"]) == 8
+    history = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == "indicator").order_by(AuditEvent.id)
+    ).all()
+    told = [c["after"] for event in history for c in event.changes]
+    assert any("7 andere waarden van die perioden laten staan" in line for line in told)
+    assert any("7 andere waarden van die perioden weggehaald" in line for line in told)
+
+
+def test_a_complete_file_needs_no_choice(client, region):
+    import_file(client, CLOSED)
+    response = upload(client, CLOSED)
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Let op:" not in page and 'name="others"' not in page
+    assert client.post(response.location).status_code == 302
+    assert count(Observation) == 16
 
 
 def test_a_refused_row_shows_where_and_why_and_nothing_can_be_stored(client, region):
@@ -684,7 +736,7 @@ def test_municipalities_are_added_by_cbs_code_and_unknown_ones_refused(client, m
 # --- the command line ---------------------------------------------------------------------------
 
 
-def test_the_import_command(app, region):
+def test_the_import_command(app, region, tmp_path):
     runner = app.test_cli_runner()
     base = ["indicators", "import", "--region", "twente"]
 
@@ -702,6 +754,18 @@ def test_the_import_command(app, region):
     again = runner.invoke(args=[*base, str(CLOSED)])
     assert "16 oude waarden vervangen" in again.output
     assert count(Observation) == 16
+
+    correction = tmp_path / "correctie.csv"
+    correction.write_bytes(
+        wide_csv("Afgesloten behandelingen naar reden", {"Afgehaakt": {"2021": 20}})
+    )
+    kept = runner.invoke(args=[*base, str(correction), "--keep-others"])
+    assert "1 oude waarden vervangen, 7 andere laten staan" in kept.output, kept.output
+    assert count(Observation) == 16
+    replaced = runner.invoke(args=[*base, str(correction)])
+    assert "8 oude waarden vervangen" in replaced.output, replaced.output
+    assert count(Observation) == 9
+    runner.invoke(args=[*base, str(CLOSED)])
 
     refused = runner.invoke(args=[*base, str(REFUSED)])
     assert refused.exit_code == EXIT_REFUSED == 3

@@ -14,7 +14,7 @@ from ..core.formatting import number
 from ..extensions import db
 from ..regions.models import Region
 from .importer import ImportOptions, UnreadableFile, read_indicator_file
-from .operations import store_plan
+from .operations import OthersInPeriod, store_plan
 from .queries import period_label
 
 indicators_cli = AppGroup("indicators", help="Cijfers van een regio inlezen.")
@@ -31,7 +31,15 @@ EXIT_REFUSED = 3
 @click.option("--sheet", help="Werkblad van een Excel-bestand.")
 @click.option("--layout", type=click.Choice(["long", "wide"]), help="Indeling van de tabel.")
 @click.option("--period", help="Periode, als de kolommen geen perioden zijn (zoals 2021).")
-def import_command(file: Path, region_slug: str, dry_run: bool, **overrides) -> None:
+@click.option(
+    "--keep-others",
+    is_flag=True,
+    help="Cijfers van dezelfde perioden die niet in het bestand staan laten staan "
+    "(anders worden die perioden helemaal vervangen).",
+)
+def import_command(
+    file: Path, region_slug: str, dry_run: bool, keep_others: bool, **overrides
+) -> None:
     """Read FILE (CSV or .xlsx) and store its figures for the region."""
     region = db.session.scalar(select(Region).where(Region.slug == region_slug))
     if region is None:
@@ -49,11 +57,13 @@ def import_command(file: Path, region_slug: str, dry_run: bool, **overrides) -> 
     if dry_run:
         click.echo("Proefrun (--dry-run): niets opgeslagen.")
         return
-    result = store_plan(region, plan)
+    result = store_plan(region, plan, OthersInPeriod.KEEP if keep_others else OthersInPeriod.REMOVE)
     db.session.commit()
     for stored in result.indicators:
         periods = ", ".join(period_label(p) for p in stored.periods)
         state = "nieuw" if stored.created else f"{number(stored.replaced)} oude waarden vervangen"
+        if stored.kept:
+            state += f", {number(stored.kept)} andere laten staan"
         click.echo(
             f"Opgeslagen: {stored.indicator.name} ({stored.indicator.key}): "
             f"{number(stored.values)} waarden voor {periods} ({state})."

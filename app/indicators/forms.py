@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import Field, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import TextInput
 
 from ..core.forms import HandvatForm, MaxCharacters, MultiCheckboxField, select_choices
@@ -89,7 +89,22 @@ class UploadForm(HandvatForm):
 
 
 class ConfirmForm(HandvatForm):
-    """Confirm or cancel a previewed import; the upload's token is in the URL."""
+    """Confirm or cancel a previewed import; the upload's token is in the URL.
+
+    ``others`` is asked only when the file leaves out values that are stored for its periods
+    (the route checks that it is answered then); otherwise nothing else is stored there.
+    """
+
+    others = RadioField(
+        "Wat moet er gebeuren met de cijfers die wel in Handvat staan, maar niet in dit bestand?",
+        choices=select_choices(
+            [
+                ("laten", "Laten staan: alleen de cijfers uit dit bestand toevoegen of bijwerken"),
+                ("weghalen", "Weghalen: de perioden uit dit bestand helemaal vervangen"),
+            ]
+        ),
+        validators=[Optional()],
+    )
 
 
 class IndicatorForm(HandvatForm):

@@ -1,11 +1,14 @@
 """Writes on a region's indicators. Operations flush; the request (or command) commits once.
 
 Storing an import is all or nothing: a plan with any refused row stores nothing. Importing an
-indicator's period again replaces that period's values; its other periods stay.
+indicator's period again replaces the values the file holds; values of that period that are not
+in the file (a partial correction: one municipality, say) stay or go as the user chose
+(``OthersInPeriod``); other periods always stay.
 """
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 import secrets
@@ -57,6 +60,13 @@ class IndicatorConflict(Exception):
         self.current = current
 
 
+class OthersInPeriod(enum.Enum):
+    """What an import does with stored values of its periods that the file does not hold."""
+
+    KEEP = "laten"
+    REMOVE = "weghalen"
+
+
 @dataclass
 class StoredIndicator:
     indicator: Indicator
@@ -64,6 +74,9 @@ class StoredIndicator:
     periods: list[str]
     values: int
     replaced: int
+    #: Stored values of the file's periods that were not in the file: kept, or removed.
+    kept: int = 0
+    removed: int = 0
 
 
 @dataclass
@@ -150,8 +163,12 @@ def _free_key(region_id: int, key: str) -> str:
     return candidate
 
 
-def store_plan(region: Region, plan: ImportPlan) -> StoreResult:
-    """Store everything the plan would import, replacing the periods it holds."""
+def store_plan(
+    region: Region, plan: ImportPlan, others: OthersInPeriod = OthersInPeriod.REMOVE
+) -> StoreResult:
+    """Store everything the plan would import: its values replace the stored ones of the same
+    period, category and municipality; ``others`` says what happens to the stored values of
+    those periods that the file does not hold."""
     if not plan.can_import:
         raise NothingToImport()
     lock_region_indicators(region.id)
@@ -160,13 +177,14 @@ def store_plan(region: Region, plan: ImportPlan) -> StoreResult:
     for name, rows in frame.groupby("indicator", sort=False):
         indicator, created = find_or_create_indicator(region, str(name))
         periods = list(dict.fromkeys(rows["period"].tolist()))
-        replaced = 0
-        for some in chunks(periods, 500):
-            replaced += db.session.execute(
-                delete(Observation).where(
-                    Observation.indicator_id == indicator.id, Observation.period.in_(some)
-                )
-            ).rowcount
+        in_file = value_keys(rows)
+        stored = [] if created else stored_keys(indicator.id, periods)
+        outside = [row_id for row_id, key in stored if key not in in_file]
+        gone = [row_id for row_id, key in stored if key in in_file]
+        if others is OthersInPeriod.REMOVE:
+            gone += outside
+        for some in chunks(gone, 500):
+            db.session.execute(delete(Observation).where(Observation.id.in_(some)))
         starts = {code: period_from_code(code).start for code in periods}
         values = [
             _observation_row(indicator.id, region.id, starts, *cells)
@@ -175,26 +193,79 @@ def store_plan(region: Region, plan: ImportPlan) -> StoreResult:
         for some in chunks(values, 5_000):
             db.session.execute(insert(Observation), some)
         _describe_from_file(indicator, plan, rows)
-        stored = StoredIndicator(indicator, created, periods, len(values), replaced)
-        result.indicators.append(stored)
+        kept = len(outside) if others is OthersInPeriod.KEEP else 0
+        removed = len(outside) - kept
+        stored_indicator = StoredIndicator(
+            indicator, created, periods, len(values), len(stored) - kept, kept, removed
+        )
+        result.indicators.append(stored_indicator)
+        labels = ", ".join(_period_labels(periods))
+        read = f"{len(values)} waarden voor {labels} uit {plan.file_name}"
+        if kept:
+            read += f"; {kept} andere waarden van die perioden laten staan"
+        elif removed:
+            read += f"; {removed} andere waarden van die perioden weggehaald"
         record(
             AuditAction.CREATED if created else AuditAction.CHANGED,
             "indicator",
             object_id=indicator.id,
             object_label=indicator.name,
             region_id=region.id,
-            changes=[
-                change(
-                    "cijfers ingelezen",
-                    "",
-                    f"{len(values)} waarden voor {', '.join(_period_labels(periods))} "
-                    f"uit {plan.file_name}",
-                )
-            ],
+            changes=[change("cijfers ingelezen", "", read)],
         )
     bump_indicator_revision(region.id)
     db.session.flush()
     return result
+
+
+ValueKey = tuple[str, str, str]
+
+
+def value_keys(rows) -> set[ValueKey]:
+    """(period, category, municipality code) of each value in a plan's rows: what one stored
+    value is (the table's unique key)."""
+    return {
+        (period, category or "", municipality or "")
+        for period, category, municipality in rows[
+            ["period", "category", "municipality_code"]
+        ].itertuples(index=False, name=None)
+    }
+
+
+def values_outside(region_id: int, plan: ImportPlan) -> dict[str, list[ValueKey]]:
+    """Per indicator of the plan that exists already: its stored values of the file's periods
+    that the file does not hold (the keys). Indicators without such values are left out."""
+    outside: dict[str, list[ValueKey]] = {}
+    if plan.observations is None:
+        return outside
+    for name, rows in plan.observations.groupby("indicator", sort=False):
+        indicator = find_indicator(region_id, str(name))
+        if indicator is None:
+            continue
+        periods = list(dict.fromkeys(rows["period"].tolist()))
+        in_file = value_keys(rows)
+        keys = [key for _id, key in stored_keys(indicator.id, periods) if key not in in_file]
+        if keys:
+            outside[str(name)] = keys
+    return outside
+
+
+def stored_keys(indicator_id: int, periods: list[str]) -> list[tuple[int, ValueKey]]:
+    """(id, key) of the indicator's stored values in ``periods``."""
+    found = []
+    for some in chunks(periods, 500):
+        found += [
+            (row_id, (period, category, municipality))
+            for row_id, period, category, municipality in db.session.execute(
+                select(
+                    Observation.id,
+                    Observation.period,
+                    Observation.category,
+                    Observation.municipality_code,
+                ).where(Observation.indicator_id == indicator_id, Observation.period.in_(some))
+            )
+        ]
+    return found
 
 
 _PLAN_COLUMNS = (

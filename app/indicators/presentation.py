@@ -19,7 +19,7 @@ from ..extensions import db
 from .charts import Series, bar_chart, line_chart, sparkline, svg_markup
 from .importer import ImportPlan
 from .models import Indicator, Observation
-from .operations import find_indicator
+from .operations import ValueKey, find_indicator, values_outside
 from .queries import ActionFigure, IndicatorTable, _table, period_label
 
 #: Bars compare at most this many periods: the latest ones.
@@ -162,6 +162,10 @@ class PreviewIndicator:
     categories: int
     table: IndicatorTable
     shown: int
+    #: Stored values of the file's periods that the file does not hold (the user decides
+    #: whether they stay), and the first few of them as "Hengelo (2021)".
+    outside: int = 0
+    outside_examples: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -170,16 +174,23 @@ class ImportPreview:
     refusals: list = field(default_factory=list)
     refused: int = 0
 
+    @property
+    def outside(self) -> int:
+        """Stored values of the file's periods that the file does not hold, in all."""
+        return sum(item.outside for item in self.indicators)
+
 
 def preview_of(region_id: int, plan: ImportPlan) -> ImportPreview:
     preview = ImportPreview(refusals=plan.refused[:PREVIEW_REFUSALS], refused=len(plan.refused))
     frame = plan.observations
     if frame is None or frame.empty:
         return preview
+    outside_by_name = values_outside(region_id, plan)
     for name, rows in frame.groupby("indicator", sort=False):
         existing = find_indicator(region_id, str(name))
         periods = list(dict.fromkeys(rows["period"].tolist()))
         stored = set()
+        outside = outside_by_name.get(str(name), [])
         if existing is not None:
             stored = set(
                 db.session.scalars(
@@ -213,9 +224,26 @@ def preview_of(region_id: int, plan: ImportPlan) -> ImportPreview:
                 categories=int(rows.loc[~rows["is_total"], "category"].nunique()),
                 table=table,
                 shown=len(sample),
+                outside=len(outside),
+                outside_examples=[_value_label(key) for key in _by_key(outside)[:OUTSIDE_SHOWN]],
             )
         )
     return preview
+
+
+#: The preview names this many of the stored values a file does not hold.
+OUTSIDE_SHOWN = 10
+
+
+def _by_key(keys: list[ValueKey]) -> list[ValueKey]:
+    from .periods import period_from_code
+
+    return sorted(keys, key=lambda key: (period_from_code(key[0]).start, key[1], key[2]))
+
+
+def _value_label(key: ValueKey) -> str:
+    period, category, municipality = key
+    return f"{category or municipality or 'zonder categorie'} ({period_label(period)})"
 
 
 def _by_start(codes) -> list[str]:

@@ -106,6 +106,17 @@ def _upload_or_gone(region, token: str):
     return upload
 
 
+def _plan_or_none(upload):
+    """The upload's plan when it can be stored; None when the upload is gone or unreadable."""
+    if upload is None:
+        return None
+    try:
+        plan = _plan_of(upload)
+    except UnreadableFile:
+        return None
+    return plan if plan.can_import else None
+
+
 def _plan_of(upload):
     return read_indicator_file(
         upload.content, upload.file_name, operations.options_from_dict(upload.options)
@@ -123,29 +134,46 @@ def preview(slug: str, token: str):
     except UnreadableFile as problem:  # the same bytes read before; only a changed importer
         flash(str(problem), "warning")
         return redirect(url_for(".upload", slug=region.slug))
+    return _preview_page(region, upload, plan, ConfirmForm())
+
+
+def _preview_page(region, upload, plan, form: ConfirmForm):
+    status = 200 if plan.can_import and not form.errors else 422
     return render_template(
         "indicators/preview.html",
         region=region,
         upload=upload,
         plan=plan,
         preview=preview_of(region.id, plan),
-        form=ConfirmForm(),
-    ), (200 if plan.can_import else 422)
+        form=form,
+    ), status
 
 
 @bp.post("/indicatoren/importeren/<token>")
 def confirm(slug: str, token: str):
     region = get_region_or_404(slug, Permission.MANAGE_INDICATORS)
-    if not ConfirmForm().validate():
+    form = ConfirmForm()
+    if not form.validate():
         abort(400)
+    if not form.others.data:
+        # Asked when the file leaves out stored values of its periods; checked again here, not
+        # only on the preview, as values may have been stored since.
+        upload = operations.find_upload(region.id, current_access().person.id, token)
+        plan = _plan_or_none(upload)
+        if plan is not None and operations.values_outside(region.id, plan):
+            form.others.errors.append(
+                "Kies wat er moet gebeuren met de cijfers die niet in dit bestand staan."
+            )
+            return _preview_page(region, upload, plan, form)
     upload = operations.take_upload(region.id, current_access().person.id, token)
     if upload is None:
         db.session.rollback()
         _upload_or_gone(region, token)
         return redirect(url_for(".index", slug=region.slug))
+    others = operations.OthersInPeriod(form.others.data or operations.OthersInPeriod.KEEP.value)
     try:
         plan = _plan_of(upload)
-        result = operations.store_plan(region, plan)
+        result = operations.store_plan(region, plan, others)
     except (UnreadableFile, operations.NothingToImport):
         db.session.rollback()
         flash(
@@ -156,7 +184,16 @@ def confirm(slug: str, token: str):
         return redirect(url_for(".preview", slug=region.slug, token=token))
     db.session.commit()
     names = ", ".join(f"‘{s.indicator.name}’" for s in result.indicators)
-    flash(f"{_count(result.values, 'waarde', 'waarden')} ingelezen voor {names}.", "success")
+    message = f"{_count(result.values, 'waarde', 'waarden')} ingelezen voor {names}."
+    kept = sum(s.kept for s in result.indicators)
+    removed = sum(s.removed for s in result.indicators)
+    if kept:
+        message += f" {_count(kept, 'andere waarde', 'andere waarden')} van die perioden "
+        message += "is blijven staan." if kept == 1 else "zijn blijven staan."
+    if removed:
+        message += f" {_count(removed, 'andere waarde', 'andere waarden')} van die perioden "
+        message += "is weggehaald." if removed == 1 else "zijn weggehaald."
+    flash(message, "success")
     if len(result.indicators) == 1:
         key = result.indicators[0].indicator.key
         return redirect(url_for(".show", slug=region.slug, key=key))
