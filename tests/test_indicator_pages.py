@@ -206,6 +206,13 @@ def test_a_partial_file_asks_whether_the_periods_other_values_stay(client, regio
     assert any("7 andere waarden van die perioden weggehaald" in line for line in told)
 
 
+def test_a_table_of_percentages_with_an_empty_cell_gets_the_unit_percent(client, region):
+    shares = "Top 5 onderwerpen;;\nOnderwerp;2020;2021\nFamilie;18%;10%\nZelfbeeld;14%;\n"
+    import_file(client, data=shares.encode(), name="onderwerpen.csv")
+    indicator = db.session.scalars(select(Indicator)).one()
+    assert indicator.unit == "%"
+
+
 def test_a_complete_file_needs_no_choice(client, region):
     import_file(client, CLOSED)
     response = upload(client, CLOSED)

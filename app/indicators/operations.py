@@ -309,7 +309,9 @@ def _describe_from_file(indicator: Indicator, plan: ImportPlan, rows) -> None:
     """Fill in what the file says and the indicator does not know yet; never overwrite."""
     if not indicator.source and plan.source:
         indicator.source = plan.source[:300]
-    if not indicator.unit and bool(rows["is_percentage"].all()):
+    # Empty cells carry no format: a table of percentages with a gap is still percentages.
+    shares = rows.loc[rows["value"].notna(), "is_percentage"]
+    if not indicator.unit and len(shares) and bool(shares.all()):
         indicator.unit = "%"
 
 

@@ -11,6 +11,9 @@ from openpyxl.styles import Font
 
 SOURCE = "Bron: Kennispunt Twente, factsheet Resultaten inzet hulpverleners op ROC 2021"
 
+#: Sheets whose every figure is a share, written as Excel percentages.
+PERCENT_SHEETS = {"Onderwerpen"}
+
 SHEETS = {
     "Behandeling gestart": (
         "Gestarte behandelingen per maand",
@@ -32,15 +35,16 @@ SHEETS = {
     ),
     "Onderwerpen": (
         # Each year's top 5; a topic outside a year's top 5 has no figure there (not zero).
+        # The factsheet: "Top 5 meestvoorkomende onderwerpen (% van de casussen)".
         "Top 5 onderwerpen van de behandelingen",
         ["Onderwerp", 2020, 2021],
         [
-            ["Drugverslaving", 23, 23],
-            ["Ontwikkelingsproblematiek", 23, 18],
-            ["Persoonlijkheid / karakter", 23, 20],
-            ["Familie", 18, 10],
-            ["Zelfbeeld", 14, None],
-            ["Psychotrauma", None, 11],
+            ["Drugverslaving", 0.23, 0.23],
+            ["Ontwikkelingsproblematiek", 0.23, 0.18],
+            ["Persoonlijkheid / karakter", 0.23, 0.20],
+            ["Familie", 0.18, 0.10],
+            ["Zelfbeeld", 0.14, None],
+            ["Psychotrauma", None, 0.11],
         ],
     ),
     "Leeftijd": (
@@ -104,6 +108,10 @@ def main() -> None:
         if header[-1] == "Percentage":
             for (cell,) in sheet.iter_rows(min_row=5, min_col=3, max_col=3):
                 cell.number_format = "0%"
+        if name in PERCENT_SHEETS:
+            for row in sheet.iter_rows(min_row=5, min_col=2):
+                for cell in row:
+                    cell.number_format = "0%"
         sheet.column_dimensions["A"].width = 44
     workbook.save(Path(__file__).with_name("kennispunt-twente-factsheet-2021.xlsx"))
 
