@@ -231,3 +231,21 @@ def test_the_projector_fits_without_javascript(chromium_browser, live_server, se
         assert re.search(r"En nog \d+ op uw telefoon", page.content())
     finally:
         context.close()
+
+
+def test_the_results_table_breaks_a_long_word_and_keeps_stacked_marks_in_their_cell(
+    projector: Page, live_server, seed_conversation
+):
+    """A word of 280 letters breaks instead of pushing the dots off the screen; a letter with
+    270 accents (stored before typed text was capped) stays within its own cell."""
+    room = Room((WORD, ZALGO, MEDIUM), results=True, joining=False)
+    workshop_id = make_room(live_server, seed_conversation, room, "resultaten")
+    for width in (1920, 1280):
+        projector.set_viewport_size({"width": width, "height": 1080})
+        projector.goto(live_server(f"/workshops/{workshop_id}/resultaten"))
+        table = projector.locator(".table-scroll", has_text="Stippen").first
+        assert table.evaluate("e => e.scrollWidth <= e.clientWidth"), "the table scrolls sideways"
+        header = projector.get_by_role("columnheader", name="Stippen").bounding_box()
+        assert header["x"] + header["width"] <= width
+        cell = projector.locator("td", has_text="Z\u0301").first
+        assert cell.evaluate("e => getComputedStyle(e).overflowY") in ("clip", "hidden")
