@@ -9,6 +9,7 @@ from flask import url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..core.security import public_urls
 from ..extensions import db
 from ..regions.models import Region
 from .models import LinkPurpose, User
@@ -21,22 +22,8 @@ ROLE_NAMES = [role.value for role in Role]
 
 
 def link_url(token: str) -> str:
-    """The full link to set a password, on the site's own address: ``SERVER_NAME`` when set,
-    else the first of ``TRUSTED_HOSTS`` (https when ``FORCE_HTTPS``), else the local development
-    address. A host the site would refuse is never used: the link must work."""
-    from flask import current_app
-
-    config = current_app.config
-    if config.get("SERVER_NAME"):
-        return url_for("accounts.set_password", token=token, _external=True)
-    base_url = "http://127.0.0.1:5000"
-    trusted = [host for host in config.get("TRUSTED_HOSTS") or [] if host.strip(".")]
-    # A name itself before a ".example.nl" (which also accepts every subdomain).
-    hosts = sorted(trusted, key=lambda host: host.startswith("."))
-    if hosts:
-        scheme = "https" if config.get("FORCE_HTTPS") else "http"
-        base_url = f"{scheme}://{hosts[0].lstrip('.')}"
-    with current_app.test_request_context(base_url=base_url):
+    """The full link to set a password, on the site's own address (``public_base_url``)."""
+    with public_urls():
         return url_for("accounts.set_password", token=token, _external=True)
 
 

@@ -32,9 +32,10 @@ front of the app's headers and a second one would be sent, not a replacement.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 
-from flask import Flask, Response, abort, redirect, request
+from flask import Flask, Response, abort, current_app, redirect, request
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -73,6 +74,10 @@ NO_STORE = "private, no-store"
 
 #: What Werkzeug's development server sends as ``Server`` instead of its and Python's versions.
 DEV_SERVER_BANNER = "Handvat"
+
+#: Where ``flask run`` serves the site: the address of links made outside a request when the
+#: installation names no host (the embedded development default).
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
 
 
 class ConfigurationError(RuntimeError):
@@ -210,6 +215,36 @@ def parse_trusted_hosts(value: object) -> list[str] | None:
         if name.strip():
             hosts.append(name.strip())
     return hosts or None
+
+
+def public_base_url(config: Mapping) -> str:
+    """The address people reach this installation at, for links made outside a request (a
+    command's printed link, a reminder mail): ``SERVER_NAME`` when set; else the first name of
+    ``TRUSTED_HOSTS`` (a name itself before a ``.example.nl``, which also accepts every
+    subdomain), with https when ``FORCE_HTTPS``; else the development address. A host the site
+    would refuse is never used: the link must work."""
+    scheme = "https" if config.get("FORCE_HTTPS") else config.get("PREFERRED_URL_SCHEME") or "http"
+    if config.get("SERVER_NAME"):
+        root = (config.get("APPLICATION_ROOT") or "/").rstrip("/")
+        return f"{scheme}://{config['SERVER_NAME']}{root}"
+    trusted = [
+        host for host in parse_trusted_hosts(config.get("TRUSTED_HOSTS")) or [] if host.strip(".")
+    ]
+    hosts = sorted(trusted, key=lambda host: host.startswith("."))
+    if hosts:
+        return f"{scheme}://{hosts[0].lstrip('.')}"
+    return DEVELOPMENT_BASE_URL
+
+
+@contextmanager
+def public_urls() -> Iterator[None]:
+    """Inside the block, ``url_for(..., _external=True)`` builds links on
+    :func:`public_base_url`, also where there is no request (a command run by cron)."""
+    app = current_app._get_current_object()
+    with app.test_request_context(base_url=public_base_url(app.config)) as context:
+        if context.url_adapter is None:  # a SERVER_NAME that TRUSTED_HOSTS does not name
+            context.url_adapter = app.create_url_adapter(None)
+        yield
 
 
 def _version_free_banner(_handler: object) -> str:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import click
-from flask import current_app, url_for
+from flask import url_for
 from flask.cli import AppGroup
 
 from ..core.formatting import local_today
 from ..core.mail import mail_configured, send_mail
+from ..core.security import public_urls
 from ..extensions import db
 from .operations import DigestLine, digest_mail, digests, mark_sent
 
@@ -28,22 +29,21 @@ def _link(line: DigestLine) -> str:
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Rekenen alsof het deze dag is (JJJJ-MM-DD).",
+    metavar="JJJJ-MM-DD",
+    help="Rekenen alsof het vandaag deze dag is.",
 )
 @click.option("--again", is_flag=True, help="Ook wie vandaag al een herinnering kreeg.")
 def send_command(dry_run: bool, today, again: bool) -> None:
-    """Mail each trekker with an account a digest of their overdue and nearly due actions.
+    """Stuur elke trekker met een account een overzicht van actiepunten die te laat zijn of
+    binnenkort klaar moeten zijn. Hoogstens één mail per dag; draai het dagelijks vanuit cron.
 
-    Without SMTP settings (MAIL_SERVER) nothing is sent: the command prints the mails.
+    Zonder mailserver (HANDVAT_MAIL_SERVER) wordt niets verstuurd: dan toont het de mails. De
+    links gaan naar het adres van de site (HANDVAT_TRUSTED_HOSTS, met https bij
+    HANDVAT_FORCE_HTTPS).
     """
     today = today.date() if today else local_today()
     sending = mail_configured() and not dry_run
-    context = (
-        current_app.app_context()
-        if current_app.config.get("SERVER_NAME")
-        else current_app.test_request_context(base_url="http://127.0.0.1:5000")
-    )
-    with context:
+    with public_urls():
         found = digests(today, include_sent_today=again)
         sent = failed = 0
         for digest in found:

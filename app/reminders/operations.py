@@ -22,7 +22,8 @@ from ..core.formatting import date_long, date_short
 from ..extensions import db
 from ..regions.models import Region
 
-#: "Binnenkort": due within this many days.
+#: A description in the mail is at most this many characters (the action's page has all of it).
+DESCRIPTION_MAX_CHARACTERS = 150
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,8 @@ def digest_mail(digest: Digest, today: date, link: Callable[[DigestLine], str]) 
             continue
         lines += ["", f"{title}:"]
         for item in group:
-            text = " ".join(item.description.split())
             lines += [
-                f"- {date_short(item.due_date)}  {text[:150]}",
+                f"- {date_short(item.due_date)}  {shorten(item.description)}",
                 f"  {item.region_name}, {item.conversation_title}, actiepunt {item.position}",
                 f"  Voortgang bijwerken: {link(item)}",
             ]
@@ -124,6 +124,17 @@ def digest_mail(digest: Digest, today: date, link: Callable[[DigestLine], str]) 
         "Geen herinneringen meer? Zet ze uit bij ‘Mijn account’ in Handvat.",
     ]
     return subject, "\n".join(lines) + "\n"
+
+
+def shorten(text: str, limit: int = DESCRIPTION_MAX_CHARACTERS) -> str:
+    """``text`` on one line, at most ``limit`` characters: cut between words, with "…"."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–") + "…"
 
 
 def mark_sent(user_id: int, today: date) -> None:
