@@ -8,10 +8,14 @@ from flask import Flask
 
 from .config import (
     PROJECT_ROOT,
+    SETTING_WARNINGS,
     DefaultConfig,
     database_url,
     load_secret_key,
+    load_settings,
+    log_setting_warnings,
     require_shared_rate_limits,
+    require_strong_secret_key,
 )
 
 
@@ -20,6 +24,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     configure(app, test_config)
     register_extensions(app)
+    log_setting_warnings(app)  # now that the log is set up
     register_url_converters(app)
     register_blueprints(app)
     register_template_helpers(app)
@@ -33,8 +38,11 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_object(DefaultConfig)
     app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app.instance_path)
     if test_config is None:
+        before = dict(app.config)
         app.config.from_pyfile("config.py", silent=True)
-        app.config.from_prefixed_env("HANDVAT")
+        from_file = [name for name, value in app.config.items() if before.get(name) is not value]
+        # Every HANDVAT_ variable as its type; an invalid value stops the app here.
+        app.extensions[SETTING_WARNINGS] = load_settings(app.config, os.environ, from_file)
     else:
         app.config.update(test_config)
     #: SQLite is only ever the embedded default; production runs on PostgreSQL.
@@ -49,6 +57,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    require_strong_secret_key(app.config)
     require_shared_rate_limits(app.config)
     if app.config["REQUIRE_TWO_FACTOR"] is None:
         app.config["REQUIRE_TWO_FACTOR"] = not app.config["IS_EMBEDDED_DB"]

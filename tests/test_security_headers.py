@@ -17,6 +17,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.accounts.access import public
+from app.config import DefaultConfig, load_settings
 from app.core.security import ConfigurationError, parse_proxy_count, parse_trusted_hosts
 
 from .conftest import BASE_TEST_CONFIG
@@ -195,18 +196,18 @@ def test_mail_without_host_names_refuses_to_start(make_app):
     ],
 )
 def test_trusted_hosts_from_the_environment(monkeypatch, tmp_path, environment, expected):
-    monkeypatch.setenv("HANDVAT_TRUSTED_HOSTS", environment)
     config = Config(str(tmp_path))
-    config.from_prefixed_env("HANDVAT")  # as configure() reads the environment
+    config.from_object(DefaultConfig)
+    load_settings(config, {"HANDVAT_TRUSTED_HOSTS": environment})  # as configure() reads it
 
     assert parse_trusted_hosts(config["TRUSTED_HOSTS"]) == expected
 
 
 @pytest.mark.parametrize(("environment", "expected"), [("1", 1), ("2", 2), ("0", 0)])
 def test_proxy_count_from_the_environment(monkeypatch, tmp_path, environment, expected):
-    monkeypatch.setenv("HANDVAT_PROXY_COUNT", environment)
     config = Config(str(tmp_path))
-    config.from_prefixed_env("HANDVAT")
+    config.from_object(DefaultConfig)
+    load_settings(config, {"HANDVAT_PROXY_COUNT": environment})
 
     assert parse_proxy_count(config["PROXY_COUNT"]) == expected
 
