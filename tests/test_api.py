@@ -760,6 +760,65 @@ def test_rate_limit_per_token(database_url, api_world):
             db.engine.dispose()
 
 
+def test_unknown_tokens_count_per_client_address(database_url, api_world):
+    """A new made-up token per request gets no count of its own: every request without a
+    known token counts once for the client's address, and costs at most one lookup of the
+    token (none for one that cannot be a token). A known token keeps its own count."""
+    import secrets
+
+    from app import create_app
+
+    from .conftest import BASE_TEST_CONFIG
+
+    limited = create_app(
+        {
+            **BASE_TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "API_RATE_LIMIT": "4 per minute",
+        }
+    )
+    known = issue(api_world.users["coordinator"], name="Bekend")
+    made_up = [
+        secrets.token_hex(4),  # ill-formed
+        "hvt_" + secrets.token_urlsafe(32),  # the shape of a token, unknown
+        "hvt_" + secrets.token_urlsafe(32),
+        "iets " + secrets.token_hex(4),
+        "hvt_" + secrets.token_urlsafe(32),
+    ]
+    with limited.app_context():
+        statements: list[str] = []
+
+        def count(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            client = limited.test_client()
+            answers = []
+            for bearer in made_up:
+                statements.clear()
+                response = client.get(
+                    "/api/v1/regions", headers={"Authorization": f"Bearer {bearer}"}
+                )
+                shaped = bearer.startswith("hvt_")
+                answers.append(response.status_code)
+                assert len(statements) == (1 if shaped else 0), (bearer, statements)
+                assert response.mimetype == "application/problem+json"
+            assert answers == [401, 401, 401, 401, 429]
+            # Without a token: the same count, of the same address.
+            assert_problem(client.get("/api/v1/regions"), 429)
+            # A known token from that address still works, on its own count.
+            assert Api(limited, known).get("/api/v1/regions").status_code == 200
+            windows = limited.extensions["handvat_api_rate_limit"].counter._windows
+            assert len({key for key, _amount, _expiry in windows}) == 2
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+            db.session.remove()
+            db.engine.dispose()
+
+
 # --- problems for every error inside /api/v1, pages elsewhere --------------------------------
 
 

@@ -1,5 +1,7 @@
-"""The API's rate limit: ``API_RATE_LIMIT`` requests per token (per client address without
-one), counted in fixed windows where the rest of the site counts (``RATELIMIT_STORAGE_URI``).
+"""The API's rate limit: ``API_RATE_LIMIT`` requests per known token; every request without
+one (no token, one that cannot be a token, an unknown or revoked one) counts for its client
+address, in one count per address (``routes.authenticate_request``). Counted in fixed windows
+where the rest of the site counts (``RATELIMIT_STORAGE_URI``).
 
 Written here instead of Flask-Limiter's ``shared_limit`` on the blueprint, with a measured
 reason: Flask-Limiter's in-process storage (``memory://``, the default) starts a new
@@ -30,7 +32,7 @@ from limits.strategies import FixedWindowRateLimiter
 
 from .problems import ApiProblem
 
-#: Per token (per client address without one); a dashboard's refresh of 10,000 action points
+#: Per known token (per client address without one); a dashboard's refresh of 10,000 action points
 #: is 100 requests. ``API_RATE_LIMIT`` in the configuration changes it.
 DEFAULT_RATE_LIMIT = "600 per minute"
 _EXTENSION = "handvat_api_rate_limit"
@@ -117,9 +119,9 @@ def _limits_of_app() -> _Limits | None:
     return app.extensions[_EXTENSION]
 
 
-def check_rate_limit(key: str) -> dict[str, str]:
-    """Count this request for ``key``; the headers to send, or a 429 problem when a limit is
-    reached."""
+def check_rate_limit(key: str, detail: str | None = None) -> dict[str, str]:
+    """Count this request for ``key``; the headers to send, or a 429 problem (with ``detail``)
+    when a limit is reached."""
     limits = _limits_of_app()
     if limits is None:
         return {}
@@ -131,7 +133,7 @@ def check_rate_limit(key: str) -> dict[str, str]:
             headers = {"Retry-After": str(wait)}
             if limits.headers:
                 headers.update(_headers(verdict))
-            raise ApiProblem(429, headers=headers)
+            raise ApiProblem(429, detail, headers=headers)
         if tightest is None or verdict.remaining < tightest.remaining:
             tightest = verdict
     return _headers(tightest) if limits.headers and tightest is not None else {}

@@ -38,7 +38,6 @@ from .auth import (
     authenticate,
     bearer_secret,
     forget_the_session,
-    hash_token,
     require_write_scope,
     token_owner,
 )
@@ -94,10 +93,16 @@ register_problem_handlers(bp)
 limiter.request_filter(lambda: request.blueprint == bp.name)
 
 
-def _rate_limit_key(secret: str | None) -> str:
-    if secret:
-        return "api-token:" + hash_token(secret)[:32]
-    return "api-client:" + (get_remote_address() or "")
+def _count_for_the_address() -> dict[str, str]:
+    """Count this request in the one count of its client address, for every request without
+    a known token: none, one that cannot be a token, or an unknown or revoked one. A made-up
+    token per request thus gets no count of its own."""
+    return check_rate_limit(
+        "api-client:" + (get_remote_address() or ""),
+        "Er kwamen te veel verzoeken zonder geldige sleutel van uw adres. Wacht een minuut en "
+        "probeer het dan opnieuw; de kop Retry-After zegt hoe lang. Stuurt u wel een sleutel "
+        "mee? Controleer dan of die klopt en niet is ingetrokken.",
+    )
 
 
 def without_token(view):
@@ -122,15 +127,21 @@ _PER_REQUEST = (
 def authenticate_request() -> None:
     for name in _PER_REQUEST:
         g.pop(name, None)
-    secret = bearer_secret()
-    g.api_rate_headers = check_rate_limit(_rate_limit_key(secret))
     view = current_app.view_functions.get(request.endpoint or "")
-    if view is docs:
-        return  # a page of the site like any other, with its header and sign-out form
-    forget_the_session()
-    if not getattr(view, "api_without_token", False):
-        # The list of action points is kept per version of the asker's regions (``cache.py``).
-        authenticate(secret, with_version=view is actions and page_cache() is not None)
+    if view is not docs:  # a page of the site like any other, with its header and sign-out form
+        forget_the_session()
+    if view is docs or getattr(view, "api_without_token", False):
+        g.api_rate_headers = _count_for_the_address()
+        return
+    # The token first (one lookup by its hash; none for one that cannot be a token), so only
+    # a known token is counted on its own. The list of action points is kept per version of
+    # the asker's regions (``cache.py``).
+    try:
+        authenticate(bearer_secret(), with_version=view is actions and page_cache() is not None)
+    except ApiProblem:  # a 401, or a 429 once the address has had its share
+        g.api_rate_headers = _count_for_the_address()
+        raise
+    g.api_rate_headers = check_rate_limit(f"api-token:{g.api_token.id}")
 
 
 @bp.after_request
