@@ -274,6 +274,12 @@ def test_csv_cells_are_read_as_the_text_in_the_file():
     ]
 
 
+def test_years_written_as_numbers_with_a_decimal_are_periods():
+    plan = read_text("Gemeente;2020.0;2021.0\nEnschede;35;40\n")
+    assert plan.observations["period"].tolist() == ["2020", "2021"]
+    assert plan.observations["value"].tolist() == [35, 40]
+
+
 def test_dutch_thousands_with_a_total_that_adds_up():
     plan = read("dutch-thousands-total.csv")
     assert values(plan, "2020") == {
@@ -327,6 +333,84 @@ def test_comma_separated_with_decimal_point():
     assert plan.observations["period"].tolist() == ["2021", "2021", "2021", "2022"]
     assert plan.indicator_names == ["Uren jeugdhulp per 1000 jongeren"]
     assert "De getallen hebben een punt als decimaalteken (zoals 12.5)." in plan.notices
+
+
+def test_comma_separated_with_dutch_thousands_only():
+    # Nothing in the file uses the point as a decimal mark: 1.234 is 1234.
+    plan = read("comma-thousands-only.csv")
+    assert plan.delimiter == ","
+    assert plan.refused == []
+    assert values(plan, "2020") == {"Enschede": 1234, "Hengelo": 2300, "Almelo": 900}
+    assert values(plan, "2021") == {"Enschede": 1456, "Hengelo": 2500, "Almelo": 950}
+    assert (
+        "De punt in getallen zoals '1.234' is gelezen als scheiding tussen duizendtallen "
+        "(1.234 is 1234): nergens in het bestand is de punt een decimaalteken." in plan.notices
+    )
+
+
+def test_comma_separated_with_quoted_dutch_numbers():
+    # Google Sheets with a Dutch locale: the decimal comma is quoted, thousands have a point.
+    plan = read("comma-dutch-thousands.csv")
+    assert plan.refused == []
+    assert values(plan, "2020") == {"Enschede": 1234, "Hengelo": 2300, "Almelo": 1234.5}
+    assert values(plan, "2021") == {"Enschede": 1456, "Hengelo": 2500, "Almelo": 900}
+    assert "De getallen hebben een komma als decimaalteken (zoals '1.234,5')." in plan.notices
+
+
+def test_comma_separated_english_numbers_keep_working():
+    plan = read_text('Groep,2020,2021\nA,12.5,"1,234.5"\nB,0.75,"1,234"\nC,3,0.125\n')
+    assert plan.refused == []
+    assert values(plan, "2020") == {"A": 12.5, "B": 0.75, "C": 3}
+    assert values(plan, "2021") == {"A": 1234.5, "B": 1234, "C": 0.125}
+    assert "De getallen hebben een punt als decimaalteken (zoals 12.5)." in plan.notices
+    # Quoted thousands with a comma and nothing else: thousands.
+    plan = read_text('Groep,2020\nA,"1,234"\nB,900\n')
+    assert values(plan) == {"A": 1234, "B": 900}
+    assert any("gelezen als scheiding tussen duizendtallen" in n for n in plan.notices)
+
+
+def test_a_point_number_that_may_be_thousands_is_refused_when_the_point_is_also_a_decimal():
+    plan = read_text("Groep,2020,2021\nA,1.234,12.5\nB,2.500,3\n")
+    assert values(plan, "2021") == {"A": 12.5, "B": 3}
+    assert messages(plan) == [
+        "Rij 2, kolom '2020' ('1.234'): niet duidelijk of dit 1234 is of 1,234: elders in het "
+        "bestand is de punt een decimaalteken (zoals '12.5'). Schrijf alle getallen op dezelfde "
+        "manier, bijvoorbeeld door het bestand in Nederlandse Excel op te slaan als CSV met ';'.",
+        "Rij 3, kolom '2020' ('2.500'): niet duidelijk of dit 2500 is of 2,5: elders in het "
+        "bestand is de punt een decimaalteken (zoals '12.5'). Schrijf alle getallen op dezelfde "
+        "manier, bijvoorbeeld door het bestand in Nederlandse Excel op te slaan als CSV met ';'.",
+    ]
+    assert not plan.can_import
+    # With three decimals after a point elsewhere, 1.234 is a decimal number too.
+    plan = read_text("Groep,2020,2021\nA,1.234,12.5\nB,2.500,0.125\n")
+    assert plan.refused == []
+    assert values(plan, "2020") == {"A": 1.234, "B": 2.5}
+
+
+def test_semicolon_file_with_thousands_and_a_decimal_point_is_not_guessed():
+    plan = read("semicolon-thousands-and-a-decimal-point.csv")
+    assert [(r.row, r.column, r.value) for r in plan.refused] == [
+        (2, "2020", "1.234"),
+        (2, "2021", "1.456"),
+        (3, "2021", "2.500"),
+    ]
+    assert all("niet duidelijk of dit" in r.reason for r in plan.refused)
+    assert values(plan, "2020") == {"Hengelo": 12.5, "Almelo": 900}
+
+
+def test_points_and_commas_both_unclear_in_a_comma_file():
+    plan = read_text('Groep,2020\nA,1.234\nB,"5,678"\nC,12\n')
+    assert values(plan) == {"C": 12}
+    assert [r.value for r in plan.refused] == ["1.234", "5,678"]
+    assert all("niet duidelijk of dit" in r.reason for r in plan.refused)
+
+
+def test_a_decimal_mark_unlike_the_rest_of_the_file_says_so():
+    plan = read_text("Groep;2020\nA;12,5\nB;7,25\nC;3.5\n")
+    assert messages(plan) == [
+        "Rij 4, kolom '2020' ('3.5'): geen getal: hier is de punt het decimaalteken, maar in de "
+        "rest van het bestand de komma (zoals '12,5'). Schrijf 3,5."
+    ]
 
 
 def test_semicolon_file_with_decimal_points_is_recognised():

@@ -118,6 +118,18 @@ def test_parse_cell_decimal_point_refuses_a_decimal_comma():
     assert parse_cell("1.234,5", decimal=".") is None
 
 
+def test_a_thousands_group_never_starts_with_zero():
+    # "0.125" is no Dutch thousands number (it would be 125): only a decimal point reads it.
+    assert parse_cell("0.125") is None
+    assert parse_cell("-0.125") is None
+    assert parse_cell("0.125", decimal=".").value == 0.125
+    assert parse_cell("0,125", decimal=".") is None
+    assert parse_cell("0,125").value == 0.125
+    assert parse_cell("1.234").value == 1234
+    _same(["0.125", "0.250", "1.234", "0,5"] * 20)
+    _same(["0,125", "0,250", "1,234", "0.5"] * 20, decimal=".")
+
+
 def test_decimal_must_be_comma_or_point():
     with pytest.raises(ValueError):
         parse_cell("1", decimal=";")

@@ -59,9 +59,13 @@ Rows and values
 * "Totaal", "Total", "Eindtotaal" rows are kept with ``is_total``; when no part is a
   percentage, missing or hidden, a total that differs from the sum of its parts gets a notice
   (not a refusal); with decimals, up to what rounding to the decimals shown explains.
-* Values follow ``app.indicators.values`` (Dutch numbers, "24%", "<5", "x", "*", "." …); the
-  decimal mark is a comma unless the file shows otherwise (a "," separator, or numbers such as
-  "12.5" and "1,234.5"), which the notices then say.
+* Values follow ``app.indicators.values`` (Dutch numbers, "24%", "<5", "x", "*", "." …). The
+  numbers themselves decide the decimal mark, whatever the separator (:class:`_DecimalMark`):
+  a comma unless the file has numbers that only a decimal point reads ("12.5", "0.75",
+  "1,234.5"); "1.234" is 1234 unless the file also uses the point as decimal mark, and then it
+  is refused as unclear (not stored as 1,234) unless other numbers have three decimals after
+  a point. The notices say when the decimal mark is a point, or in a ","-separated file how
+  "1.234" or "1,234" was read.
 * Refused: a value that is no number ("geen getal"), a period that cannot be read ("onbekende
   periode"), an unknown municipality, a long row with too few cells, and a second row (or column)
   with the same indicator, period, category and municipality as an earlier one ("dubbele rij").
@@ -100,7 +104,7 @@ from app.indicators.periods import (
     parse_period,
     split_provisional,
 )
-from app.indicators.values import parse_cells, parse_factorized
+from app.indicators.values import parse_cell, parse_cells, parse_factorized
 
 OBSERVATION_COLUMNS = [
     "indicator",
@@ -301,7 +305,6 @@ class _Source:
     percent_cells: dict[int, np.ndarray] = field(default_factory=dict)
     #: CSV: the text, to count the cells of rows that may be too short.
     text_lines: object = None
-    decimal_hint: str | None = None
 
 
 _DELIMITERS = (";", "\t", ",")
@@ -333,14 +336,12 @@ def _read_csv(data: bytes, file_name: str, max_rows: int) -> _Source:
         grid = _parse_csv(data, text, encoding, delimiter, width, nrows)
     if len(grid) >= nrows:
         raise UnreadableFile(_too_many_rows(max_rows))
-    decimal_hint = "." if delimiter == "," else None
     return _Source(
         grid=grid,
         file_kind="csv",
         encoding=encoding,
         delimiter=delimiter,
         text_lines=(data, text, encoding, delimiter),
-        decimal_hint=decimal_hint,
     )
 
 
@@ -679,7 +680,13 @@ def _cell_period(value: object) -> tuple[Period | None, bool]:
             return month_period(day.year, day.month), False
         return None, False
     text, provisional = split_provisional(_text(value))
+    whole_year = _WHOLE_YEAR.fullmatch(text)
+    if whole_year:
+        text = whole_year.group(1)  # "2020.0": a year written as a number by a program
     return parse_period(text), provisional
+
+
+_WHOLE_YEAR = re.compile(r"(\d{4})[.,]0+")
 
 
 _FOOTNOTE_START = re.compile(
@@ -1451,9 +1458,7 @@ class _Planner:
         return cells
 
     def _decimal_guess(self, sample: list) -> str:
-        if self.source.decimal_hint:
-            return self.source.decimal_hint
-        return _decimal_from_sample(sample)
+        return _DecimalMark.of(sample, self.source.delimiter).decimal
 
     # ---------------------------------------------------------------- the plan itself
 
@@ -1469,7 +1474,8 @@ class _Planner:
                 refusals.append((i, int(file_rows[i]), col, value, reason_of(i)))
 
         # Values first: only a cell without a value can belong to a blank row.
-        decimal = self._file_decimal(cells.values)
+        number_mark = self._file_decimal(cells.values)
+        decimal = number_mark.decimal
         parsed = parse_factorized(cells.values.codes, cells.values.uniques, decimal=decimal)
         keep_rows = ~self._blank_rows(cells, parsed.missing)
         bad = np.zeros(n, dtype=bool)
@@ -1501,8 +1507,23 @@ class _Planner:
                 cells.percentage_column & parsed.ok & ~parsed.missing & ~parsed.suppressed
             )
         not_number = ~parsed.ok & keep_rows & ~bad
-        refuse(not_number, None, cells.values, lambda i: "geen getal")
-        bad |= not_number
+        if not_number.any():
+            reasons = number_mark.refusals(cells.values, np.unique(cells.values.codes[not_number]))
+            refuse(
+                not_number,
+                None,
+                cells.values,
+                lambda i: reasons.get(int(cells.values.codes[i]), "geen getal"),
+            )
+            bad |= not_number
+        unclear = number_mark.unclear(cells.values)
+        if unclear:
+            in_doubt = cells.values.take(
+                np.array([u in unclear for u in range(len(cells.values.uniques) + 1)])
+            )
+            in_doubt &= keep_rows & ~bad
+            refuse(in_doubt, None, cells.values, lambda i: unclear[int(cells.values.codes[i])])
+            bad |= in_doubt
 
         # Periods: each distinct text once.
         provisional = parsed.provisional
@@ -1607,7 +1628,7 @@ class _Planner:
                 "column": pd.Series(pick(cells.columns.dense()), dtype=object),
             },
         )
-        self._value_notices(parsed, good, decimal)
+        self._value_notices(parsed, good, number_mark)
         if (total_dim[good] != -1).any():
             self._check_totals(
                 frame, pick(total_dim), [pick(ids) for ids in dim_ids], pick(ind_id), pick(per_id)
@@ -1665,13 +1686,11 @@ class _Planner:
                 short[row] = f"te weinig cellen ({width} van de {needed})"
         return short
 
-    def _file_decimal(self, values: _Coded) -> str:
-        if self.source.decimal_hint:
-            return self.source.decimal_hint
+    def _file_decimal(self, values: _Coded) -> _DecimalMark:
         uniques = values.uniques
         if len(uniques) > 2000:
             uniques = uniques[:: len(uniques) // 1000]
-        return _decimal_from_sample(uniques.tolist())
+        return _DecimalMark.of(uniques.tolist(), self.source.delimiter)
 
     def _resolve_dim(self, dim: _Dim) -> _Resolved:
         """Each distinct cell of a category column once: its category text, municipality code,
@@ -1749,7 +1768,7 @@ class _Planner:
             )
             bad[i] = True
 
-    def _value_notices(self, parsed, good: np.ndarray, decimal: str) -> None:
+    def _value_notices(self, parsed, good: np.ndarray, mark: _DecimalMark) -> None:
         missing = int((parsed.missing & good).sum())
         suppressed = int((parsed.suppressed & good).sum())
         provisional = int((parsed.provisional & good).sum())
@@ -1768,8 +1787,9 @@ class _Planner:
                 f"{_cells_word(provisional, 'waarde', 'waarden')} "
                 f"{'is' if provisional == 1 else 'zijn'} voorlopig (*)."
             )
-        if decimal == ".":
-            self.notices.append("De getallen hebben een punt als decimaalteken (zoals 12.5).")
+        notice = mark.notice()
+        if notice:
+            self.notices.append(notice)
 
     def _check_totals(self, frame, total_dim, dim_ids, ind_id, per_id) -> None:
         """A total that differs from the sum of its parts: a notice. Compared when no value of
@@ -1955,23 +1975,202 @@ def _category_text(texts: list[tuple[np.ndarray, _Coded]], ids: list[np.ndarray]
     return joined[group]
 
 
-_POINT_DECIMAL = re.compile(r"-?\d+\.\d{1,2}|-?\d+\.\d{4,}|-?\d{1,3}(?:,\d{3})+\.\d+|0\.\d+")
-_COMMA_DECIMAL = re.compile(r"-?\d+,\d{1,2}|-?\d+,\d{4,}|-?\d{1,3}(?:\.\d{3})+,\d+|0,\d+")
+class _DecimalMark:
+    """Which mark a file's numbers use as decimal mark, decided from the numbers themselves.
+
+    Each distinct text with a "." or "," (a sample of them in a big file) is one of:
+
+    * **point**: a number only with a decimal point ("12.5", "0.75", "0.125", "1,234.5",
+      "1.2345"): Dutch thousands come in groups of three and never start with 0;
+    * **comma**: a number only with a decimal comma ("12,5", "1.234,5", "12.345.678");
+    * **unclear**: a number either way, with another value: "1.234" (1234 or 1,234) and
+      "1,234" (1,234 or 1234) -- one group of three digits after one mark.
+
+    The rule:
+
+    1. The file shows which mark is the decimal mark: the kind of unambiguous numbers it has
+       most of (a tie is Dutch, the comma). Numbers of the other kind are refused with a
+       reason that says so.
+    2. Without such numbers the comma is the decimal mark (Dutch Excel), so "1.234" is 1234
+       (also in a ","-separated file, where the notices say it); only in a ","-separated file
+       whose unclear numbers all have a comma (quoted "1,234", as English Excel writes
+       thousands) is the point the decimal mark, and "1,234" 1234.
+    3. An unclear number is read with the mark as thousands separator, which is safe when
+       the file never uses that mark as decimal mark. Otherwise it is refused, as "niet
+       duidelijk": "1.234" in a file whose decimal mark is the point (it has "12.5"), unless
+       the file also has numbers with three or more decimals after a point ("0.125"), which
+       shows three decimals are meant; and in a ","-separated file with unclear numbers of
+       both kinds ("1.234" and "1,234") and no other sign, every unclear number.
+
+    Genuinely English files (12.5, 0.75, "1,234.5") read as before; a file from Dutch Excel
+    (";", "1.234", "12,5") too.
+    """
+
+    def __init__(self, decimal: str, delimiter: str | None, examples: dict[str, str], refuse):
+        self.decimal = decimal
+        self.delimiter = delimiter
+        self.examples = examples  # kind -> a text of that kind from the file
+        self.refuse = refuse  # the unclear kinds to refuse: {"point", "comma"}
+
+    @classmethod
+    def of(cls, sample: list, delimiter: str | None) -> _DecimalMark:
+        counts = {"point": 0, "comma": 0, "point3": 0, "unclear point": 0, "unclear comma": 0}
+        examples: dict[str, str] = {}
+        for v in sample:
+            kind = _number_kind(v)
+            if kind is None:
+                continue
+            counts[kind] += 1
+            examples.setdefault(kind, v.strip())
+            if kind == "point3":
+                counts["point"] += 1
+                examples.setdefault("point", v.strip())
+        point, comma = counts["point"], counts["comma"]
+        unclear_point, unclear_comma = counts["unclear point"], counts["unclear comma"]
+        refuse: set[str] = set()
+        if point or comma:
+            decimal = "." if point > comma else ","
+            if decimal == "." and not counts["point3"]:
+                refuse.add("point")
+        elif delimiter == "," and unclear_comma and not unclear_point:
+            decimal = "."
+        else:
+            decimal = ","
+            if delimiter == "," and unclear_point and unclear_comma:
+                refuse.update(("point", "comma"))
+        return cls(decimal, delimiter, examples, refuse)
+
+    def unclear(self, values: _Coded) -> dict[int, str]:
+        """Distinct values (by code) that are refused as unclear, with the reason."""
+        if not self.refuse:
+            return {}
+        marks = tuple("." if kind == "point" else "," for kind in self.refuse)
+        found: dict[int, str] = {}
+        for u, v in enumerate(values.uniques.tolist()):
+            if type(v) is not str or not any(m in v for m in marks):
+                continue
+            if not _MAYBE_UNCLEAR.search(v):
+                continue
+            kind = _number_kind(v)
+            if kind is not None and kind.startswith("unclear ") and kind[8:] in self.refuse:
+                found[u] = self._unclear_reason(v)
+        if found and "point" in self.refuse and len(self.refuse) == 1:
+            # A number with three decimals after a point anywhere in the file (the choice
+            # only saw a sample): then "1.234" is a decimal number too.
+            for v in values.uniques.tolist():
+                if type(v) is str and _THREE_DECIMALS.search(v) and _number_kind(v) == "point3":
+                    return {}
+        return found
+
+    def refusals(self, values: _Coded, codes: np.ndarray) -> dict[int, str]:
+        """Reasons for distinct values that are no number with this decimal mark but would be
+        one with the other (the rest are "geen getal")."""
+        other = "," if self.decimal == "." else "."
+        reasons: dict[int, str] = {}
+        for code in codes.tolist():
+            if code < 0:
+                continue
+            v = values.uniques[code]
+            if type(v) is not str or other not in v:
+                continue
+            parsed = parse_cell(v, decimal=other)
+            if parsed is None or parsed.value is None:
+                continue
+            here, rest = ("de komma", "de punt") if other == "," else ("de punt", "de komma")
+            example = self.examples.get("point" if self.decimal == "." else "comma")
+            like = f" (zoals '{_short(example, 20)}')" if example else ""
+            written = _plain_number(parsed.value, self.decimal)
+            if parsed.is_percentage:
+                written += "%"
+            reasons[code] = (
+                f"geen getal: hier is {here} het decimaalteken, maar in de rest van het bestand "
+                f"{rest}{like}. Schrijf {written}"
+            )
+        return reasons
+
+    def _unclear_reason(self, text: str) -> str:
+        comma, point = parse_cell(text, decimal=","), parse_cell(text, decimal=".")
+        if "." in text:
+            thousands, decimal = comma.value, point.value
+        else:
+            thousands, decimal = point.value, comma.value
+        if self.decimal == ".":
+            example = self.examples.get("point")
+            why = "elders in het bestand is de punt een decimaalteken" + (
+                f" (zoals '{_short(example, 20)}')" if example else ""
+            )
+        else:
+            why = "in dit bestand staan punten en komma's in getallen, en niets laat zien welke "
+            why += "het decimaalteken is"
+        return (
+            f"niet duidelijk of dit {_plain_number(thousands, ',')} is of "
+            f"{_plain_number(decimal, ',')}: {why}. Schrijf alle getallen op dezelfde manier, "
+            "bijvoorbeeld door het bestand in Nederlandse Excel op te slaan als CSV met ';'"
+        )
+
+    def notice(self) -> str | None:
+        """What the notices say about the decimal mark (nothing for a plain Dutch file)."""
+        if self.decimal == ".":
+            if "point" in self.examples:
+                return "De getallen hebben een punt als decimaalteken (zoals 12.5)."
+            example = self.examples.get("unclear comma")
+            if example:
+                return (
+                    f"De komma in getallen zoals '{_short(example, 20)}' is gelezen als "
+                    "scheiding tussen duizendtallen: nergens in het bestand is de komma een "
+                    "decimaalteken."
+                )
+            return "De getallen hebben een punt als decimaalteken (zoals 12.5)."
+        if self.delimiter != "," or self.refuse:
+            return None
+        if "comma" in self.examples:
+            return (
+                "De getallen hebben een komma als decimaalteken "
+                f"(zoals '{_short(self.examples['comma'], 20)}')."
+            )
+        example = self.examples.get("unclear point")
+        if example:
+            value = parse_cell(example, decimal=",").value
+            return (
+                f"De punt in getallen zoals '{_short(example, 20)}' is gelezen als scheiding "
+                f"tussen duizendtallen ({_short(example, 20)} is {_plain_number(value, ',')}): "
+                "nergens in het bestand is de punt een decimaalteken."
+            )
+        return None
 
 
-def _decimal_from_sample(sample: list) -> str:
-    """ "." when the numbers in ``sample`` are written with a decimal point ("12.5", "0.25",
-    "1,234.5") and never with a decimal comma; "," otherwise (the Dutch default)."""
-    point = comma = 0
-    for v in sample:
-        if type(v) is not str or ("." not in v and "," not in v):
-            continue
-        t = v.strip().rstrip("%* ").strip()
-        if _POINT_DECIMAL.fullmatch(t):
-            point += 1
-        elif _COMMA_DECIMAL.fullmatch(t):
-            comma += 1
-    return "." if point > 0 and comma == 0 else ","
+#: A cell that may hold an unclear number: one group of three digits after a mark.
+_MAYBE_UNCLEAR = re.compile(r"(?<![\d.,])\d{1,3}[.,]\d{3}(?![\d.,])")
+_THREE_DECIMALS = re.compile(r"\.\d{3,}(?!\d)")
+
+
+def _number_kind(value: object) -> str | None:
+    """ "point", "point3" (three or more decimals), "comma", "unclear point", "unclear comma"
+    or None (no mark, or no number): see :class:`_DecimalMark`."""
+    if type(value) is not str or ("." not in value and "," not in value):
+        return None
+    comma = parse_cell(value, decimal=",")
+    point = parse_cell(value, decimal=".")
+    comma_ok = comma is not None and comma.value is not None
+    point_ok = point is not None and point.value is not None
+    if comma_ok and point_ok:
+        if comma.value == point.value:
+            return None
+        return "unclear point" if "." in value else "unclear comma"
+    if comma_ok:
+        return "comma"
+    if point_ok:
+        return "point3" if _THREE_DECIMALS.search(value) else "point"
+    return None
+
+
+def _plain_number(value: float, decimal: str) -> str:
+    """A number without thousands separators, with ``decimal`` as decimal mark: 1234,
+    "1,234" (with a comma), "-2,5"."""
+    if value == int(value) and abs(value) < 1e15:
+        return str(int(value))
+    text = f"{value:.6f}".rstrip("0").rstrip(".")
+    return text.replace(".", decimal)
 
 
 def _cells_word(count: int, one: str = "cel", many: str = "cellen") -> str:

@@ -5,7 +5,9 @@ Rules (``parse_cell``; ``parse_cells`` gives the very same answers for many cell
 
 * **Numbers.** With ``decimal=","`` (Dutch, the default): "1234", "1.234" (= 1234; the point
   only groups thousands, in groups of three), "1.234,5", "12,5", "1 234" (space or no-break
-  space grouping). With ``decimal="."``: "1234.5", "1,234.5", "1,234". A leading "-", "+" or the
+  space grouping). With ``decimal="."``: "1234.5", "1,234.5", "1,234". The first group of
+  grouped digits does not start with 0: "0.125" is no number with a decimal comma (and
+  "0,125" none with a decimal point), so it tells which mark a file uses. A leading "-", "+" or the
   Unicode minus "−" directly before the digits ("−3"); "- 3" is no number. An exponent as Excel
   writes large numbers ("1,2E+05") is allowed. "€" before or after the number is dropped.
   Anything else ("1.5" with a decimal comma, "12,", "abc", "3 kinderen") is no number: None.
@@ -81,25 +83,28 @@ _SUPPRESSED = re.compile(r"(?:<|<=|≤)\s*\d+(?:[.,]\d+)?")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u2007": " "})
 
 _EXPONENT = r"(?:[eE][+-]?\d+)?"
+#: The first group of a number with thousands separators: 1 to 3 digits, not starting with 0
+#: ("0.125" is no thousands number: with a decimal comma it is no number at all).
+_GROUP = r"[1-9]\d{0,2}"
 _NUMBER = {
     ",": re.compile(
-        r"(?P<sign>[-+]?)(?P<int>\d{1,3}(?:\.\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:,(?P<frac>\d+))?"
-        + _EXPONENT.replace("(?:", "(?P<exp>", 1)
+        rf"(?P<sign>[-+]?)(?P<int>{_GROUP}(?:\.\d{{3}})+|{_GROUP}(?: \d{{3}})+|\d+)"
+        r"(?:,(?P<frac>\d+))?" + _EXPONENT.replace("(?:", "(?P<exp>", 1)
     ),
     ".": re.compile(
-        r"(?P<sign>[-+]?)(?P<int>\d{1,3}(?:,\d{3})+|\d{1,3}(?: \d{3})+|\d+)(?:\.(?P<frac>\d+))?"
-        + _EXPONENT.replace("(?:", "(?P<exp>", 1)
+        rf"(?P<sign>[-+]?)(?P<int>{_GROUP}(?:,\d{{3}})+|{_GROUP}(?: \d{{3}})+|\d+)"
+        r"(?:\.(?P<frac>\d+))?" + _EXPONENT.replace("(?:", "(?P<exp>", 1)
     ),
 }
 #: The plain numbers most cells hold, for the fast path of ``parse_cells``; a line each.
 _PLAIN_LINES = {
-    ",": re.compile(r"^-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?$", re.MULTILINE),
-    ".": re.compile(r"^-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$", re.MULTILINE),
+    ",": re.compile(rf"^-?(?:{_GROUP}(?:\.\d{{3}})+|\d+)(?:,\d+)?$", re.MULTILINE),
+    ".": re.compile(rf"^-?(?:{_GROUP}(?:,\d{{3}})+|\d+)(?:\.\d+)?$", re.MULTILINE),
 }
 #: The plain numbers most cells hold, for the fast path of ``parse_cells``.
 _PLAIN = {
-    ",": re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"),
-    ".": re.compile(r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"),
+    ",": re.compile(rf"-?(?:{_GROUP}(?:\.\d{{3}})+|\d+)(?:,\d+)?"),
+    ".": re.compile(rf"-?(?:{_GROUP}(?:,\d{{3}})+|\d+)(?:\.\d+)?"),
 }
 
 
