@@ -190,6 +190,7 @@ def world(app, tester, make_conversation, make_action) -> World:
             "link_id": str(link_id),
             "workshop_id": str(workshop.id),
             "code": workshop.join_code,
+            "contribution_id": str(contribution.id),
         },
         indicator_id=indicator_id,
         link_id=link_id,
@@ -731,6 +732,7 @@ ROUTES: dict[str, RouteSpec] = {
     "workshops.state": RouteSpec(),
     "workshops.projector": RouteSpec(),
     "workshops.projector_live": RouteSpec(),
+    "workshops.contribution": RouteSpec(),
     "workshops.open_questions": RouteSpec(
         form=lambda w: {"question_id": QUESTION}, choice_fields=("question_id", "phase_id")
     ),

@@ -279,6 +279,9 @@ def test_a_hidden_contribution_never_reaches_the_projector(client, workshop):
         ops.set_results_visible(workshop, True)
         db.session.commit()
     control = text_of(client.get(_url(workshop, "inhoud") + f"?vraag={QUESTION}"))
+    # Hidden ones are a number with a link, not the whole text on every fetch.
+    assert "Iets heel lelijks" not in control and "1 bijdrage is verborgen" in control
+    control = text_of(client.get(_url(workshop, "inhoud") + f"?vraag={QUESTION}&verborgen=1"))
     assert "Iets heel lelijks" in control and "Verborgen" in control and "Weer tonen" in control
     client.post(_url(workshop, "verbergen"), data={"contribution_id": str(rude.id), "state": "nee"})
     assert "lelijks" in text_of(client.get(_url(workshop, "projectie/inhoud")))
@@ -288,11 +291,27 @@ def test_duplicates_merge_into_a_contribution_of_the_same_question(client, works
     anna, bob = _join(workshop), _join(workshop)
     first = _contribution(workshop, anna, "Eén loket")
     second = _contribution(workshop, bob, "Een loket")
+    _contribution(workshop, bob, "Meer geld")
     ops.add_dot(workshop, bob, second.id, had=0)
     db.session.commit()
     control = client.get(_url(workshop)).get_data(as_text=True)
-    # Each contribution offers the others of its question as the target.
-    assert f'<option value="{first.id}">Eén loket</option>' in control
+    # Each contribution links to its own page, where the others of its question are the targets.
+    page_url = _url(workshop, f"bijdragen/{second.id}")
+    assert f'href="{page_url}"' in control and "<select" not in control
+    page = client.get(page_url)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    radio = f'<input type="radio" id="doel-{first.id}" name="into_id" value="{first.id}"'
+    assert radio in html
+    assert f'value="{second.id}"' in html and f'id="doel-{second.id}"' not in html
+    assert "Meer geld" in html
+    found = text_of(client.get(page_url, query_string={"zoek": "  LOKET "}))
+    assert "1 van 2 bijdragen met ‘LOKET’" in found and "Meer geld" not in found
+    nothing = client.get(page_url, query_string={"zoek": "x" * 500})
+    assert nothing.status_code == 200 and "Geen andere bijdrage gevonden" in text_of(nothing)
+    unchosen = client.post(_url(workshop, "samenvoegen"), data={"contribution_id": str(second.id)})
+    assert unchosen.status_code == 303 and unchosen.location.endswith(page_url)
+    assert "Kies eerst de bijdrage" in text_of(client.get(unchosen.location))
     response = client.post(
         _url(workshop, "samenvoegen"),
         data={"contribution_id": str(second.id), "into_id": str(first.id)},
@@ -302,6 +321,8 @@ def test_duplicates_merge_into_a_contribution_of_the_same_question(client, works
     control = text_of(client.get(_url(workshop, "inhoud")))
     assert "Samengevoegd: Een loket" in control
     assert "1 stip" in control
+    merged = text_of(client.get(page_url))
+    assert "samengevoegd met ‘Eén loket’" in merged and "Losmaken" in merged
     page = client.post(
         _url(workshop, "samenvoegen"),
         data={"contribution_id": str(first.id), "into_id": str(first.id)},
@@ -311,6 +332,47 @@ def test_duplicates_merge_into_a_contribution_of_the_same_question(client, works
     client.post(_url(workshop, "losmaken"), data={"contribution_id": str(second.id)})
     db.session.expire_all()
     assert db.session.get(Contribution, second.id).merged_into_id is None
+    assert client.get(_url(workshop, "bijdragen/424242")).status_code == 404
+
+
+def test_the_control_page_grows_with_the_room_not_with_its_square(client, workshop):
+    """Every contribution offered every other one as a merge target: 550 contributions made
+    26 MB, fetched again with every vote. Now one fetch lists at most 100, hidden ones as a
+    number, and each contribution costs the same few forms."""
+    people = [_join(workshop) for _ in range(5)]
+    made = [
+        ops.contribute(
+            workshop, people[n % 5], QUESTION, ContributionKind.IDEA, f"Bijdrage nummer {n:03d}"
+        )
+        for n in range(130)
+    ]
+    for contribution in made[:5]:
+        ops.set_hidden(workshop, contribution.id, True)
+    db.session.commit()
+    fragment = client.get(_url(workshop, "inhoud") + f"?vraag={QUESTION}")
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200
+    assert "<option" not in html and "<select" not in html
+    assert len(re.findall(r'<li class="contribution[^"]*" id="bijdrage-', html)) == 100
+    assert "Bijdragen (125)" in html and "Toon alle 125 bijdragen" in html
+    assert "5 bijdragen zijn verborgen" in html
+    assert "Bijdrage nummer 000" not in html  # hidden
+    assert len(html) < 2_500 * 100, len(html)
+    page = client.get(_url(workshop) + f"?vraag={QUESTION}").get_data(as_text=True)
+    assert len(page) < 2_500 * 100 + 60_000, len(page)
+    # Everything, the newest first, and the hidden ones, each on request (also for the script).
+    everything = client.get(_url(workshop) + f"?vraag={QUESTION}&alle=1&volgorde=nieuw")
+    html = everything.get_data(as_text=True)
+    assert len(re.findall(r'<li class="contribution" id="bijdrage-', html)) == 125
+    assert html.index("Bijdrage nummer 129") < html.index("Bijdrage nummer 128")
+    assert "Toon alleen de eerste 100" in html and "Toon de meeste stippen eerst" in html
+    assert (
+        f'data-live-fragment="/workshops/{workshop.id}/inhoud?vraag={QUESTION}'
+        '&amp;alle=1&amp;volgorde=nieuw"' in html
+    )
+    hidden = client.get(_url(workshop, "inhoud") + f"?vraag={QUESTION}&verborgen=1")
+    html = hidden.get_data(as_text=True)
+    assert "Bijdrage nummer 000" in html and html.count("Weer tonen") == 5
 
 
 def test_a_contribution_becomes_one_action_point(client, workshop, conversation):
@@ -571,3 +633,26 @@ def test_the_conversation_page_links_to_its_workshops(client, conversation):
     client.post(_url(workshop, "sluiten"))
     client.get(_url(workshop))
     assert "gesloten op" in text_of(client.get(page_url))
+
+
+# --- valid pages -------------------------------------------------------------------------------
+
+
+def test_the_control_pages_are_valid_html(client, workshop, tmp_path):
+    from .checkers import assert_valid_html
+
+    anna, bob = _join(workshop), _join(workshop)
+    first = _contribution(workshop, anna, "Eén loket")
+    second = _contribution(workshop, bob, "Een loket")
+    rude = _contribution(workshop, bob, "Iets lelijks")
+    ops.set_hidden(workshop, rude.id, True)
+    ops.merge(workshop, second.id, first.id)
+    db.session.commit()
+    pages = {
+        "control": client.get(_url(workshop) + f"?vraag={QUESTION}&verborgen=1"),
+        "contribution": client.get(_url(workshop, f"bijdragen/{first.id}") + "?zoek=loket"),
+        "contribution-merged": client.get(_url(workshop, f"bijdragen/{second.id}")),
+        "contribution-hidden": client.get(_url(workshop, f"bijdragen/{rude.id}")),
+    }
+    assert {name: r.status_code for name, r in pages.items()} == dict.fromkeys(pages, 200)
+    assert_valid_html({name: r.get_data(as_text=True) for name, r in pages.items()}, tmp_path)

@@ -248,14 +248,63 @@ def _phase_groups(workshop: Workshop, states: list[queries.QuestionState]) -> li
     return list(groups.values())
 
 
+#: The control page lists at most this many contributions of a question (the most dotted, or
+#: the newest); a link shows them all. Its live part is fetched again with every vote, so what
+#: one fetch returns must not grow with the room: 550 contributions were 26 MB.
+CONTROL_LIST_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ListChoice:
+    """How the control page lists a question's contributions: from the address, so the page
+    works without JavaScript and the script fetches the same list again."""
+
+    #: Every visible contribution, not only the first ``CONTROL_LIST_SIZE``.
+    show_all: bool = False
+    #: Newest first (to spot what just came in), else the most dotted first.
+    newest_first: bool = False
+    #: The hidden contributions in full, not only their number.
+    show_hidden: bool = False
+
+    @classmethod
+    def from_args(cls, args) -> ListChoice:
+        return cls(
+            show_all=args.get("alle") == "1",
+            newest_first=args.get("volgorde") == "nieuw",
+            show_hidden=args.get("verborgen") == "1",
+        )
+
+    def args(self, **changes: bool) -> dict[str, str]:
+        """The query arguments of this choice, with ``changes`` applied."""
+        show_all = changes.get("show_all", self.show_all)
+        newest_first = changes.get("newest_first", self.newest_first)
+        show_hidden = changes.get("show_hidden", self.show_hidden)
+        return {
+            **({"alle": "1"} if show_all else {}),
+            **({"volgorde": "nieuw"} if newest_first else {}),
+            **({"verborgen": "1"} if show_hidden else {}),
+        }
+
+
 @dataclass
 class LiveQuestion:
     """A question as the control page follows it: the room's spread and contributions."""
 
     state: queries.QuestionState
     spread: operations.Spread
-    #: Hidden ones included, each with the duplicates merged into it.
+    #: The visible contributions listed (each with the duplicates merged into it): all of
+    #: them, or the first ``CONTROL_LIST_SIZE`` in the chosen order.
     contributions: list[queries.ContributionView]
+    #: How many visible contributions the question has.
+    total: int
+    #: The hidden ones (listed only when asked for) and how many there are.
+    hidden: list[queries.ContributionView]
+    hidden_count: int
+    choice: ListChoice
+
+    @property
+    def is_selection(self) -> bool:
+        return len(self.contributions) < self.total
 
 
 def _selected_question_id(workshop: Workshop, requested: str | None) -> str | None:
@@ -269,17 +318,29 @@ def _selected_question_id(workshop: Workshop, requested: str | None) -> str | No
 
 
 def _live_question(
-    workshop: Workshop, states: list[queries.QuestionState], question_id: str | None
+    workshop: Workshop,
+    states: list[queries.QuestionState],
+    question_id: str | None,
+    choice: ListChoice,
 ) -> LiveQuestion | None:
     state = next((s for s in states if s.question.id == question_id), None)
     if state is None:
         return None
-    if state.is_current:
-        room = queries.room_view(workshop, include_hidden=True)
-        return LiveQuestion(state, room.spread, room.contributions)
     ranked = queries.contributions(workshop, [question_id], include_hidden=True)
+    views = ranked.get(question_id, [])
+    visible = [c for c in views if not c.hidden]
+    hidden = [c for c in views if c.hidden]
+    if choice.newest_first:
+        visible.sort(key=lambda c: -c.id)
+    shown = visible if choice.show_all else visible[:CONTROL_LIST_SIZE]
     return LiveQuestion(
-        state, operations.room_spread(workshop, question_id), ranked.get(question_id, [])
+        state,
+        operations.room_spread(workshop, question_id),
+        shown,
+        len(visible),
+        sorted(hidden, key=lambda c: c.id) if choice.show_hidden else [],
+        len(hidden),
+        choice,
     )
 
 
@@ -287,17 +348,36 @@ def _live_context(workshop: Workshop, question_id: str | None) -> dict:
     """What the control page's live part shows (the page and the fragment)."""
     states = queries.question_states(workshop)
     selected = _selected_question_id(workshop, question_id)
+    choice = ListChoice.from_args(request.args)
+
+    def list_url(fragment: bool = False, **changes: bool) -> str:
+        """The control page (or its live part) at the selected question, listed as chosen
+        with ``changes``."""
+        if fragment:
+            return url_for(
+                ".control_live", workshop_id=workshop.id, vraag=selected, **choice.args(**changes)
+            )
+        return url_for(
+            ".control",
+            workshop_id=workshop.id,
+            vraag=selected,
+            **choice.args(**changes),
+            _anchor=f"bijdragen-{selected}",
+        )
+
     return {
         "workshop": workshop,
         "conversation": workshop.conversation,
         "states": states,
-        "live": _live_question(workshop, states, selected),
+        "live": _live_question(workshop, states, selected, choice),
         "selected_id": selected,
         "connected": queries.connected_count(workshop),
         "answered": queries.answered_counts(workshop),
         "seconds_left": seconds_left(workshop),
         "scale": workshop.conversation.questionnaire.assessment_scale,
         "is_open": workshop.is_open(),
+        "list_url": list_url,
+        "control_list_size": CONTROL_LIST_SIZE,
     }
 
 
@@ -543,12 +623,73 @@ def hide(workshop_id: int):
     )
 
 
+#: A search on the contribution's page: longer is not a search someone types.
+SEARCH_MAX_CHARACTERS = 100
+
+
+def _find_view(
+    views: list[queries.ContributionView], contribution_id: int
+) -> tuple[queries.ContributionView | None, queries.ContributionView | None]:
+    """The contribution's view and, when it was merged into another, that one's view."""
+    for view in views:
+        if view.id == contribution_id:
+            return view, None
+        for merged in view.merged:
+            if merged.id == contribution_id:
+                return merged, view
+    return None, None
+
+
+@bp.get("/workshops/<id:workshop_id>/bijdragen/<id:contribution_id>")
+def contribution(workshop_id: int, contribution_id: int):
+    """One contribution with what the facilitator can do with it that needs a choice:
+    merging it into another one (the list of the question's other contributions, which the
+    control page does not repeat beside every contribution)."""
+    workshop = _workshop(workshop_id)
+    found = db.session.get(Contribution, contribution_id)
+    if found is None or found.workshop_id != workshop.id:
+        abort(404)
+    question_id = found.question_id
+    views = queries.contributions(workshop, [question_id], include_hidden=True).get(question_id, [])
+    view, merged_into = _find_view(views, found.id)
+    if view is None:
+        abort(404)
+    search = " ".join(request.args.get("zoek", "").split())[:SEARCH_MAX_CHARACTERS]
+    targets = [c for c in views if not c.hidden and c.id != found.id]
+    matching = [c for c in targets if search.casefold() in c.text.casefold()] if search else targets
+    state = next(
+        (s for s in queries.question_states(workshop) if s.question.id == question_id), None
+    )
+    return render_template(
+        "workshops/contribution.html",
+        workshop=workshop,
+        conversation=workshop.conversation,
+        contribution=view,
+        merged_into=merged_into,
+        state=state,
+        targets=targets,
+        matching=matching,
+        search=search,
+        back=url_for(
+            ".control",
+            workshop_id=workshop.id,
+            vraag=question_id,
+            _anchor=f"bijdrage-{(merged_into or view).id}",
+        ),
+    )
+
+
 @bp.post("/workshops/<id:workshop_id>/samenvoegen")
 def merge(workshop_id: int):
     workshop = _workshop(workshop_id)
     form = MergeForm()
     _checked(form)
     duplicate = _contribution(workshop, form.contribution_id.data)
+    if not (form.into_id.data or "").strip():
+        flash("Kies eerst de bijdrage waarmee u deze wilt samenvoegen.", "warning")
+        return redirect(
+            url_for(".contribution", workshop_id=workshop.id, contribution_id=duplicate.id), 303
+        )
     target = _contribution(workshop, form.into_id.data)
     return _run(
         workshop,
