@@ -10,6 +10,8 @@ from __future__ import annotations
 import codecs
 import io
 import re
+import struct
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -656,7 +658,6 @@ def test_old_xls_by_its_content(name):
 
 
 def test_other_files_that_are_no_table():
-    import zipfile
 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
@@ -738,6 +739,96 @@ def _workbook(rows: list[list], start: str = "A1") -> bytes:
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
+
+
+def _with_sheet(sheet: bytes) -> bytes:
+    """A workbook whose first sheet's XML is ``sheet`` (deflated)."""
+    source = zipfile.ZipFile(io.BytesIO(_workbook([["Periode", "Waarde"], [2021, 5]])))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            target.writestr(info.filename, sheet if info.filename.endswith("sheet1.xml") else data)
+    return buffer.getvalue()
+
+
+def _declare_size(data: bytes, name: str, size: int) -> bytes:
+    """``data`` with the unpacked size of member ``name`` declared as ``size`` (a lie)."""
+    data = bytearray(data)
+    encoded = name.encode()
+    info = zipfile.ZipFile(io.BytesIO(bytes(data))).getinfo(name)
+    struct.pack_into("<I", data, info.header_offset + 22, size)  # local header
+    at = data.find(b"PK\x01\x02")
+    while at >= 0:  # central directory entries
+        length = struct.unpack_from("<H", data, at + 28)[0]
+        if bytes(data[at + 46 : at + 46 + length]) == encoded:
+            struct.pack_into("<I", data, at + 24, size)
+        at = data.find(b"PK\x01\x02", at + 4)
+    return bytes(data)
+
+
+@pytest.fixture
+def nothing_reads_the_cells(monkeypatch):
+    """Fails the test when the Excel library or the percentage pass touches the data."""
+    import python_calamine
+
+    from app.indicators import importer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the workbook was read")
+
+    monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_filelike", refuse)
+    monkeypatch.setattr(importer, "_percent_cells", refuse)
+
+
+def test_xlsx_zip_bomb_is_refused_before_it_is_read(nothing_reads_the_cells):
+    sheet = b"<worksheet>" + b"\x00" * (30 * 1024 * 1024) + b"</worksheet>"
+    data = _with_sheet(sheet)
+    assert len(data) < 100_000
+    assert unreadable(data, "cijfers.xlsx") == (
+        "'cijfers.xlsx' wordt uitgepakt meer dan 200 keer zo groot. Zo ziet een tabel met "
+        "cijfers er niet uit: Handvat leest het bestand niet. Open het in Excel en sla het "
+        "opnieuw op als .xlsx of als CSV."
+    )
+
+
+def test_xlsx_that_unpacks_beyond_the_limit_is_refused(monkeypatch, nothing_reads_the_cells):
+    from app.indicators import importer
+
+    monkeypatch.setattr(importer, "MAX_XLSX_UNPACKED", 2 * 1024 * 1024)
+    rows = "".join(f"<row><c><v>{i * 7919 % 100_003}</v></c></row>" for i in range(120_000))
+    data = _with_sheet(f"<worksheet>{rows}</worksheet>".encode())
+    assert unreadable(data, "cijfers.xlsx") == (
+        "'cijfers.xlsx' is te groot: uitgepakt is het meer dan 2 MB. Zoveel leest Handvat niet "
+        "in één keer. Sla alleen het werkblad met de cijfers op, als .xlsx of als CSV, of "
+        "verdeel de cijfers over meer bestanden."
+    )
+    # A member that declares less than it holds is counted as it unpacks.
+    data = _declare_size(data, "xl/worksheets/sheet1.xml", 1000)
+    assert unreadable(data, "cijfers.xlsx") == (
+        "'cijfers.xlsx' is een beschadigd Excel-bestand. Open het in Excel en sla het opnieuw "
+        "op als .xlsx of als CSV."
+    )
+
+
+def test_a_real_50000_row_workbook_is_well_within_the_limit():
+    import xlsxwriter
+
+    from app.indicators.importer import MAX_XLSX_RATIO, MAX_XLSX_UNPACKED
+
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Cijfers")
+    sheet.write_row(0, 0, ["Indicator", "Periode", "Gemeente", "Categorie", "Aantal", "Bron"])
+    for i in range(1, 50_001):
+        row = [f"Indicator {i % 50}", str(2010 + i % 14), "Enschede", f"Groep {i % 11}"]
+        sheet.write_row(i, 0, [*row, i * 7919 % 100_003, "Kennispunt Twente"])
+    workbook.close()
+    archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    unpacked = sum(info.file_size for info in archive.infolist())
+    sheet = archive.getinfo("xl/worksheets/sheet1.xml")
+    assert unpacked * 5 < MAX_XLSX_UNPACKED
+    assert sheet.file_size / sheet.compress_size * 10 < MAX_XLSX_RATIO
 
 
 def test_xlsx_numeric_municipality_codes_and_rows_as_in_excel():

@@ -86,8 +86,10 @@ import csv
 import io
 import math
 import re
+import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import PurePath
@@ -122,6 +124,15 @@ OBSERVATION_COLUMNS = [
 
 #: How many notices of one kind (totals that differ, footnotes …) are listed one by one.
 MAX_LISTED = 10
+
+#: An .xlsx whose parts unpack to more than this is refused before it is read: reading takes
+#: memory in proportion to the unpacked size (about 5 times it). A real workbook of 50,000 rows
+#: unpacks to 8 MB (3 columns) or 14 MB (8 columns, numbers and text); 500,000 rows of 3
+#: columns, the most rows Handvat reads, to about 85 MB.
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
+#: ... and one whose part of over a megabyte unpacks to more than this many times its packed
+#: size: a zip bomb (deflate reaches about 1,000). A real sheet packs 5 to 15 times.
+MAX_XLSX_RATIO = 200
 
 
 class UnreadableFile(Exception):
@@ -447,6 +458,7 @@ def _too_many_rows(max_rows: int) -> str:
 def _read_xlsx(data: bytes, file_name: str, options: ImportOptions, max_rows: int) -> _Source:
     from python_calamine import CalamineError, CalamineWorkbook
 
+    _check_unpacked_size(data, file_name)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         metadata = workbook.sheets_metadata
@@ -508,6 +520,89 @@ def _read_xlsx(data: bytes, file_name: str, options: ImportOptions, max_rows: in
     )
     source.percent_cells = _percent_cells(data, chosen, start, grid.shape)
     return source
+
+
+def _damaged_xlsx(file_name: str) -> str:
+    return (
+        f"'{_short(file_name, 60)}' is een beschadigd Excel-bestand. Open het in Excel en sla "
+        "het opnieuw op als .xlsx of als CSV."
+    )
+
+
+def _check_unpacked_size(data: bytes, file_name: str) -> None:
+    """UnreadableFile when the workbook unpacks beyond ``MAX_XLSX_UNPACKED`` or a part of it
+    beyond ``MAX_XLSX_RATIO`` times its packed size, before anything reads a cell.
+
+    The zip's directory is checked first (declared sizes), then every part is unpacked for
+    real, a piece at a time and thrown away, counting the bytes: a part may declare less than
+    it holds, and one that holds more is refused as damaged as soon as it shows."""
+    name = _short(file_name, 60)
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnreadableFile(_damaged_xlsx(file_name)) from exc
+    too_big = UnreadableFile(
+        f"'{name}' is te groot: uitgepakt is het meer dan "
+        f"{_dutch_int(MAX_XLSX_UNPACKED / 1024 / 1024)} MB. Zoveel leest Handvat niet in één "
+        "keer. Sla alleen het werkblad met de cijfers op, als .xlsx of als CSV, of verdeel de "
+        "cijfers over meer bestanden."
+    )
+    bomb = UnreadableFile(
+        f"'{name}' wordt uitgepakt meer dan {MAX_XLSX_RATIO} keer zo groot. Zo ziet een tabel "
+        "met cijfers er niet uit: Handvat leest het bestand niet. Open het in Excel en sla het "
+        "opnieuw op als .xlsx of als CSV."
+    )
+    for info in infos:
+        if info.file_size > 1024 * 1024 and info.file_size > MAX_XLSX_RATIO * max(
+            info.compress_size, 1
+        ):
+            raise bomb
+    if sum(info.file_size for info in infos) > MAX_XLSX_UNPACKED:
+        raise too_big
+    total = 0
+    for info in infos:
+        unpacked = _unpacked_size(data, info, MAX_XLSX_UNPACKED - total, file_name)
+        if unpacked > 1024 * 1024 and unpacked > MAX_XLSX_RATIO * max(info.compress_size, 1):
+            raise bomb
+        total += unpacked
+        if total > MAX_XLSX_UNPACKED:
+            raise too_big
+
+
+def _unpacked_size(data: bytes, info: zipfile.ZipInfo, budget: int, file_name: str) -> int:
+    """How many bytes part ``info`` really unpacks to; stops a little over ``budget`` or over
+    the size the part declares (then: damaged)."""
+    damaged = UnreadableFile(_damaged_xlsx(file_name))
+    start = info.header_offset
+    if data[start : start + 4] != b"PK\x03\x04" or len(data) < start + 30:
+        raise damaged
+    name_length, extra_length = struct.unpack_from("<HH", data, start + 26)
+    begin = start + 30 + name_length + extra_length
+    packed = memoryview(data)[begin : begin + info.compress_size]
+    if info.compress_type == zipfile.ZIP_STORED:
+        size = len(packed)
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        limit = min(budget, info.file_size) + 1
+        inflate = zlib.decompressobj(-zlib.MAX_WBITS)
+        size = 0
+        try:
+            for offset in range(0, len(packed), 1 << 16):
+                chunk = packed[offset : offset + (1 << 16)]
+                while size <= limit:
+                    out = len(inflate.decompress(chunk, 1 << 20))
+                    size += out
+                    chunk = inflate.unconsumed_tail
+                    if not chunk and out < 1 << 20:
+                        break  # this piece is done (a full 1 MB out may have more pending)
+                if size > limit or inflate.eof:
+                    break
+        except zlib.error as exc:
+            raise damaged from exc
+    else:
+        raise damaged  # Excel packs with deflate only
+    if size > info.file_size:
+        raise damaged
+    return size
 
 
 def _holds_table(rows: list[list]) -> bool:
