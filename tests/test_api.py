@@ -832,13 +832,95 @@ def test_unknown_paths_and_methods_inside_the_api_are_problems(api, client, api_
     assert_problem(api.get("/api/v1/actions/999999"), 404)
     response = api.client.delete(f"/api/v1/actions/{api_world.actions_a[0]}", headers=api.headers())
     body = assert_problem(response, 405)
-    assert response.headers["Allow"] == "GET, PATCH"
-    assert "DELETE" in body["detail"]
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS, PATCH"
+    assert "DELETE" in body["detail"] and "Wel met: GET, PATCH." in body["detail"]
     assert_problem(api.client.put("/api/v1/regions", headers=api.headers()), 405)
     # Elsewhere the site keeps its own Dutch pages.
     page = client.get("/gesprekken/999999")
     assert page.status_code == 404 and page.mimetype == "text/html"
     assert client.get("/bestaat-niet").mimetype == "text/html"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND", "CONNECT", "FOO"])
+def test_any_other_method_is_a_problem_with_allow(api, method):
+    """Methods no route of the app knows fail while routing, before the API's own handlers;
+    they are problems too, with the methods the address does have."""
+    response = api.client.open("/api/v1/regions", method=method, headers=api.headers())
+    body = assert_problem(response, 405)
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert method in body["detail"]
+    assert_problem(api.client.open("/api/v1/bestaat-niet", method=method), 404)
+
+
+def test_every_path_under_api_is_a_problem(api):
+    for path in ("/api", "/api/", "/api/v2/regions", "/api/bestaat-niet"):
+        body = assert_problem(api.get(path), 404)
+        assert "/api/v1" in body["detail"]
+
+
+def test_options_says_which_methods_an_address_has_and_allows_no_other_site(api, api_world):
+    """OPTIONS needs no token and tells the methods; a browser's CORS preflight gets the same
+    answer without any Access-Control header, so another site's script cannot use the API."""
+    anonymous = api.client
+    for path, allowed in (
+        ("/api/v1/actions", "GET, HEAD, OPTIONS"),
+        (f"/api/v1/actions/{api_world.actions_a[0]}", "GET, HEAD, OPTIONS, PATCH"),
+        (f"/api/v1/actions/{api_world.actions_a[0]}/updates", "GET, HEAD, OPTIONS, POST"),
+        ("/api/v1", "GET, HEAD, OPTIONS"),
+    ):
+        response = anonymous.options(path)
+        assert response.status_code == 204, path
+        assert response.headers["Allow"] == allowed and response.data == b""
+        assert response.headers["API-Version"] == "1.0.0"
+    preflight = anonymous.options(
+        "/api/v1/actions",
+        headers={
+            "Origin": "https://dashboard.example.org",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization",
+        },
+    )
+    assert preflight.status_code == 204
+    assert not [name for name, _ in preflight.headers.items() if name.startswith("Access-Con")]
+    assert_problem(anonymous.options("/api/v1/bestaat-niet"), 404)
+    assert_problem(anonymous.options("/api/v2/regions"), 404)
+
+
+def test_a_host_outside_the_trusted_hosts_is_a_problem(database_url, api_world):
+    from app import create_app
+
+    from .conftest import BASE_TEST_CONFIG
+
+    secret = issue(api_world.users["coordinator"])
+    for force_https in (False, True):
+        guarded = create_app(
+            {
+                **BASE_TEST_CONFIG,
+                "SQLALCHEMY_DATABASE_URI": database_url,
+                "TRUSTED_HOSTS": ["handvat.example.nl"],
+                "FORCE_HTTPS": force_https,
+            }
+        )
+        with guarded.app_context():
+            try:
+                client = guarded.test_client()
+                headers = {"Authorization": f"Bearer {secret}", "Host": "evil.example"}
+                for method in ("GET", "POST", "OPTIONS", "TRACE"):
+                    response = client.open("/api/v1/actions", method=method, headers=headers)
+                    body = assert_problem(response, 400)
+                    assert "Host" in body["detail"] and "evil.example" not in body["detail"]
+                # The site keeps its own page.
+                page = client.get("/over", headers={"Host": "evil.example"})
+                assert page.status_code == 400 and page.mimetype == "text/html"
+                fine = client.get(
+                    "/api/v1/regions",
+                    headers={"Authorization": f"Bearer {secret}"},
+                    base_url="https://handvat.example.nl",
+                )
+                assert fine.status_code == 200
+            finally:
+                db.session.remove()
+                db.engine.dispose()
 
 
 # --- the description and its page -----------------------------------------------------------
@@ -893,6 +975,7 @@ def test_the_documentation_page_is_generated_from_the_description(app, client):
     for status in (400, 401, 403, 404, 412, 422, 428, 429):
         assert f'id="fout-{status}"' in page
     assert "curl -X PATCH" in page and "If-Match: &#34;3&#34;" in page
+    assert "geen CORS-koppen" in page and "<code>OPTIONS</code>" in page
     assert "Web.Contents" in page and "http://localhost/api/v1" in page
     assert "<script" not in page.split("</head>")[1]
     assert "https://" not in page.replace("https://spec", "")

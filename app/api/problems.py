@@ -15,6 +15,8 @@ from flask import Blueprint, Response, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
+from ..core.text import clean_line
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 #: Where each problem type is explained: the API's own documentation page, one anchor per
 #: status. A relative reference (RFC 9457 allows it), so it never depends on the Host header.
@@ -121,15 +123,16 @@ def problem_response(
     return response
 
 
-def _from_http_exception(error: HTTPException) -> Response:
+def problem_from_http_exception(error: HTTPException) -> Response:
     status = error.code or 500
     headers = {}
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        allowed = ", ".join(sorted(error.valid_methods))
-        headers["Allow"] = allowed
+        headers["Allow"] = ", ".join(sorted(error.valid_methods))
+        useful = ", ".join(sorted(set(error.valid_methods) - {"HEAD", "OPTIONS"}))
         return problem_response(
             405,
-            f"Dit adres kan niet met {request.method} worden gebruikt. Wel met: {allowed}.",
+            f"Dit adres kan niet met {clean_line(request.method)[:20]} worden gebruikt. Wel "
+            f"met: {useful}.",
             headers=headers,
         )
     if status == 429:
@@ -157,7 +160,7 @@ def register_problem_handlers(bp: Blueprint) -> None:
         from ..extensions import db
 
         db.session.rollback()
-        return _from_http_exception(error)
+        return problem_from_http_exception(error)
 
     @bp.errorhandler(Exception)
     def unexpected_problem(error: Exception):

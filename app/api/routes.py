@@ -17,7 +17,7 @@ from __future__ import annotations
 import orjson
 from flask import Blueprint, Response, current_app, g, render_template, request
 from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, SecurityError
 from werkzeug.routing import BaseConverter
 
 from ..accounts.access import current_access, public
@@ -51,7 +51,13 @@ from .params import (
     if_match_revision,
     json_body,
 )
-from .problems import ApiProblem, InvalidParam, register_problem_handlers
+from .problems import (
+    ApiProblem,
+    InvalidParam,
+    problem_from_http_exception,
+    problem_response,
+    register_problem_handlers,
+)
 from .ratelimit import check_rate_limit
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -127,6 +133,9 @@ _PER_REQUEST = (
 def authenticate_request() -> None:
     for name in _PER_REQUEST:
         g.pop(name, None)
+    if request.method == "OPTIONS":
+        g.api_rate_headers = _count_for_the_address()
+        return _options()
     view = current_app.view_functions.get(request.endpoint or "")
     if view is not docs:  # a page of the site like any other, with its header and sign-out form
         forget_the_session()
@@ -581,20 +590,40 @@ def observations(indicator_id: int):
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
+NOT_FOUND_DETAIL = (
+    "Dit adres bestaat niet in de API. Adressen zijn in kleine letters, zonder / aan het eind. "
+    "Alle adressen staan op /api/v1."
+)
+
 
 @bp.route("/<path:rest>", methods=list(_METHODS))
 @public
 @without_token
 def not_found(rest: str):
     """An address or method the API does not have: a problem document, not the site's page."""
-    allowed = _methods_of(request.path)
+    allowed = allowed_methods(request.path)
     if allowed:
         raise MethodNotAllowed(valid_methods=allowed)
-    raise ApiProblem(
-        404,
-        "Dit adres bestaat niet in de API. Adressen zijn in kleine letters, zonder / aan het "
-        "eind. Alle adressen staan op /api/v1.",
-    )
+    raise ApiProblem(404, NOT_FOUND_DETAIL)
+
+
+def _options() -> Response:
+    """``OPTIONS``: the address's methods in ``Allow``, without a token (the description is
+    public too). No ``Access-Control-*`` headers: the API is for scripts, Power BI and Excel,
+    not for another site's script in a browser, so a browser's CORS preflight ends here."""
+    allowed = allowed_methods(request.path)
+    if not allowed:
+        raise ApiProblem(404, NOT_FOUND_DETAIL)
+    return current_app.response_class(status=204, headers={"Allow": ", ".join(allowed)})
+
+
+def allowed_methods(path: str) -> list[str]:
+    """The methods the API answers ``path`` with, for ``Allow``: with HEAD beside GET, and
+    OPTIONS; none for an address it does not have."""
+    methods = _methods_of(path)
+    if not methods:
+        return []
+    return sorted({*methods, "OPTIONS", *(("HEAD",) if "GET" in methods else ())})
 
 
 def _methods_of(path: str) -> list[str]:
@@ -611,3 +640,37 @@ def _methods_of(path: str) -> list[str]:
         if endpoint != "api.not_found":
             allowed.append(method)
     return allowed
+
+
+# --- errors before the API's own handlers ---------------------------------------------------
+
+
+def _in_the_api() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+@bp.app_errorhandler(400)
+@bp.app_errorhandler(404)
+@bp.app_errorhandler(405)
+def problem_before_routing(error: HTTPException):
+    """Errors found before a request reaches the blueprint, so before its handlers: a host
+    outside ``TRUSTED_HOSTS`` (``SecurityError``), a method no route of the app has (``TRACE``,
+    ``PROPFIND``), a path under ``/api`` that is not the API's. Under ``/api`` they are problem
+    documents too; elsewhere the site's own handler answers, as without this one."""
+    if not _in_the_api():
+        site_handler = current_app.error_handler_spec[None][None].get(HTTPException)
+        return site_handler(error) if site_handler else error
+    if isinstance(error, SecurityError):
+        response = problem_response(
+            400,
+            "De servernaam in uw verzoek (de kop Host) hoort niet bij deze installatie. Gebruik "
+            "het adres van Handvat dat op de documentatiepagina van de API staat.",
+        )
+    elif error.code == 405 and (allowed := allowed_methods(request.path)):
+        response = problem_from_http_exception(MethodNotAllowed(valid_methods=allowed))
+    elif error.code in (404, 405):
+        response = problem_response(404, NOT_FOUND_DETAIL)
+    else:
+        response = problem_from_http_exception(error)
+    response.headers["API-Version"] = API_VERSION
+    return response
