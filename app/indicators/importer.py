@@ -72,9 +72,10 @@ Rows and values
 * Nothing is dropped silently: every data row gives observations, refusals or a notice; only
   completely empty rows are skipped. Empty value cells are kept as missing (NaN), never as 0.
 
-Speed: a CSV's cells are read as text, exactly as in the file (never as numbers: pandas would
-read "1.234" with a decimal point), each column then as codes into its distinct texts; every
-column is handled as codes into its distinct values, and each distinct
+Speed: a CSV's columns are read as categoricals of text, exactly as in the file (the parser
+finds each column's distinct texts while it reads; a column it would turn into numbers, with
+"." as decimal mark, is read again as text), every column is handled as codes into its
+distinct values, and each distinct
 period, category, municipality and value text is parsed once; plain numbers are converted all
 at once. Refusals are built only for bad rows. ``bench/indicator_import.py`` measures it.
 """
@@ -407,17 +408,15 @@ def _sniff_delimiter(sample: str) -> tuple[str, int]:
 def _parse_csv(
     data: bytes, text: str | None, encoding: str, delimiter: str, width: int, nrows: int
 ) -> pd.DataFrame:
-    def attempt(ncols: int) -> pd.DataFrame:
+    def read(ncols: int, dtype, usecols=None) -> pd.DataFrame:
         source = io.StringIO(text) if text is not None else io.BytesIO(data)
-        frame = pd.read_csv(
+        return pd.read_csv(
             source,
             sep=delimiter,
             header=None,
             names=range(ncols),
-            # Text, exactly as in the file. Not dtype="category": pandas then turns a column
-            # whose every cell looks like a number into numbers with "." as decimal mark
-            # ("1.234" -> 1.234, "2.300" -> 2.3, "007" -> 7) before the Dutch parser sees it.
-            dtype=object,
+            usecols=usecols,
+            dtype=dtype,
             na_filter=False,
             skip_blank_lines=False,
             encoding=None if text is not None else encoding,
@@ -425,7 +424,19 @@ def _parse_csv(
             engine="c",
             quotechar='"',
         )
-        return pd.DataFrame({col: _categorical(frame[col]) for col in frame.columns})
+
+    def attempt(ncols: int) -> pd.DataFrame:
+        # Categoricals: the parser finds each column's distinct texts while it reads. But it
+        # turns a column whose every cell looks like a number (or like True/False) into
+        # numbers, with "." as decimal mark ("1.234" -> 1.234, "2.300" -> 2.3, "007" -> 7),
+        # before the Dutch parser sees the text: such columns are read again, as text.
+        frame = read(ncols, "category")
+        converted = [col for col in frame.columns if not _text_categories(frame[col])]
+        if converted:
+            texts = read(ncols, object, usecols=converted)
+            for col in converted:
+                frame[col] = _categorical(texts[col])
+        return frame
 
     try:
         return attempt(max(width, 1))
@@ -440,6 +451,16 @@ def _parse_csv(
             raise UnreadableFile(
                 "Het bestand is geen geldige CSV: de aanhalingstekens kloppen niet."
             ) from exc
+
+
+def _text_categories(column: pd.Series) -> bool:
+    categories = column.cat.categories
+    if isinstance(categories.dtype, pd.StringDtype):
+        return True
+    return categories.dtype == object and pd.api.types.infer_dtype(categories) in (
+        "string",
+        "empty",
+    )
 
 
 def _categorical(column: pd.Series) -> pd.Categorical:
