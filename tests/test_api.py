@@ -923,6 +923,46 @@ def test_a_host_outside_the_trusted_hosts_is_a_problem(database_url, api_world):
                 db.engine.dispose()
 
 
+def test_a_database_that_does_not_answer_is_a_503_with_retry_after(api, api_world, monkeypatch):
+    """Not a 500: the request may work in a minute; the client is told when to retry."""
+    from sqlalchemy.exc import OperationalError
+
+    from app.api import queries
+
+    def down(*_args, **_kwargs):
+        raise OperationalError("SELECT ...", {}, Exception("server closed the connection"))
+
+    monkeypatch.setattr(queries, "actions_page", down)
+    response = api.get("/api/v1/actions")
+    body = assert_problem(response, 503)
+    assert body["title"] == "Even niet beschikbaar"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def test_no_database_server_at_all_is_a_503(api_world):
+    """The token cannot even be looked up: the server is not there."""
+    from app import create_app
+
+    from .conftest import BASE_TEST_CONFIG
+
+    secret = issue(api_world.users["coordinator"])
+    unreachable = create_app(
+        {
+            **BASE_TEST_CONFIG,
+            "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://handvat@127.0.0.1:9/handvat",
+            "SQLALCHEMY_ENGINE_OPTIONS": {"connect_args": {"connect_timeout": 2}},
+        }
+    )
+    with unreachable.app_context():
+        try:
+            response = Api(unreachable, secret).get("/api/v1/regions")
+            assert_problem(response, 503)
+            assert int(response.headers["Retry-After"]) > 0
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
 # --- the description and its page -----------------------------------------------------------
 
 

@@ -593,6 +593,7 @@ WHEN = {
     422: "De gegevens kloppen niet (zie invalidParams); er is niets opgeslagen.",
     428: "If-Match ontbreekt.",
     429: "Te veel verzoeken met deze sleutel; wacht een minuut.",
+    503: "Even niet beschikbaar (de database antwoordt niet); probeer het na Retry-After opnieuw.",
 }
 
 
@@ -649,7 +650,7 @@ def read(
             "parameters": parameters,
             "responses": {
                 **ok(schema, summary, PAGE_HEADERS if paged else None),
-                **problems(400, 401, *((404,) if found else ()), 429),
+                **problems(400, 401, *((404,) if found else ()), 429, 503),
             },
         }
     }
@@ -672,7 +673,7 @@ def _with_entity_tag(operation: dict) -> dict:
     return operation
 
 
-WRITE_PROBLEMS = problems(400, 401, 403, 404, 412, 413, 415, 422, 428, 429)
+WRITE_PROBLEMS = problems(400, 401, 403, 404, 412, 413, 415, 422, 428, 429, 503)
 
 PATHS = {
     "/regions": read(

@@ -9,9 +9,10 @@ handlers (``register_problem_handlers``), so the rest of the site keeps its HTML
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -167,6 +168,31 @@ def register_problem_handlers(bp: Blueprint) -> None:
         from ..core.logs import log_unhandled_error
         from ..extensions import db
 
+        if database_unavailable(error):
+            # The database does not answer (down, restarting, unreachable, every connection
+            # in use): the request may well work in a minute, so a 503 that says when.
+            current_app.logger.warning(
+                "API request answered 503: the database is not available (%s: %s)",
+                type(error).__name__,
+                str(error).splitlines()[0][:300] if str(error) else "",
+            )
+            with suppress(Exception):  # the connection may be gone
+                db.session.rollback()
+            return problem_response(503, headers={"Retry-After": str(DATABASE_RETRY_AFTER)})
         log_unhandled_error(error)
         db.session.rollback()
         return problem_response(500)
+
+
+#: Seconds a client is asked to wait when the database does not answer.
+DATABASE_RETRY_AFTER = 60
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be used right now (not that a statement or
+    the data is wrong): the server cannot be reached or broke off, or no connection is free."""
+    from sqlalchemy import exc
+
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
