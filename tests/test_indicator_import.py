@@ -282,6 +282,19 @@ def test_years_written_as_numbers_with_a_decimal_are_periods():
     assert plan.observations["value"].tolist() == [35, 40]
 
 
+def test_a_value_no_monitoring_figure_can_have_is_refused():
+    plan = read("big-value.csv")
+    assert values(plan) == {"Enschede": 5}
+    assert messages(plan) == [
+        "Rij 2, kolom '2020' ('1,0E+28'): getal te groot: Handvat leest getallen kleiner dan "
+        "1.000.000.000.000.000. Kijk of het getal in de cel klopt."
+    ]
+    data = _workbook([["Periode", "Waarde"], [2022, 1e300], [2023, 12]])
+    plan = read_indicator_file(data, "groot.xlsx")
+    assert plan.observations["value"].tolist() == [12]
+    assert [r.reason.split(":")[0] for r in plan.refused] == ["getal te groot"]
+
+
 def test_dutch_thousands_with_a_total_that_adds_up():
     plan = read("dutch-thousands-total.csv")
     assert values(plan, "2020") == {

@@ -10,7 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.indicators.values import CellValue, parse_cell, parse_cells, parse_factorized
+from app.core.formatting import number, percent
+from app.indicators.values import (
+    MAX_MAGNITUDE,
+    CellValue,
+    parse_cell,
+    parse_cells,
+    parse_factorized,
+    too_large,
+)
 
 MISSING = CellValue(None, missing=True)
 SUPPRESSED = CellValue(None, suppressed=True)
@@ -128,6 +136,35 @@ def test_a_thousands_group_never_starts_with_zero():
     assert parse_cell("1.234").value == 1234
     _same(["0.125", "0.250", "1.234", "0,5"] * 20)
     _same(["0,125", "0,250", "1,234", "0.5"] * 20, decimal=".")
+
+
+@pytest.mark.parametrize(
+    "cell", ["1,0E+28", "1e15", "-1.000.000.000.000.000", "1e400", "9" * 400, 1e300, -1e15]
+)
+def test_values_no_monitoring_figure_can_have_are_refused(cell):
+    assert parse_cell(cell) is None
+    assert too_large(cell)
+    _same([cell, "12"] * 40)
+
+
+def test_values_below_the_bound_are_read():
+    assert MAX_MAGNITUDE == 1e15
+    assert parse_cell("999.999.999.999.999").value == 999_999_999_999_999
+    assert parse_cell(9.99e14).value == 9.99e14
+    assert not too_large("12") and not too_large("abc") and not too_large(None)
+    assert too_large(float("inf")) and not too_large(float("nan"))
+
+
+@given(st.floats(allow_nan=False, allow_infinity=False), st.integers(0, 3))
+def test_number_formatting_never_raises_for_a_finite_float(value, digits):
+    assert number(value, digits)
+    assert percent(value)
+
+
+def test_number_formatting_of_huge_numbers():
+    assert number(1e28) == "10.000.000.000.000.000.000.000.000.000"
+    assert number(-1e300, 2).endswith(".000,00")
+    assert number(1e27, 1) == "1.000.000.000.000.000.000.000.000.000,0"
 
 
 def test_decimal_must_be_comma_or_point():

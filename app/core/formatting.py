@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -43,18 +44,29 @@ def datetime_short(value: datetime | None) -> str:
     return value.astimezone(TIMEZONE).strftime("%d-%m-%Y %H:%M")
 
 
+#: Babel rounds in the current decimal context, whose default precision (28 digits) cannot hold
+#: 1e28 and more (decimal.InvalidOperation). Every finite float has at most 309 digits before
+#: the decimal point: formatting runs with room for those and the decimals.
+_WIDE = decimal.Context(prec=400, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN)
+
+
 @lru_cache(maxsize=4096)  # Babel takes about 25 µs a call; pages call it per row
 def number(value: float | int | None, digits: int = 0) -> str:
+    """1234.5 -> 1.235 (digits=0) or 1.234,5 (digits=1); never raises for a finite number."""
     if value is None:
         return ""
     fmt = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(value, format=fmt, locale=LOCALE)
+    with decimal.localcontext(_WIDE):
+        return format_decimal(value, format=fmt, locale=LOCALE)
 
 
 @lru_cache(maxsize=4096)
 def percent(fraction: float | None) -> str:
     """0.256 -> 25,6%."""
-    return "" if fraction is None else format_percent(fraction, "#,##0.#%", locale=LOCALE)
+    if fraction is None:
+        return ""
+    with decimal.localcontext(_WIDE):
+        return format_percent(fraction, "#,##0.#%", locale=LOCALE)
 
 
 def local_now() -> datetime:

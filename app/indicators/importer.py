@@ -107,7 +107,13 @@ from app.indicators.periods import (
     parse_period,
     split_provisional,
 )
-from app.indicators.values import parse_cell, parse_cells, parse_factorized
+from app.indicators.values import (
+    MAX_MAGNITUDE,
+    parse_cell,
+    parse_cells,
+    parse_factorized,
+    too_large,
+)
 
 OBSERVATION_COLUMNS = [
     "indicator",
@@ -134,6 +140,13 @@ MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 #: ... and one whose part of over a megabyte unpacks to more than this many times its packed
 #: size: a zip bomb (deflate reaches about 1,000). A real sheet packs 5 to 15 times.
 MAX_XLSX_RATIO = 200
+
+
+_TOO_LARGE = (
+    "getal te groot: Handvat leest getallen kleiner dan "
+    + f"{int(MAX_MAGNITUDE):,}".replace(",", ".")
+    + ". Kijk of het getal in de cel klopt"
+)
 
 
 class UnreadableFile(Exception):
@@ -1624,7 +1637,11 @@ class _Planner:
             )
         not_number = ~parsed.ok & keep_rows & ~bad
         if not_number.any():
-            reasons = number_mark.refusals(cells.values, np.unique(cells.values.codes[not_number]))
+            wrong = np.unique(cells.values.codes[not_number])
+            reasons = number_mark.refusals(cells.values, wrong)
+            for code in wrong.tolist():
+                if code >= 0 and too_large(cells.values.uniques[code], decimal=decimal):
+                    reasons[code] = _TOO_LARGE
             refuse(
                 not_number,
                 None,

@@ -26,6 +26,11 @@ Rules (``parse_cell``; ``parse_cells`` gives the very same answers for many cell
   would be worse than leaving it open; a CBS nil can be typed as 0 where it matters.
 * **Excel numbers** (int, float) are taken as they are; NaN is missing; True/False, dates and
   infinities are no number.
+* **Too large.** A number of ``MAX_MAGNITUDE`` (10^15) or more, either sign, written or an
+  Excel number, is no number either: no monitoring figure is that large (the world has 8·10^9
+  people, the Dutch state spends under 10^12 euro a year), so it is a mistake, and it would
+  not even show (Babel cannot format 10^28 and over). ``too_large`` tells it apart from text
+  that is no number, for the reason the user sees.
 """
 
 from __future__ import annotations
@@ -49,6 +54,9 @@ class CellValue:
     suppressed: bool = False  # "<5", "< 5", CBS "x" (geheim)
     missing: bool = False  # "", ".", "-", "n.v.t.", "onbekend"
 
+
+#: Numbers this large or larger (either sign) are refused: see the module docstring.
+MAX_MAGNITUDE = 1e15
 
 MISSING = CellValue(None, missing=True)
 SUPPRESSED = CellValue(None, suppressed=True)
@@ -128,14 +136,40 @@ def parse_cell(text: object, *, decimal: str = ",") -> CellValue | None:
         number = float(text)
         if math.isnan(number):
             return MISSING
-        if math.isinf(number):
+        if not abs(number) < MAX_MAGNITUDE:
             return None
         return CellValue(number)
     return None
 
 
+def too_large(cell: object, *, decimal: str = ",") -> bool:
+    """True when ``cell`` is a number, but one of ``MAX_MAGNITUDE`` or more (or infinite)."""
+    _check_decimal(decimal)
+    if isinstance(cell, bool | np.bool_):
+        return False
+    if isinstance(cell, str):
+        parsed = _read_text(cell, decimal)
+        return parsed is not None and parsed.value is not None and _too_large(parsed.value)
+    if isinstance(cell, Real):
+        return _too_large(float(cell))
+    return False
+
+
+def _too_large(number: float) -> bool:
+    return not math.isnan(number) and not abs(number) < MAX_MAGNITUDE
+
+
 @lru_cache(maxsize=65536)
 def _parse_text(text: str, decimal: str) -> CellValue | None:
+    parsed = _read_text(text, decimal)
+    if parsed is not None and parsed.value is not None and _too_large(parsed.value):
+        return None
+    return parsed
+
+
+@lru_cache(maxsize=4096)
+def _read_text(text: str, decimal: str) -> CellValue | None:
+    """``_parse_text`` without the bound on the size (an infinite value is kept)."""
     cleaned = text.translate(_SPACES).strip()
     folded = cleaned.casefold()
     if folded in _MISSING_WORDS:
@@ -172,8 +206,6 @@ def _parse_text(text: str, decimal: str) -> CellValue | None:
     if match["exp"]:
         number_text += match["exp"]
     number = float(number_text)
-    if math.isinf(number):
-        return None
     return CellValue(number, is_percentage=is_percentage, provisional=provisional)
 
 
@@ -265,7 +297,7 @@ def _plain_numbers(items: list, decimal: str) -> np.ndarray:
                 converted = converted.replace(",", ".")
             numbers = np.array(converted.split("\n"), dtype=object)[plain]
             value[plain] = numbers.astype(np.float64)
-    value[np.isinf(value)] = np.nan  # too large: parse_cell refuses it
+    value[~(np.abs(value) < MAX_MAGNITUDE)] = np.nan  # too large: parse_cell refuses it
     return value
 
 
