@@ -577,6 +577,65 @@ def test_other_bodies_and_sizes(api, api_world):
     assert cleaned.get_json()["text"] == "Regel een\nregel twee"
 
 
+def test_a_body_with_a_byte_order_mark_is_read(api, api_world):
+    """Notepad and PowerShell 5 put a UTF-8 byte order mark in front of what they save."""
+    action_id = api_world.actions_a[0]
+    response = api.client.patch(
+        f"/api/v1/actions/{action_id}",
+        data="\ufeff".encode() + b'{"status": "bezig"}',
+        headers=api.headers(
+            {"If-Match": etag_of(api, action_id), "Content-Type": "application/json"}
+        ),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["status"] == "bezig"
+
+
+def test_a_field_given_twice_is_a_400_that_names_it(api, api_world):
+    """JSON allows it, but which value counts differs per reader: refused, nothing saved."""
+    action_id = api_world.actions_a[0]
+    etag = etag_of(api, action_id)
+    for raw, name in (
+        (b'{"status": "bezig", "status": "afgerond"}', "status"),
+        (
+            b'{"text": "a", "figure": {"linkId": 1, "linkId": 2, "period": "2022", "value": 1}}',
+            "linkId",
+        ),
+    ):
+        path = (
+            f"/api/v1/actions/{action_id}"
+            if b"status" in raw
+            else f"/api/v1/actions/{action_id}/updates"
+        )
+        response = api.client.open(
+            path,
+            method="PATCH" if b"status" in raw else "POST",
+            data=raw,
+            headers=api.headers({"If-Match": etag, "Content-Type": "application/json"}),
+        )
+        body = assert_problem(response, 400)
+        assert f"‘{name}’" in body["detail"]
+        assert [p["name"] for p in body["invalidParams"]] == [name]
+    assert api.get(f"/api/v1/actions/{action_id}").get_json()["status"] == "open"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ActionUpdate)) == 0
+
+
+def test_every_client_error_keeps_its_status(api, monkeypatch):
+    """An error without a Dutch text of its own is still a problem with its status, not a 500."""
+    from werkzeug.exceptions import ImATeapot, NotAcceptable
+
+    from app.api import queries
+
+    for error, status in ((NotAcceptable, 406), (ImATeapot, 418)):
+
+        def refuse(*_args, error=error, **_kwargs):
+            raise error()
+
+        monkeypatch.setattr(queries, "actions_page", refuse)
+        body = assert_problem(api.get("/api/v1/actions"), status)
+        assert body["title"] != "Er ging iets mis"
+
+
 # --- who may -------------------------------------------------------------------------------
 
 
@@ -1012,8 +1071,9 @@ def test_the_documentation_page_is_generated_from_the_description(app, client):
         for operation in item.values():
             assert f'id="{operation["operationId"]}"' in page
             assert str(escape(operation["summary"])) in page
-    for status in (400, 401, 403, 404, 412, 422, 428, 429):
+    for status in (400, 401, 403, 404, 405, 412, 422, 428, 429, 503):
         assert f'id="fout-{status}"' in page
+    assert 'id="fout-409"' not in page  # a change made meanwhile is a 412
     assert "curl -X PATCH" in page and "If-Match: &#34;3&#34;" in page
     assert "geen CORS-koppen" in page and "<code>OPTIONS</code>" in page
     assert "Web.Contents" in page and "http://localhost/api/v1" in page

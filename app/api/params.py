@@ -225,9 +225,26 @@ def _parse_constant(text: str):
     raise _Refused(f"{text} is geen getal in JSON")
 
 
+class _FieldTwice(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _object_once(pairs: list[tuple[str, object]]) -> dict:
+    """A JSON object whose every name occurs once. JSON allows a name twice, but readers differ
+    in which value counts (Python's the last, others the first): refused, not guessed."""
+    data: dict = {}
+    for name, value in pairs:
+        if name in data:
+            raise _FieldTwice(name)
+        data[name] = value
+    return data
+
+
 def json_body() -> dict:
-    """The request's JSON object; 415 for another content type, 400 when it is not JSON or
-    not an object."""
+    """The request's JSON object; 415 for another content type, 400 when it is not JSON, not
+    an object, or names a field twice (a UTF-8 byte order mark in front is skipped)."""
     if not request.mimetype or not (
         request.mimetype == "application/json" or request.mimetype.endswith("+json")
     ):
@@ -235,11 +252,21 @@ def json_body() -> dict:
     raw = request.get_data(cache=True)  # more than MAX_CONTENT_LENGTH: 413
     try:
         data = json.loads(
-            raw.decode("utf-8"),
+            # "-sig": without the byte order mark that Notepad and PowerShell 5 write in front.
+            raw.decode("utf-8-sig"),
             parse_int=_parse_int,
             parse_float=_parse_float,
             parse_constant=_parse_constant,
+            object_pairs_hook=_object_once,
         )
+    except _FieldTwice as twice:
+        name = clean_line(twice.name)[:60]
+        raise ApiProblem(
+            400,
+            f"Het veld ‘{name}’ staat meer dan één keer in het JSON-object. Geef elk veld één "
+            "keer. Er is niets opgeslagen.",
+            invalid_params=[InvalidParam(name, "Dit veld staat meer dan één keer in de JSON.")],
+        ) from None
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise ApiProblem(
             400,

@@ -43,7 +43,11 @@ MESSAGES: dict[int, tuple[str, str]] = {
         "het adres.",
     ),
     405: ("Methode niet toegestaan", "Dit adres kan niet met deze methode worden gebruikt."),
-    409: ("Conflict", "Dit botst met een andere wijziging. Haal de gegevens opnieuw op."),
+    406: (
+        "Niet in dit formaat",
+        "De API geeft alleen JSON. Vraag in de kop Accept om application/json, of laat de kop "
+        "Accept weg.",
+    ),
     412: (
         "Intussen gewijzigd",
         "Het actiepunt is gewijzigd sinds u het ophaalde. Haal het opnieuw op en stuur de nieuwe "
@@ -99,6 +103,14 @@ class ApiProblem(Exception):
         super().__init__(self.status, self.detail)
 
 
+#: A client error without a text of its own above keeps its status, with this text.
+OTHER_CLIENT_ERROR = (
+    "Het verzoek kan niet worden verwerkt",
+    "Dit verzoek kan de API niet verwerken. Controleer het adres, de methode en de koppen met "
+    "de documentatie op /api/v1.",
+)
+
+
 def problem_response(
     status: int,
     detail: str | None = None,
@@ -106,7 +118,8 @@ def problem_response(
     invalid_params: list[InvalidParam] | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    default_title, default_detail = MESSAGES.get(status, MESSAGES[500])
+    fallback = OTHER_CLIENT_ERROR if 400 <= status < 500 else MESSAGES[500]
+    default_title, default_detail = MESSAGES.get(status, fallback)
     body: dict = {
         "type": PROBLEM_TYPE.format(status=status),
         "title": title or default_title,
@@ -138,7 +151,8 @@ def problem_from_http_exception(error: HTTPException) -> Response:
         )
     if status == 429:
         headers["Retry-After"] = "60"  # Flask-Limiter replaces it with the exact wait
-    return problem_response(status if status in MESSAGES else 500, headers=headers)
+    known = status in MESSAGES or 400 <= status < 500
+    return problem_response(status if known else 500, headers=headers)
 
 
 def register_problem_handlers(bp: Blueprint) -> None:
