@@ -468,8 +468,20 @@ def test_duo_suppressed_counts_institution_and_municipality():
     assert frame["suppressed"].sum() == 4
     assert frame[frame["suppressed"]]["value"].isna().all()
     assert frame["value"].tolist()[:4] == [1843, 1902, 4210, 4188]
-    assert "4 cellen zijn afgeschermd ('<5' of 'x') en bewaard zonder getal." in plan.notices
+    assert "4 cellen zijn afgeschermd ('<5', 'x' of '*') en bewaard zonder getal." in plan.notices
     assert plan.can_import
+
+
+def test_a_lone_star_is_a_hidden_value():
+    plan = read("suppressed-marks.csv")
+    assert plan.refused == []
+    hengelo = plan.observations[plan.observations["category"] == "Hengelo"]
+    assert hengelo["suppressed"].tolist() == [True, False]
+    assert np.isnan(hengelo["value"].tolist()[0])
+    assert "3 cellen zijn afgeschermd ('<5', 'x' of '*') en bewaard zonder getal." in plan.notices
+    plan = read_text("Groep;2020;2021\nA;17*;**\n")
+    assert plan.observations["provisional"].tolist() == [True, False]
+    assert plan.observations["suppressed"].tolist() == [False, True]
 
 
 def test_cbs_provisional_column():

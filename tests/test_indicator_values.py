@@ -53,6 +53,11 @@ DUTCH = [
     ("X", SUPPRESSED),
     ("geheim", SUPPRESSED),
     ("<5*", CellValue(None, provisional=True, suppressed=True)),
+    ("*", SUPPRESSED),  # a lone mark: the figure is hidden
+    ("**", SUPPRESSED),
+    (" * ", SUPPRESSED),
+    ("17*", CellValue(17.0, provisional=True)),  # after a number: provisional
+    ("17**", CellValue(17.0, provisional=True)),
     ("", MISSING),
     ("   ", MISSING),
     (".", MISSING),
@@ -88,7 +93,6 @@ NOT_NUMBERS = [
     "1,2,3",
     "3 kinderen",
     "12-15",
-    "*",
     "%",
     "€",
     "1.234,5,6",

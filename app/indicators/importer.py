@@ -59,7 +59,8 @@ Rows and values
 * "Totaal", "Total", "Eindtotaal" rows are kept with ``is_total``; when no part is a
   percentage, missing or hidden, a total that differs from the sum of its parts gets a notice
   (not a refusal); with decimals, up to what rounding to the decimals shown explains.
-* Values follow ``app.indicators.values`` (Dutch numbers, "24%", "<5", "x", "*", "." …). The
+* Values follow ``app.indicators.values`` (Dutch numbers, "24%", "<5", "x", a lone "*"
+  (hidden, as "x"), "12*" (provisional), "." …). The
   numbers themselves decide the decimal mark, whatever the separator (:class:`_DecimalMark`):
   a comma unless the file has numbers that only a decimal point reads ("12.5", "0.75",
   "1,234.5"); "1.234" is 1234 unless the file also uses the point as decimal mark, and then it
@@ -1913,7 +1914,7 @@ class _Planner:
         if suppressed:
             self.notices.append(
                 f"{_cells_word(suppressed)} {'is' if suppressed == 1 else 'zijn'} afgeschermd "
-                "('<5' of 'x') en bewaard zonder getal."
+                "('<5', 'x' of '*') en bewaard zonder getal."
             )
         if provisional:
             self.notices.append(

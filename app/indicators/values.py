@@ -15,8 +15,9 @@ Rules (``parse_cell``; ``parse_cells`` gives the very same answers for many cell
   ``is_percentage`` is True.
 * **Provisional.** A trailing "*" ("1.234*", CBS's mark for provisional figures):
   ``provisional`` is True, the number is kept.
-* **Suppressed.** "x"/"X" (CBS: secret), "geheim", and "<5", "< 5", "<10" (small counts hidden,
-  as DUO does): ``value`` None, ``suppressed`` True.
+* **Suppressed.** "x"/"X" (CBS: secret), "geheim", "<5", "< 5", "<10" (small counts hidden,
+  as DUO does), and a lone "*" or "**" (regional tables mark a hidden figure so; after a
+  number the mark means provisional, above): ``value`` None, ``suppressed`` True.
 * **Missing.** An empty cell, ".", "..", "...", a lone "-" (or "–", "—"), "n.v.t.", "nvt", "n.b.",
   "onbekend", "geen gegevens", "#N/B", "#N/A": ``value`` None, ``missing`` True. Missing is
   never zero.
@@ -181,7 +182,7 @@ def _read_text(text: str, decimal: str) -> CellValue | None:
         cleaned = cleaned.rstrip("*").rstrip()
         provisional = True
         if not cleaned:
-            return None
+            return SUPPRESSED  # a lone "*" or "**": the figure is hidden
         folded = cleaned.casefold()
         if folded in _SUPPRESSED_WORDS or _SUPPRESSED.fullmatch(cleaned):
             return CellValue(None, provisional=True, suppressed=True)
