@@ -12,6 +12,7 @@ import io
 import re
 import struct
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -560,6 +561,44 @@ def test_the_same_municipality_written_two_ways_makes_a_duplicate():
     ]
 
 
+def test_dates_in_a_csv_read_as_in_an_xlsx():
+    text = (
+        "Periode;Waarde\n1-1-2021;1\n01-02-2021;2\n2021-03-01;3\n1/4/2021;4\n"
+        "2021-05-01 00:00:00;5\n15-6-2021;6\n"
+    )
+    plan = read_text(text)
+    assert plan.observations["period"].tolist() == [
+        "2021-01",
+        "2021-02",
+        "2021-03",
+        "2021-04",
+        "2021-05",
+    ]
+    assert messages(plan) == [
+        "Rij 7, kolom 'Periode' ('15-6-2021'): een datum, geen periode. Handvat leest een datum "
+        "alleen als het de eerste van een maand is (1-3-2021 is maart 2021). Schrijf de periode "
+        "als jaar, kwartaal of maand, bijvoorbeeld juni 2021."
+    ]
+    rows = [["Periode", "Waarde"], [date(2021, 1, 1), 1], [date(2021, 6, 15), 6]]
+    plan = read_indicator_file(_workbook(rows), "datums.xlsx")
+    assert plan.observations["period"].tolist() == ["2021-01"]
+    assert [r.reason.split(".")[0] for r in plan.refused] == ["een datum, geen periode"]
+
+
+def test_an_unknown_period_says_which_periods_are_read():
+    plan = read("periods-odd.csv")
+    assert plan.observations["period"].tolist() == ["2021-01", "2021-09", "2020/2021", "2019"]
+    assert [r.row for r in plan.refused] == [3, 4, 5, 7, 8, 9]  # 4 and 7: the same month again
+    refused = {r.value: r.reason for r in plan.refused}
+    assert refused["t/m okt 2021"] == (
+        "onbekende periode. Handvat leest jaren (2021), schooljaren (2021/2022), halfjaren "
+        "(1e halfjaar 2021), kwartalen (2e kwartaal 2021) en maanden (maart 2021, 2021-03 of "
+        "1-3-2021)"
+    )
+    assert refused["31-12-2021"].startswith("een datum, geen periode.")
+    assert "1-1-2021" not in refused
+
+
 def test_the_same_period_in_two_columns_is_a_duplicate_value():
     plan = read_text("Gemeente;2021;2021JJ00\nEnschede;5;5\n")
     assert messages(plan) == [
@@ -571,7 +610,9 @@ def test_refusal_messages():
     plan = read("refusals.csv")
     assert messages(plan) == [
         "Rij 3, kolom 'Waarde' ('abc'): geen getal.",
-        "Rij 4, kolom 'Periode' ('Vorig jaar (2020)'): onbekende periode.",
+        "Rij 4, kolom 'Periode' ('Vorig jaar (2020)'): onbekende periode. Handvat leest jaren "
+        "(2021), schooljaren (2021/2022), halfjaren (1e halfjaar 2021), kwartalen (2e kwartaal "
+        "2021) en maanden (maart 2021, 2021-03 of 1-3-2021).",
         "Rij 5: te weinig cellen (2 van de 4).",
         "Rij 6, kolom 'Waarde' ('- 3'): geen getal.",
     ]

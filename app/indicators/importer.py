@@ -102,6 +102,7 @@ import pandas as pd
 from app.core.text import clean_line
 from app.indicators.municipalities import MunicipalityDirectory
 from app.indicators.periods import (
+    MONTH_NAMES,
     Period,
     find_period_in_text,
     month_period,
@@ -802,21 +803,76 @@ def _key(text: str) -> str:
 
 
 def _cell_period(value: object) -> tuple[Period | None, bool]:
-    """A cell as a period, and whether it is marked provisional. Excel dates on the first of a
-    month are that month (Excel turns "mrt 2023" into 1-3-2023)."""
+    """A cell as a period, and whether it is marked provisional. Dates on the first of a month
+    are that month (Excel turns "mrt 2023" into 1-3-2023), as Excel dates and as text in a CSV
+    ("1-3-2023", "01/03/2023" in Dutch order, "2023-03-01", with or without a time); other
+    dates are no period."""
     if isinstance(value, datetime | date) and not isinstance(value, bool):
-        day = value.date() if isinstance(value, datetime) else value
-        if day.day == 1 and 1900 <= day.year <= 2100:
-            return month_period(day.year, day.month), False
-        return None, False
+        return _date_period(value), False
     text, provisional = split_provisional(_text(value))
+    day = _date_text(text)
+    if day is not None:
+        return _date_period(day), provisional
     whole_year = _WHOLE_YEAR.fullmatch(text)
     if whole_year:
         text = whole_year.group(1)  # "2020.0": a year written as a number by a program
     return parse_period(text), provisional
 
 
+def _date_period(value: date) -> Period | None:
+    day = value.date() if isinstance(value, datetime) else value
+    if day.day == 1 and 1900 <= day.year <= 2100:
+        return month_period(day.year, day.month)
+    return None
+
+
 _WHOLE_YEAR = re.compile(r"(\d{4})[.,]0+")
+_TIME = r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_ISO_DATE = re.compile(rf"(?P<y>\d{{4}})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_TIME}")
+_DUTCH_DATE = re.compile(
+    rf"(?P<d>\d{{1,2}})(?P<sep>[-/.])(?P<m>\d{{1,2}})(?P=sep)(?P<y>\d{{4}}){_TIME}"
+)
+
+
+def _date_text(text: str) -> date | None:
+    """A date written as text: "1-3-2023", "01/03/2023", "1.3.2023" (day first, as in Dutch),
+    "2023-03-01", optionally with a time; None for anything else."""
+    match = _ISO_DATE.fullmatch(text) or _DUTCH_DATE.fullmatch(text)
+    if match is None:
+        return None
+    try:
+        return date(int(match["y"]), int(match["m"]), int(match["d"]))
+    except ValueError:
+        return None
+
+
+def _is_date(value: object) -> bool:
+    if isinstance(value, datetime | date) and not isinstance(value, bool):
+        return True
+    return isinstance(value, str) and _date_text(split_provisional(_text(value))[0]) is not None
+
+
+#: The refusal of a period that cannot be read: which periods are.
+_UNKNOWN_PERIOD = (
+    "onbekende periode. Handvat leest jaren (2021), schooljaren (2021/2022), halfjaren "
+    "(1e halfjaar 2021), kwartalen (2e kwartaal 2021) en maanden (maart 2021, 2021-03 of "
+    "1-3-2021)"
+)
+
+
+def _period_reason(value: object) -> str:
+    """Why a period cell is refused."""
+    if not _raw_text(value):
+        return "geen periode"
+    if not _is_date(value):
+        return _UNKNOWN_PERIOD
+    day = value if isinstance(value, date) else _date_text(split_provisional(_text(value))[0])
+    example = f"{MONTH_NAMES[day.month - 1]} {day.year}"
+    return (
+        "een datum, geen periode. Handvat leest een datum alleen als het de eerste van een "
+        "maand is (1-3-2021 is maart 2021). Schrijf de periode als jaar, kwartaal of maand, "
+        f"bijvoorbeeld {example}"
+    )
 
 
 _FOOTNOTE_START = re.compile(
@@ -1679,7 +1735,7 @@ class _Planner:
                     unread & ~bad,
                     cells.period_header,
                     periods,
-                    lambda i: "onbekende periode" if _raw_text(periods.get(i)) else "geen periode",
+                    lambda i: _period_reason(periods.get(i)),
                 )
                 bad |= unread
             per_id = periods.take(pd.factorize(canonical)[0])
