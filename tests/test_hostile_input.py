@@ -756,6 +756,19 @@ ROUTES: dict[str, RouteSpec] = {
         form=lambda w: {"contribution_id": str(w.contribution_id), "into_id": "1"},
         number_fields=("contribution_id", "into_id"),
     ),
+    "workshops.remove_participant": RouteSpec(
+        form=lambda w: {
+            "participant_id": "1",
+            "contribution_id": str(w.contribution_id),
+            "confirm": "ja",
+        },
+        number_fields=("participant_id", "contribution_id"),
+        choice_fields=("confirm",),
+    ),
+    "workshops.readmit_participant": RouteSpec(
+        form=lambda w: {"participant_id": "1", "contribution_id": str(w.contribution_id)},
+        number_fields=("participant_id", "contribution_id"),
+    ),
     "workshops.unmerge": RouteSpec(
         form=lambda w: {"contribution_id": str(w.contribution_id)},
         number_fields=("contribution_id",),

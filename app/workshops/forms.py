@@ -151,6 +151,15 @@ class ContributionForm(HandvatForm):
     state = HiddenField()
 
 
+class ParticipantForm(HandvatForm):
+    """Remove a participant (``confirm`` must be ticked) or let them back in. The contribution
+    the facilitator came from is where the answer goes back to."""
+
+    participant_id = HiddenField()
+    contribution_id = HiddenField()
+    confirm = HiddenField()
+
+
 class MergeForm(HandvatForm):
     contribution_id = HiddenField()
     into_id = HiddenField()

@@ -58,7 +58,11 @@ class Workshop(db.Model):
     dots_per_participant: Mapped[int] = mapped_column(Integer, default=3)
     dots_per_item: Mapped[int] = mapped_column(Integer, default=1)
     participant_cap: Mapped[int] = mapped_column(Integer, default=300)
+    #: Participants now: a seat is taken on joining and given back when the facilitator
+    #: removes the participant.
     participant_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Everyone who ever joined (removed ones included): the next participant's number.
+    joined_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     joining_open: Mapped[bool] = mapped_column(Boolean, default=True)
     #: The question the projector shows and phones show first.
     current_question_id: Mapped[str | None] = mapped_column(String(80))
@@ -126,6 +130,14 @@ class WorkshopParticipant(db.Model):
     joined_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: When the phone last asked for news, written at most every half minute.
     last_seen_dt: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: Set when the facilitator removed the participant: their token no longer works (not even
+    #: to join again), their contributions are hidden and their dots and choices no longer
+    #: count. Nothing is deleted, so letting them back in restores it all.
+    removed_dt: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_dt is not None
 
 
 class RoomAssessment(db.Model):

@@ -252,15 +252,19 @@ def join(workshop: Workshop, first_name: str = "") -> tuple[WorkshopParticipant,
             "Met deze code kunt u niet meer meedoen: de workshop is gesloten. "
             "Vraag de gespreksleider om hulp."
         )
-    # One statement counts the seat and checks the cap, so two joins at once never pass it.
-    seated = db.session.execute(
+    # One statement takes the seat, checks the cap and numbers the participant, so two joins
+    # at once never pass the cap or get the same number.
+    number = db.session.execute(
         update(Workshop)
         .where(Workshop.id == workshop.id, Workshop.participant_count < Workshop.participant_cap)
-        .values(participant_count=Workshop.participant_count + 1)
-        .returning(Workshop.participant_count)
+        .values(
+            participant_count=Workshop.participant_count + 1,
+            joined_count=Workshop.joined_count + 1,
+        )
+        .returning(Workshop.joined_count)
         .execution_options(synchronize_session=False)
     ).scalar()
-    if seated is None:
+    if number is None:
         raise WorkshopFull(
             f"Deze workshop is vol: er doen al {workshop.participant_cap} mensen mee. "
             "Kijk mee op het grote scherm of op de telefoon van iemand naast u."
@@ -268,19 +272,20 @@ def join(workshop: Workshop, first_name: str = "") -> tuple[WorkshopParticipant,
     token = secrets.token_urlsafe(32)
     participant = WorkshopParticipant(
         workshop_id=workshop.id,
-        number=seated,
+        number=number,
         token_hash=token_hash(token),
         first_name=first_name.strip()[:FIRST_NAME_MAX_CHARACTERS],
     )
     db.session.add(participant)
     db.session.flush()
-    db.session.expire(workshop, ["participant_count"])
+    db.session.expire(workshop, ["participant_count", "joined_count"])
     _bump(workshop, room=False)
     return participant, token
 
 
 def participant_by_token(workshop: Workshop, token: str | None) -> WorkshopParticipant | None:
-    """The participant whose token this is, in this workshop only."""
+    """The participant whose token this is, in this workshop only (also when the facilitator
+    removed them: the caller decides what a removed participant may do)."""
     if not token:
         return None
     return db.session.scalar(
@@ -289,6 +294,89 @@ def participant_by_token(workshop: Workshop, token: str | None) -> WorkshopParti
             WorkshopParticipant.workshop_id == workshop.id,
         )
     )
+
+
+def removed_participants(workshop_id: int):
+    """The ids of the workshop's removed participants, as a subquery: what they sent no
+    longer counts."""
+    return select(WorkshopParticipant.id).where(
+        WorkshopParticipant.workshop_id == workshop_id,
+        WorkshopParticipant.removed_dt.is_not(None),
+    )
+
+
+def _workshop_participant(workshop: Workshop, participant_id: int) -> WorkshopParticipant:
+    participant = db.session.get(WorkshopParticipant, participant_id)
+    if participant is None or participant.workshop_id != workshop.id:
+        raise InvalidChoice("not a participant of this workshop")
+    return participant
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What removing a participant did."""
+
+    number: int
+    #: Their contributions, now hidden (False when they had been removed already).
+    contributions: int
+    #: Dots other participants had put on those contributions, given back to them.
+    dots_returned: int
+    done: bool = True
+
+
+def remove_participant(workshop: Workshop, participant_id: int) -> Removal:
+    """Take a participant out of the workshop in one step: their token stops working (also to
+    join again), their contributions are hidden, their dots and scale choices stop counting,
+    and their seat is free again. The rows stay, so ``readmit_participant`` undoes it; only the
+    dots others had put on their contributions are given back to those others (as when the
+    facilitator hides a contribution), so those people can spend them again."""
+    participant = _workshop_participant(workshop, participant_id)
+    written = select(Contribution.id).where(Contribution.participant_id == participant.id)
+    count = db.session.scalar(select(func.count()).select_from(written.subquery()))
+    if participant.removed_dt is not None:
+        return Removal(participant.number, count, 0, done=False)
+    participant.removed_dt = utcnow()
+    returned = db.session.execute(
+        delete(Dot).where(Dot.contribution_id.in_(written), Dot.participant_id != participant.id)
+    ).rowcount
+    _change_seats(workshop, -1)
+    db.session.flush()
+    _bump(workshop, room=True, contributions=True)
+    _audit(
+        workshop,
+        AuditAction.CHANGED,
+        [change(f"Deelnemer {participant.number}", "doet mee", "verwijderd")],
+    )
+    return Removal(participant.number, count, returned)
+
+
+def readmit_participant(workshop: Workshop, participant_id: int) -> bool:
+    """Undo ``remove_participant``: the token works again and what they sent counts again
+    (the seat is taken again, also when that goes past the cap: the facilitator chose it).
+    False when they were not removed."""
+    participant = _workshop_participant(workshop, participant_id)
+    if participant.removed_dt is None:
+        return False
+    participant.removed_dt = None
+    _change_seats(workshop, +1)
+    db.session.flush()
+    _bump(workshop, room=True, contributions=True)
+    _audit(
+        workshop,
+        AuditAction.CHANGED,
+        [change(f"Deelnemer {participant.number}", "verwijderd", "doet weer mee")],
+    )
+    return True
+
+
+def _change_seats(workshop: Workshop, by: int) -> None:
+    db.session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop.id, Workshop.participant_count + by >= 0)
+        .values(participant_count=Workshop.participant_count + by)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire(workshop, ["participant_count"])
 
 
 _last_presence: dict[int, float] = {}
@@ -425,11 +513,17 @@ def _contribution_with_token(workshop: Workshop, creation_token: str) -> Contrib
 
 def _votable(workshop: Workshop, contribution_id: int) -> Contribution:
     contribution = db.session.get(Contribution, contribution_id)
+    author = (
+        db.session.get(WorkshopParticipant, contribution.participant_id)
+        if contribution is not None and contribution.participant_id is not None
+        else None
+    )
     if (
         contribution is None
         or contribution.workshop_id != workshop.id
         or contribution.hidden
         or contribution.merged_into_id is not None
+        or (author is not None and author.removed_dt is not None)
     ):
         raise WorkshopError(
             "Deze bijdrage is er niet meer: de gespreksleider heeft haar samengevoegd of "
@@ -691,6 +785,7 @@ def room_spread(workshop: Workshop, question_id: str) -> Spread:
             .where(
                 RoomAssessment.workshop_id == workshop.id,
                 RoomAssessment.question_id == question_id,
+                RoomAssessment.participant_id.not_in(removed_participants(workshop.id)),
             )
             .group_by(RoomAssessment.assessment_id)
         ).all()

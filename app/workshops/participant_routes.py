@@ -39,9 +39,12 @@ from .operations import WorkshopError, WorkshopFull, find_workshop_by_code, norm
 from .participant_forms import AssessmentForm, ContributionForm, DotForm, JoinForm
 from .participation import (
     Notice,
+    cookie_participant,
     current_participant,
     join_per_client,
+    join_per_client_and_code,
     join_per_code,
+    note_seat_taken,
     notify,
     participant_id_from_cookie,
     phone_path,
@@ -66,6 +69,10 @@ JOINING_CLOSED = (
 NOT_JOINED = (
     "U doet niet (meer) mee met deze workshop, daarom is dit niet opgeslagen. Vul de code in "
     "om mee te doen."
+)
+REMOVED = (
+    "De gespreksleider heeft u uit deze workshop gehaald. Daarom kunt u niet meer meedoen. "
+    "Is dit een vergissing? Vraag het dan aan de gespreksleider."
 )
 FORM_EXPIRED = (
     "Het formulier was verlopen, daarom is het niet opgeslagen. Probeer het nog een keer."
@@ -127,11 +134,19 @@ def join_form():
 @public
 @join_per_client
 @join_per_code
+@join_per_client_and_code
 def join():
     form = JoinForm()
     if not form.validate():
         return _render_join(form), 422
     workshop = find_workshop_by_code(form.code.data)
+    known = cookie_participant(workshop) if workshop is not None else None
+    if known is not None and known.is_removed:
+        return _render_join(form, refusal=REMOVED), 403
+    if known is not None:
+        # The code typed again on a phone that already joined: the same participant.
+        flash("U doet al mee met deze workshop. Hieronder staat wat er nu open is.", "success")
+        return redirect(phone_path(workshop), 303)
     refusal = _refusal(workshop)
     if refusal is not None:
         return _render_join(form, refusal=refusal[0]), refusal[1]
@@ -139,10 +154,6 @@ def join():
         # Typed on /w, where we could not know: ask for the optional name first.
         form.code.data = workshop.join_code
         return _render_join(form, workshop)
-    if current_participant(workshop) is not None:
-        # The code typed again on a phone that already joined: the same participant.
-        flash("U doet al mee met deze workshop. Hieronder staat wat er nu open is.", "success")
-        return redirect(phone_path(workshop), 303)
     first_name = "" if workshop.anonymous else (form.first_name.data or "")
     try:
         participant, token = operations.join(workshop, first_name)
@@ -152,6 +163,7 @@ def join():
             return _render_join(form, refusal=str(error)), 409
         return _render_join(form, refusal=NOT_POSSIBLE), 410
     db.session.commit()
+    note_seat_taken()
     flash("U doet mee. Hieronder staat wat er nu open is.", "success")
     response = redirect(phone_path(workshop), 303)
     return remember_participant(response, workshop, participant, token)
@@ -229,7 +241,9 @@ def phone(code: str):
     if canonical and canonical != code:
         return redirect(url_for(".phone", code=canonical))
     workshop = find_workshop_by_code(code)
-    participant = current_participant(workshop) if workshop else None
+    participant = cookie_participant(workshop) if workshop else None
+    if participant is not None and participant.is_removed:
+        return _render_join(JoinForm(formdata=None, code=workshop.join_code), refusal=REMOVED), 403
     if participant is None:
         return _join_here(workshop, code)
     return _render_phone(workshop, participant, take_notice())
@@ -286,6 +300,10 @@ def _not_joined(workshop: Workshop):
     """A post from a phone that is not (or no longer) in this workshop: nothing stored, the
     typed text given back beside the join form (409: the phone's state, not its rights)."""
     kept = clean_text(request.form.get("text", "")).strip() or None
+    known = cookie_participant(workshop)
+    if known is not None and known.is_removed:
+        form = JoinForm(formdata=None, code=workshop.join_code)
+        return _render_join(form, refusal=REMOVED, kept=kept), 403
     return _join_here(workshop, workshop.join_code, NOT_JOINED, kept)
 
 

@@ -86,10 +86,17 @@ def _payload(workshop: Workshop) -> dict | None:
     return payload
 
 
-def current_participant(workshop: Workshop) -> WorkshopParticipant | None:
-    """The participant this phone is in this workshop, or None (not joined here)."""
+def cookie_participant(workshop: Workshop) -> WorkshopParticipant | None:
+    """The participant this phone's cookie names in this workshop, removed ones included."""
     payload = _payload(workshop)
     return participant_by_token(workshop, payload["t"]) if payload else None
+
+
+def current_participant(workshop: Workshop) -> WorkshopParticipant | None:
+    """The participant this phone is in this workshop, or None (not joined here, or removed
+    by the facilitator)."""
+    participant = cookie_participant(workshop)
+    return participant if participant is not None and not participant.is_removed else None
 
 
 def participant_id_from_cookie(workshop: Workshop) -> int | None:
@@ -152,6 +159,42 @@ def participant_key() -> str:
     return "workshop-client:" + get_remote_address()
 
 
+#: New participants one client address may add to one workshop. A room behind one school
+#: network shares one address: 30 phones scanning the code in the same minute pass the first
+#: limit, and the second leaves room for people joining again (another browser, a phone that
+#: lost its cookie). Someone who drops the cookie after every join to fill the room gets at
+#: most 80 seats per workshop, 40 a minute, instead of all of them in seconds; the
+#: facilitator can remove them, and turn joining off. Only joins that took a seat count
+#: (``deduct_when``): a wrong code, a full room or a phone that was in already costs nothing.
+#: A room of more than 80 on one network address needs a higher value
+#: (``WORKSHOP_JOIN_LIMIT_PER_CLIENT_AND_CODE``).
+JOIN_LIMIT_PER_CLIENT_AND_CODE = "40 per minute;80 per 12 hours"
+#: Set in the request's environment when a join took a seat (not on ``g``: the app context,
+#: and with it ``g``, can outlive one request).
+SEAT_TAKEN = "handvat.workshop_seat_taken"
+
+
+def client_and_code_key() -> str:
+    return "workshop-join:" + get_remote_address() + ":" + code_key()
+
+
+def _seat_taken(_response) -> bool:
+    return bool(request.environ.get(SEAT_TAKEN))
+
+
+def note_seat_taken() -> None:
+    request.environ[SEAT_TAKEN] = True
+
+
+join_per_client_and_code = limiter.shared_limit(
+    lambda: current_app.config.get(
+        "WORKSHOP_JOIN_LIMIT_PER_CLIENT_AND_CODE", JOIN_LIMIT_PER_CLIENT_AND_CODE
+    ),
+    scope="workshop-join-client-code",
+    key_func=client_and_code_key,
+    methods=["POST"],
+    deduct_when=_seat_taken,
+)
 join_per_client = limiter.shared_limit(
     _configured("WORKSHOP_JOIN_LIMIT_PER_CLIENT"), scope="workshop-join-client", methods=["POST"]
 )

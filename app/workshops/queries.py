@@ -27,7 +27,7 @@ from .models import (
     Workshop,
     WorkshopParticipant,
 )
-from .operations import CONNECTED_WITHIN, Spread, room_spread
+from .operations import CONNECTED_WITHIN, Spread, removed_participants, room_spread
 
 
 def get_workshop_or_404(workshop_id: int, permission: Permission = Permission.VIEW) -> Workshop:
@@ -80,6 +80,10 @@ class ContributionView:
     action_id: int | None
     #: Who wrote it (None: the facilitator).
     participant_id: int | None = None
+    #: The writer's number in the workshop (None: the facilitator).
+    participant_number: int | None = None
+    #: The facilitator removed the writer: hidden, whatever ``hidden`` said.
+    removed: bool = False
     #: Dots on it and on the duplicates merged into it.
     dots: int = 0
     #: Dots the viewing participant spent on it (phones only).
@@ -98,23 +102,33 @@ def contributions(
     duplicates merged into it. Hidden ones only when ``include_hidden``."""
     # Plain rows, not ORM objects: a room of 300 writes 300 contributions, and every phone
     # reads them.
-    query = select(
-        Contribution.id,
-        Contribution.question_id,
-        Contribution.kind,
-        Contribution.text,
-        Contribution.author_name,
-        Contribution.hidden,
-        Contribution.merged_into_id,
-        Contribution.action_id,
-        Contribution.participant_id,
-    ).where(Contribution.workshop_id == workshop.id)
+    query = (
+        select(
+            Contribution.id,
+            Contribution.question_id,
+            Contribution.kind,
+            Contribution.text,
+            Contribution.author_name,
+            Contribution.hidden,
+            Contribution.merged_into_id,
+            Contribution.action_id,
+            Contribution.participant_id,
+            WorkshopParticipant.number,
+            WorkshopParticipant.removed_dt,
+        )
+        .outerjoin(WorkshopParticipant, WorkshopParticipant.id == Contribution.participant_id)
+        .where(Contribution.workshop_id == workshop.id)
+    )
     if question_ids is not None:
         query = query.where(Contribution.question_id.in_(question_ids))
     rows = db.session.execute(query.order_by(Contribution.id)).all()
+    # Dots of a removed participant no longer count.
     dot_query = (
         select(Dot.contribution_id, func.count())
-        .where(Dot.workshop_id == workshop.id)
+        .where(
+            Dot.workshop_id == workshop.id,
+            Dot.participant_id.not_in(removed_participants(workshop.id)),
+        )
         .group_by(Dot.contribution_id)
     )
     dots = dict(db.session.execute(dot_query).all())
@@ -135,16 +149,18 @@ def contributions(
             kind,
             text,
             author,
-            hidden,
+            hidden or removed is not None,
             merged_into,
             action,
             author_id,
+            number,
+            removed is not None,
             dots.get(id_, 0),
             mine.get(id_, 0),
             [],
         )  # fmt: skip
-        for id_, qid, kind, text, author, hidden, merged_into, action, author_id in rows
-        if include_hidden or not hidden
+        for id_, qid, kind, text, author, hidden, merged_into, action, author_id, number, removed in rows
+        if include_hidden or not (hidden or removed is not None)
     }
     for view in list(views.values()):
         target = views.get(view.merged_into_id) if view.merged_into_id else None
@@ -167,6 +183,7 @@ def connected_count(workshop: Workshop, now: datetime | None = None) -> int:
         select(func.count()).where(
             WorkshopParticipant.workshop_id == workshop.id,
             WorkshopParticipant.last_seen_dt >= since,
+            WorkshopParticipant.removed_dt.is_(None),
         )
     )
 
@@ -176,7 +193,10 @@ def answered_counts(workshop: Workshop) -> dict[str, int]:
     return dict(
         db.session.execute(
             select(RoomAssessment.question_id, func.count())
-            .where(RoomAssessment.workshop_id == workshop.id)
+            .where(
+                RoomAssessment.workshop_id == workshop.id,
+                RoomAssessment.participant_id.not_in(removed_participants(workshop.id)),
+            )
             .group_by(RoomAssessment.question_id)
         ).all()
     )
@@ -338,3 +358,21 @@ def room_view(workshop: Workshop, *, include_hidden: bool = False) -> RoomView:
     return RoomView(
         workshop, current, spread, scale, ranked, connected_count(workshop), spread.participants
     )
+
+
+@dataclass(frozen=True)
+class ParticipantCounts:
+    """What one participant sent, for the facilitator deciding whether to remove them."""
+
+    contributions: int
+    dots: int
+    choices: int
+
+
+def participant_counts(participant: WorkshopParticipant) -> ParticipantCounts:
+    def count(model) -> int:
+        return db.session.scalar(
+            select(func.count()).select_from(model).where(model.participant_id == participant.id)
+        )
+
+    return ParticipantCounts(count(Contribution), count(Dot), count(RoomAssessment))

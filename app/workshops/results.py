@@ -30,6 +30,7 @@ from ..core.formatting import TIMEZONE, datetime_short, local_now
 from ..extensions import db
 from ..questionnaires.schema import Source
 from .models import Contribution, Dot, RoomAssessment, Workshop, WorkshopParticipant
+from .operations import removed_participants
 from .queries import ContributionView, contributions
 from .spread import RoomSpread, spread_from_counts
 
@@ -124,7 +125,10 @@ def results_document(workshop: Workshop) -> WorkshopResultsDocument:
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for question_id, assessment_id, count in db.session.execute(
         select(RoomAssessment.question_id, RoomAssessment.assessment_id, func.count())
-        .where(RoomAssessment.workshop_id == workshop.id)
+        .where(
+            RoomAssessment.workshop_id == workshop.id,
+            RoomAssessment.participant_id.not_in(removed_participants(workshop.id)),
+        )
         .group_by(RoomAssessment.question_id, RoomAssessment.assessment_id)
     ):
         counts[question_id][assessment_id] = int(count)
@@ -265,6 +269,8 @@ class InputRow:
     participant: int | None
     #: The step chosen, the contribution's text, or the text of the contribution dotted.
     text: str
+    #: Hidden by the facilitator, or sent by a participant the facilitator removed (or a dot
+    #: on what such a participant wrote): it counts nowhere else.
     hidden: bool
     #: For a contribution merged into another: that one's text.
     merged_with: str
@@ -278,13 +284,15 @@ def input_rows(workshop: Workshop) -> list[InputRow]:
     the choices, then the contributions, then the dots, each oldest first."""
     questionnaire = workshop.conversation.questionnaire
     order = {wq.question_id: wq.position for wq in workshop.questions}
-    numbers = dict(
-        db.session.execute(
-            select(WorkshopParticipant.id, WorkshopParticipant.number).where(
-                WorkshopParticipant.workshop_id == workshop.id
-            )
-        ).all()
-    )
+    numbers, removed = {}, set()
+    for participant_id, number, removed_dt in db.session.execute(
+        select(
+            WorkshopParticipant.id, WorkshopParticipant.number, WorkshopParticipant.removed_dt
+        ).where(WorkshopParticipant.workshop_id == workshop.id)
+    ):
+        numbers[participant_id] = number
+        if removed_dt is not None:
+            removed.add(participant_id)
     items = {
         c.id: c
         for c in db.session.scalars(
@@ -321,7 +329,7 @@ def input_rows(workshop: Workshop) -> list[InputRow]:
             *question(a.question_id),
             participant=numbers.get(a.participant_id),
             text=step.label if step else a.assessment_id,
-            hidden=False,
+            hidden=a.participant_id in removed,
             merged_with="",
             dots=None,
             moment=a.chosen_dt,
@@ -334,7 +342,7 @@ def input_rows(workshop: Workshop) -> list[InputRow]:
             *question(c.question_id),
             participant=numbers.get(c.participant_id) if c.participant_id else None,
             text=c.text,
-            hidden=c.hidden,
+            hidden=c.hidden or c.participant_id in removed,
             merged_with=target.text if target else "",
             dots=own_dots.get(c.id, 0),
             moment=c.created_dt,
@@ -347,7 +355,8 @@ def input_rows(workshop: Workshop) -> list[InputRow]:
             *question(question_id),
             participant=numbers.get(participant_id),
             text=dotted.text if dotted else "",
-            hidden=bool(dotted and dotted.hidden),
+            hidden=bool(dotted and (dotted.hidden or dotted.participant_id in removed))
+            or participant_id in removed,
             merged_with="",
             dots=None,
             moment=moment,

@@ -50,6 +50,7 @@ from .forms import (
     DraftActionForm,
     MergeForm,
     OpenWorkshopForm,
+    ParticipantForm,
     QuestionCommandForm,
     SettingsForm,
     SwitchForm,
@@ -57,7 +58,7 @@ from .forms import (
     TimerForm,
     submitted_id,
 )
-from .models import Contribution, ContributionKind, Workshop
+from .models import Contribution, ContributionKind, Workshop, WorkshopParticipant
 from .qr import join_qr_svg
 
 bp = Blueprint("workshops", __name__)
@@ -660,8 +661,13 @@ def contribution(workshop_id: int, contribution_id: int):
     state = next(
         (s for s in queries.question_states(workshop) if s.question.id == question_id), None
     )
+    author = (
+        db.session.get(WorkshopParticipant, found.participant_id) if found.participant_id else None
+    )
     return render_template(
         "workshops/contribution.html",
+        author=author,
+        author_counts=queries.participant_counts(author) if author else None,
         workshop=workshop,
         conversation=workshop.conversation,
         contribution=view,
@@ -677,6 +683,80 @@ def contribution(workshop_id: int, contribution_id: int):
             _anchor=f"bijdrage-{(merged_into or view).id}",
         ),
     )
+
+
+def _participant_command(workshop: Workshop) -> tuple[WorkshopParticipant, str]:
+    """The participant a command is for, and where to go back to: the page of the contribution
+    the facilitator came from, else the control page."""
+    form = ParticipantForm()
+    _checked(form)
+    participant = db.session.get(WorkshopParticipant, submitted_id(form.participant_id.data))
+    if participant is None or participant.workshop_id != workshop.id:
+        abort(400)
+    raw = (form.contribution_id.data or "").strip()
+    came_from = db.session.get(Contribution, submitted_id(raw)) if raw else None
+    if came_from is not None and came_from.workshop_id == workshop.id:
+        back = url_for(
+            ".contribution",
+            workshop_id=workshop.id,
+            contribution_id=came_from.id,
+            _anchor="deelnemer",
+        )
+    else:
+        back = url_for(".control", workshop_id=workshop.id)
+    return participant, back
+
+
+def _plural(count: int, one: str, more: str) -> str:
+    return f"{count} {one if count == 1 else more}"
+
+
+@bp.post("/workshops/<id:workshop_id>/deelnemer-verwijderen")
+def remove_participant(workshop_id: int):
+    """Take a participant out in one step (their contributions hidden, their dots and choices
+    no longer counted, their phone out); only with the box ticked. Undone by ``readmit``."""
+    workshop = _workshop(workshop_id)
+    participant, back = _participant_command(workshop)
+    number = participant.number
+    if request.form.get("confirm") != "ja":
+        flash(
+            f"Vink eerst aan dat u deelnemer {number} wilt verwijderen. Er is niets veranderd.",
+            "warning",
+        )
+        return redirect(back, 303)
+    removal = operations.remove_participant(workshop, participant.id)
+    db.session.commit()
+    if not removal.done:
+        flash(f"Deelnemer {number} was al verwijderd. Er is niets veranderd.", "success")
+        return redirect(back, 303)
+    message = (
+        f"Deelnemer {number} is verwijderd en kan met deze telefoon niet meer meedoen. "
+        f"{_plural(removal.contributions, 'bijdrage is', 'bijdragen zijn')} verborgen; de "
+        f"stippen en keuzes van deelnemer {number} tellen niet meer mee."
+    )
+    if removal.dots_returned:
+        message += (
+            f" {_plural(removal.dots_returned, 'stip', 'stippen')} van anderen op die "
+            "bijdragen gingen terug naar wie ze gaf."
+        )
+    flash(message + " Met ‘Weer toelaten’ maakt u dit ongedaan.", "success")
+    return redirect(back, 303)
+
+
+@bp.post("/workshops/<id:workshop_id>/deelnemer-toelaten")
+def readmit_participant(workshop_id: int):
+    workshop = _workshop(workshop_id)
+    participant, back = _participant_command(workshop)
+    number = participant.number
+    done = operations.readmit_participant(workshop, participant.id)
+    db.session.commit()
+    flash(
+        f"Deelnemer {number} doet weer mee. Wat deelnemer {number} stuurde, telt weer mee."
+        if done
+        else f"Deelnemer {number} deed al mee. Er is niets veranderd.",
+        "success",
+    )
+    return redirect(back, 303)
 
 
 @bp.post("/workshops/<id:workshop_id>/samenvoegen")
