@@ -17,6 +17,8 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from flask import g, request
+from flask.globals import request_ctx
+from flask.sessions import SecureCookieSession
 from sqlalchemy import (
     Select,
     bindparam,
@@ -99,13 +101,25 @@ def forget_the_session() -> None:
 
     Flask-Login would find the signed-in user from the session cookie the first time anything
     asks for ``current_user``; it finds an anonymous one here instead (``_login_user`` is
-    where Flask-Login 0.6.3, which is pinned, keeps it per request, see ``access.py``). No
-    view of the API reads or writes the session, so no ``Set-Cookie`` goes out either; the
-    tests check both.
+    where Flask-Login 0.6.3, which is pinned, keeps it per request, see ``access.py``). The
+    request's session, which the site's own checks have looked at already, is replaced by an
+    empty one (``_NoSession``): so no ``Set-Cookie`` goes out, and no ``Vary: Cookie`` (Flask
+    adds it for a session that was accessed, ``SecureCookieSessionInterface.save_session``),
+    since no answer of the API depends on a cookie. The tests check all three.
     """
     from ..accounts.access import login_manager
 
     g._login_user = login_manager.anonymous_user()
+    request_ctx._get_current_object()._session = _NoSession()
+
+
+class _NoSession(SecureCookieSession):
+    """The API's session: empty, and never reported as looked at or changed (Flask-Login's
+    after-request function looks at it on every request), so nothing about it reaches the
+    answer: no ``Set-Cookie``, no ``Vary: Cookie``."""
+
+    accessed = property(lambda _self: False, lambda _self, _value: None)  # type: ignore[assignment]
+    modified = property(lambda _self: False, lambda _self, _value: None)  # type: ignore[assignment]
 
 
 def bearer_secret() -> str | None:

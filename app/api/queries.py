@@ -44,7 +44,7 @@ from ..indicators.models import Indicator, Observation
 from ..regions.models import Municipality, Region
 from .models import ApiToken
 from .params import Paging
-from .problems import ApiProblem
+from .problems import ApiProblem, InvalidParam
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,13 @@ def region_ids_for(slug: str | None) -> list[int]:
         400,
         f"U heeft geen rol in een regio ‘{slug}’. Vraag de lijst van uw regio's op met "
         "GET /api/v1/regions.",
-        invalid_params=[],
+        invalid_params=[
+            InvalidParam(
+                "region",
+                "Geen regio waarin u een rol heeft. Geef de korte naam (slug) van een van uw "
+                "regio's, zoals GET /api/v1/regions die geeft.",
+            )
+        ],
     )
 
 

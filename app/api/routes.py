@@ -134,6 +134,7 @@ def authenticate_request() -> None:
     for name in _PER_REQUEST:
         g.pop(name, None)
     if request.method == "OPTIONS":
+        forget_the_session()
         g.api_rate_headers = _count_for_the_address()
         return _options()
     view = current_app.view_functions.get(request.endpoint or "")
@@ -660,6 +661,7 @@ def problem_before_routing(error: HTTPException):
     if not _in_the_api():
         site_handler = current_app.error_handler_spec[None][None].get(HTTPException)
         return site_handler(error) if site_handler else error
+    forget_the_session()
     if isinstance(error, SecurityError):
         response = problem_response(
             400,
