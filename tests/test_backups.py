@@ -365,6 +365,28 @@ def test_backup_of_the_other_kind_is_refused(app, backup_file, tmp_path, new_dat
         restore_backup(other)
 
 
+def test_the_refusal_says_what_database_url_is(
+    app, backup_file, tmp_path, new_database, monkeypatch
+):
+    """A SQLite file named in DATABASE_URL is not "DATABASE_URL is niet gezet"."""
+    kind = other_kind(app)
+    other = rewrite(
+        backup_file,
+        tmp_path / "ander-soort.tar",
+        {"database": kind, "dump_name": operations.DUMP_NAMES[kind]},
+    )
+    target = new_database()
+    monkeypatch.setenv("DATABASE_URL", target.config["SQLALCHEMY_DATABASE_URI"])
+    with using(target), pytest.raises(BackupError) as refused:
+        restore_backup(other)
+    assert "niet gezet" not in str(refused.value) and "DATABASE_URL" in str(refused.value)
+    monkeypatch.delenv("DATABASE_URL")
+    with using(target), pytest.raises(BackupError) as refused:
+        restore_backup(other)
+    if app.config["IS_EMBEDDED_DB"]:
+        assert "(DATABASE_URL is niet gezet)" in str(refused.value)
+
+
 def test_what_is_not_a_backup_or_is_damaged_is_refused(app, backup_file, tmp_path, new_database):
     target = new_database()
     text_file = tmp_path / "notities.txt"

@@ -400,6 +400,8 @@ def check_restorable(manifest: Manifest, path: Path) -> None:
     if manifest.database != kind:
         if kind == "postgresql":
             here = "deze Handvat draait op PostgreSQL (DATABASE_URL)"
+        elif os.environ.get("DATABASE_URL"):
+            here = "deze Handvat draait op een SQLite-database (DATABASE_URL wijst naar SQLite)"
         else:
             here = (
                 "deze Handvat draait op de ingebouwde SQLite-database (DATABASE_URL is niet gezet)"
