@@ -909,6 +909,79 @@ def test_xlsx_numeric_municipality_codes_and_rows_as_in_excel():
     assert messages(plan) == ["Rij 7, kolom 'Gemeentecode' ('9999'): onbekende gemeente."]
 
 
+def test_formulas_without_a_saved_value_are_refused_saying_so():
+    plan = read("formulas-without-values.xlsx")
+    reason = (
+        "formule zonder opgeslagen uitkomst. Open het bestand in Excel en sla het op: dan "
+        "bewaart Excel de uitkomsten van de formules."
+    )
+    assert messages(plan) == [
+        f"Rij 2, kolom '2020' ('=10+25'): {reason}",
+        f"Rij 3, kolom 'Gemeente' ('=HYPERLINK(\"http://evil.example\",\"Hengelo\")'): {reason}",
+        f"Rij 4, kolom '2021' ('=B4*2'): {reason}",
+    ]
+    assert not any("zonder getal" in n for n in plan.notices)
+    assert values(plan, "2021") == {"Enschede": 40}
+
+
+def test_a_row_of_formulas_without_saved_values_is_not_skipped_as_empty():
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Groep", "2020", "2021"])
+    ws.append(["A", 1, 2])
+    ws.append(["=A2", "=B2*2", "=C2*2"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    plan = read_indicator_file(buffer.getvalue(), "formules.xlsx")
+    assert [(r.row, r.column, r.value) for r in plan.refused] == [
+        (3, "Groep", "=A2"),
+        (3, "2020", "=B2*2"),
+        (3, "2021", "=C2*2"),
+    ]
+    # A formula whose saved result is empty text is an empty cell, as Excel shows it.
+    data = _with_sheet(
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>Groep</t></is></c>'
+        b'<c r="B1"><v>2021</v></c><c r="C1"><v>2022</v></c></row><row r="2"><c r="A2" '
+        b't="inlineStr"><is><t>A</t></is></c><c r="B2" t="str"><f>IF(1,"","")</f><v></v></c>'
+        b'<c r="C2"><f>1+1</f><v>2</v></c></row></sheetData></worksheet>'
+    )
+    plan = read_indicator_file(data, "leeg.xlsx")
+    assert plan.refused == []
+    assert plan.observations["value"].tolist()[1:] == [2]
+    assert np.isnan(plan.observations["value"].tolist()[0])
+
+
+def test_a_formula_without_a_saved_value_far_outside_the_table():
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    for row in (["Groep", "2020"], ["A", 1], ["B", 2]):
+        ws.append(row)
+    ws["A200000"] = "=B2*2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    assert unreadable(buffer.getvalue(), "ver.xlsx") == (
+        "In 'ver.xlsx' staan formules zonder opgeslagen uitkomst, ver buiten de tabel (cel "
+        "A200000). Open het bestand in Excel en sla het op: dan bewaart Excel de uitkomsten "
+        "van de formules."
+    )
+
+
+def test_an_ambiguous_municipality_name_says_how_to_write_it():
+    plan = read_text("Gemeente;2021\nBergen;9\nBergen (NH.);4\nGM0893;2\n")
+    assert messages(plan) == [
+        "Rij 2, kolom 'Gemeente' ('Bergen'): niet duidelijk welke gemeente: 2 gemeenten "
+        "heten zo. Schrijf 'Bergen (NH.)' of 'Bergen (L.)', of de CBS-code (GM0373 of GM0893)."
+    ]
+    assert plan.observations["municipality_code"].tolist() == ["GM0373", "GM0893"]
+    plan = read_text("Gemeente;2021\nBergenhoek;9\nEnschede;3\n")
+    assert messages(plan) == ["Rij 2, kolom 'Gemeente' ('Bergenhoek'): onbekende gemeente."]
+
+
 def test_duo_style_municipality_numbers():
     text = "GEMEENTENUMMER;2022\n153;12\n1735;3\n"
     plan = read_text(text)

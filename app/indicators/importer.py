@@ -330,6 +330,8 @@ class _Source:
     notices: list[str] = field(default_factory=list)
     #: .xlsx: grid column -> sorted grid rows whose cell has a percentage format.
     percent_cells: dict[int, np.ndarray] = field(default_factory=dict)
+    #: .xlsx: some cells are formulas without a saved value (``_Formula`` in the grid).
+    has_formulas: bool = False
     #: CSV: the text, to count the cells of rows that may be too short.
     text_lines: object = None
 
@@ -543,6 +545,12 @@ def _read_xlsx(data: bytes, file_name: str, options: ImportOptions, max_rows: in
         raise UnreadableFile(_too_many_rows(max_rows))
     if any(type(v) is bool for row in rows for v in row):
         rows = [["WAAR" if v is True else "ONWAAR" if v is False else v for v in r] for r in rows]
+    sheet_xml = _sheet_xml(data, chosen)
+    formulas = _formula_cells(sheet_xml)
+    if formulas:
+        rows, start = _with_formulas(rows, start, formulas, file_name)
+        if len(rows) > max_rows + 100:
+            raise UnreadableFile(_too_many_rows(max_rows))
     grid = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
     grid.columns = range(grid.shape[1])
     source = _Source(
@@ -553,8 +561,9 @@ def _read_xlsx(data: bytes, file_name: str, options: ImportOptions, max_rows: in
         row_offset=start[0],
         col_offset=start[1],
         notices=notices,
+        has_formulas=bool(formulas),
     )
-    source.percent_cells = _percent_cells(data, chosen, start, grid.shape)
+    source.percent_cells = _percent_cells(data, sheet_xml, start, grid.shape)
     return source
 
 
@@ -656,11 +665,90 @@ _NUMFMT = re.compile(rb"<numFmt\b[^>]*?numFmtId=\"(\d+)\"[^>]*?formatCode=\"([^\
 _CELL_STYLE = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]+)(\d+)\"[^>]*?\bs=\"(\d+)\"")
 
 
+def _sheet_xml(data: bytes, sheet_name: str) -> bytes | None:
+    """The XML of the sheet ``sheet_name`` (None when it cannot be found)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        path = _sheet_path(archive, sheet_name)
+        return archive.read(path) if path is not None else None
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return None
+
+
+class _Formula(str):
+    """A grid cell that holds a formula without a saved value; the text is the formula. It is
+    filled (the table and its rows are found as Excel shows them), and refused."""
+
+
+_FORMULA = re.compile(rb"<f[\s>/]")
+_CELL_REF = re.compile(rb"\br=\"([A-Z]+)(\d+)\"")
+_CELL_VALUE = re.compile(rb"<v\b[^>]*?(?:/>|>(.*?)</v>)", re.DOTALL)
+_FORMULA_TEXT = re.compile(rb"<f\b[^>]*>(.*?)</f>", re.DOTALL)
+
+
+def _formula_cells(xml: bytes | None) -> dict[tuple[int, int], str]:
+    """(row, column) (0-based, in the sheet) -> formula, of the cells that hold a formula but
+    no saved value (a file written by a program, not saved by Excel: the library reads them as
+    empty, or not at all). A formula whose saved value is empty text (``t="str"``) is an empty
+    cell, as Excel shows it."""
+    if not xml or b"<f" not in xml:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for match in _FORMULA.finditer(xml):
+        at = match.start()
+        cell_at = xml.rfind(b"<c ", 0, at)
+        tag_end = xml.find(b">", cell_at) if cell_at >= 0 else -1
+        cell_end = xml.find(b"</c>", at)
+        if cell_at < 0 or tag_end < 0 or tag_end > at or cell_end < 0:
+            continue
+        tag, body = xml[cell_at:tag_end], xml[tag_end + 1 : cell_end]
+        ref = _CELL_REF.search(tag)
+        if ref is None:
+            continue
+        value = _CELL_VALUE.search(body)
+        if value is not None and (value.group(1) or b't="str"' in tag):
+            continue  # a saved value
+        text = _FORMULA_TEXT.search(body)
+        formula = _xml_unescape(text.group(1).decode("utf-8", "replace")) if text else ""
+        at_cell = (int(ref.group(2)) - 1, _column_index(ref.group(1).decode()))
+        found[at_cell] = f"={formula}" if formula else "(formule)"
+    return found
+
+
+def _with_formulas(
+    rows: list[list], start: tuple[int, int], formulas: dict[tuple[int, int], str], file_name: str
+) -> tuple[list[list], tuple[int, int]]:
+    """The sheet's rows with ``_Formula`` cells where formulas without a saved value are,
+    grown to hold them (the library leaves out rows and columns that hold only those)."""
+    top = min(start[0], min(r for r, _ in formulas))
+    left = min(start[1], min(c for _, c in formulas))
+    width = max((len(row) for row in rows), default=0)
+    bottom = max(start[0] + len(rows), max(r for r, _ in formulas) + 1)
+    right = max(start[1] + width, max(c for _, c in formulas) + 1)
+    cells = (bottom - top) * (right - left)
+    if cells > max(2 * len(rows) * width, len(rows) * width + 100_000):
+        far = max(formulas, key=lambda rc: (rc[0] - start[0]) ** 2 + (rc[1] - start[1]) ** 2)
+        raise UnreadableFile(
+            f"In '{_short(file_name, 60)}' staan formules zonder opgeslagen uitkomst, ver "
+            f"buiten de tabel (cel {_column_letters(far[1])}{far[0] + 1}). Open het bestand in "
+            "Excel en sla het op: dan bewaart Excel de uitkomsten van de formules."
+        )
+    grown = [[""] * (right - left) for _ in range(bottom - top)]
+    for i, row in enumerate(rows):
+        r = start[0] - top + i
+        c = start[1] - left
+        grown[r][c : c + len(row)] = row
+    for (r, c), formula in formulas.items():
+        if grown[r - top][c - left] in ("", None):
+            grown[r - top][c - left] = _Formula(formula)
+    return grown, (top, left)
+
+
 def _percent_cells(
-    data: bytes, sheet_name: str, start: tuple[int, int], shape: tuple[int, int]
+    data: bytes, xml: bytes | None, start: tuple[int, int], shape: tuple[int, int]
 ) -> dict[int, np.ndarray]:
-    """Grid column -> grid rows of the cells formatted as a percentage. Reads the styles and,
-    only when some style is a percentage, the sheet's XML."""
+    """Grid column -> grid rows of the cells formatted as a percentage, from the styles and
+    the sheet's XML."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         styles = archive.read("xl/styles.xml")
@@ -678,14 +766,7 @@ def _percent_cells(
         for i, fmt in enumerate(_PERCENT_XF.findall(cell_xfs.group(0)))
         if int(fmt) in percent_formats
     }
-    if not percent_styles:
-        return {}
-    path = _sheet_path(archive, sheet_name)
-    if path is None:
-        return {}
-    try:
-        xml = archive.read(path)
-    except KeyError:
+    if not percent_styles or not xml:
         return {}
     found: dict[int, list[int]] = {}
     for letters, row, style in _CELL_STYLE.findall(xml):
@@ -1117,6 +1198,7 @@ class _Planner:
         self.title_period: Period | None = None
         self.title_rest: str | None = None
         self.indicator_names: list[str] = []
+        self._names_shared: dict[str, list] | None = None
 
     # ---------------------------------------------------------------- structure
 
@@ -1663,8 +1745,13 @@ class _Planner:
         number_mark = self._file_decimal(cells.values)
         decimal = number_mark.decimal
         parsed = parse_factorized(cells.values.codes, cells.values.uniques, decimal=decimal)
-        keep_rows = ~self._blank_rows(cells, parsed.missing)
-        bad = np.zeros(n, dtype=bool)
+        formulas = self._formulas_without_value(cells)
+        formula = np.zeros(n, dtype=bool)
+        formula[[i for i, _, _ in formulas]] = True
+        keep_rows = ~self._blank_rows(cells, parsed.missing & ~formula)
+        bad = formula.copy()
+        for i, column, text in formulas:
+            refusals.append((i, int(file_rows[i]), column, text, _FORMULA_WITHOUT_VALUE))
 
         # Long CSV rows with too few cells.
         short = self._short_rows(cells, parsed.missing & keep_rows)
@@ -1825,6 +1912,28 @@ class _Planner:
             )
         return frame
 
+    def _formulas_without_value(self, cells: _Cells) -> list[tuple[int, str, str]]:
+        """(cell, column header, formula) for every cell read from a formula cell without a
+        saved value: one of its category, period, indicator or value cells."""
+        if not self.source.has_formulas:
+            return []
+        read: list[tuple[_Coded, str | None]] = [(dim.cells, dim.header) for dim in cells.dims]
+        if cells.period_header is not None:
+            read.append((cells.period_cells, cells.period_header))
+        if cells.indicator_header is not None:
+            read.append((cells.indicator, cells.indicator_header))
+        read.append((cells.values, None))
+        hits: list[tuple[int, str, str]] = []
+        for coded, label in read:
+            flags = [isinstance(u, _Formula) for u in coded.uniques.tolist()]
+            if not any(flags):
+                continue
+            mask = coded.take(np.array([*flags, False], dtype=bool))
+            for i in np.flatnonzero(mask).tolist():
+                column = label if label is not None else _text(cells.columns.get(i))
+                hits.append((i, column, str(coded.get(i))))
+        return hits
+
     def _blank_rows(self, cells: _Cells, missing: np.ndarray) -> np.ndarray:
         """Per cell: True when every cell read from its row is empty (skipped silently)."""
         candidates = np.flatnonzero(missing)
@@ -1916,12 +2025,26 @@ class _Planner:
                 texts[u] = text
             elif (region := self.directory.region_label(text)) is not None:
                 texts[u] = region
+            elif same_name := self._same_name().get(_key(text)):
+                texts[u], errors[u] = text, _ambiguous_municipality(same_name)
             else:
                 texts[u], errors[u] = text, "onbekende gemeente"
         meaning = pd.factorize(
             np.array([f"{t}\x00{c}" for t, c in zip(texts, muni, strict=True)], dtype=object)
         )[0]
         return _Resolved(texts, muni, totals, errors, meaning)
+
+    def _same_name(self) -> dict[str, list]:
+        """Municipalities told apart by what is between brackets ("Bergen (L.)", "Bergen
+        (NH.)"), by their name without it, when two or more share it."""
+        if self._names_shared is None:
+            by_name: dict[str, list] = {}
+            for known in self.directory.municipalities:
+                bare = re.sub(r"\s*\([^)]*\)\s*$", "", known.name)
+                if bare != known.name:
+                    by_name.setdefault(_key(bare), []).append(known)
+            self._names_shared = {k: v for k, v in by_name.items() if len(v) > 1}
+        return self._names_shared
 
     def _refuse_duplicates(self, groups, good, file_rows, cells, refusals, bad) -> None:
         ids, count = groups
@@ -2108,6 +2231,22 @@ class _Lines:
         if self.data is not None:
             return self.data[start:end].decode(self.encoding, errors="replace").rstrip("\r")
         return self.text[start:end].rstrip("\r")
+
+
+_FORMULA_WITHOUT_VALUE = (
+    "formule zonder opgeslagen uitkomst. Open het bestand in Excel en sla het op: dan bewaart "
+    "Excel de uitkomsten van de formules"
+)
+
+
+def _ambiguous_municipality(known: list) -> str:
+    """ "Bergen": which of the municipalities of that name, and how to write it."""
+    names = " of ".join(f"'{m.name}'" for m in known)
+    codes = " of ".join(m.code for m in known)
+    return (
+        f"niet duidelijk welke gemeente: {len(known)} gemeenten heten zo. Schrijf {names}, of "
+        f"de CBS-code ({codes})"
+    )
 
 
 def _dim_error(resolved: _Resolved, dim: _Dim, i: int) -> str:
