@@ -18,7 +18,10 @@ Old .xls files, PDFs, images, web pages and other binary files are refused with 
   table (the notices say which sheet was read and which others there are). Numbers come as
   numbers. A cell formatted as a percentage holds 0.24 for 24%: it is read as 24 with
   ``is_percentage`` (the formats are read from the workbook's XML, only when it has percentage
-  formats at all).
+  formats at all). A formula cell without a saved value (a file a program wrote and Excel
+  never saved) is refused, saying to open and save the file in Excel. Before anything reads
+  a cell, a workbook that unpacks to more than ``MAX_XLSX_UNPACKED`` bytes, or a part of it
+  to more than ``MAX_XLSX_RATIO`` times its packed size (a zip bomb), is refused.
 
 Above the table: title lines (one filled cell, in the first column): the first is the title, a
 "Bron: …" line is the source; other lines are named in the notices. Below the table: footnotes
@@ -55,21 +58,25 @@ Rows and values
 * Municipalities (a column named so, or whose values mostly are municipalities) must be known to
   CBS (``MunicipalityDirectory``): the category becomes CBS's name and ``municipality_code`` its
   code; rest rows ("Anders & onbekend", "Overig") and other areas (NL01, PV23, "Nederland") are
-  kept as plain categories; anything else is refused ("onbekende gemeente").
+  kept as plain categories; a name two municipalities share ("Bergen": Bergen (NH.) and
+  Bergen (L.)) is refused naming both; anything else is refused ("onbekende gemeente").
 * "Totaal", "Total", "Eindtotaal" rows are kept with ``is_total``; when no part is a
   percentage, missing or hidden, a total that differs from the sum of its parts gets a notice
   (not a refusal); with decimals, up to what rounding to the decimals shown explains.
 * Values follow ``app.indicators.values`` (Dutch numbers, "24%", "<5", "x", a lone "*"
-  (hidden, as "x"), "12*" (provisional), "." …). The
+  (hidden, as "x"), "12*" (provisional), "." …; 10^15 or more is "getal te groot"). The
   numbers themselves decide the decimal mark, whatever the separator (:class:`_DecimalMark`):
   a comma unless the file has numbers that only a decimal point reads ("12.5", "0.75",
   "1,234.5"); "1.234" is 1234 unless the file also uses the point as decimal mark, and then it
   is refused as unclear (not stored as 1,234) unless other numbers have three decimals after
   a point. The notices say when the decimal mark is a point, or in a ","-separated file how
   "1.234" or "1,234" was read.
+* Periods follow ``app.indicators.periods``; a date (an Excel date, or "1-3-2021",
+  "2021-03-01" in a CSV) on the first of a month is that month, another date is refused.
 * Refused: a value that is no number ("geen getal"), a period that cannot be read ("onbekende
-  periode"), an unknown municipality, a long row with too few cells, and a second row (or column)
-  with the same indicator, period, category and municipality as an earlier one ("dubbele rij").
+  periode", naming the periods that are read), an unknown municipality, a long row with too
+  few cells, and a second row (or column) with the same indicator, period, category and
+  municipality as an earlier one ("dubbele rij").
 * Nothing is dropped silently: every data row gives observations, refusals or a notice; only
   completely empty rows are skipped. Empty value cells are kept as missing (NaN), never as 0.
 
