@@ -885,8 +885,10 @@ GET_STATUS = {
     "accounts.sign_in": 302,
     "accounts.second_factor": 302,
     "tracking.feed": 404,
-    # The live part of a phone's page is for a phone that joined (the client did not).
+    # The live part of a phone's page and its poll are for a phone that joined (the client
+    # did not).
     "workshop_participants.live": 404,
+    "workshop_participants.state": 404,
 }
 
 

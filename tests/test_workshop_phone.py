@@ -22,7 +22,7 @@ from .conftest import BASE_TEST_CONFIG, _empty_all_tables
 
 QUESTION = "verkennen-regie"
 OTHER_QUESTION = "verkennen-populatie"
-NOT_POSSIBLE = "Met deze code kunt u niet meedoen."
+NOT_POSSIBLE = "Met deze code kunt u nu niet meedoen: de workshop bestaat niet, is afgelopen of"
 
 
 @pytest.fixture
@@ -141,10 +141,10 @@ def test_a_closed_code_admits_nobody(anonymous_client, workshop):
     ops.close_workshop(workshop)
     db.session.commit()
     response = _join(anonymous_client, workshop)
-    assert response.status_code == 410
+    assert response.status_code == 404
     page = response.get_data(as_text=True)
     assert NOT_POSSIBLE in page and "Bestuurlijk overleg mbo" not in page
-    assert anonymous_client.get(f"/w/{workshop.join_code}").status_code == 410
+    assert anonymous_client.get(f"/w/{workshop.join_code}").status_code == 404
     assert _count(WorkshopParticipant) == 0
 
 
@@ -152,17 +152,19 @@ def test_an_expired_code_admits_nobody(anonymous_client, workshop):
     workshop.expires_dt = utcnow() - timedelta(minutes=1)
     db.session.commit()
     response = _join(anonymous_client, workshop)
-    assert response.status_code == 410
+    assert response.status_code == 404
     assert NOT_POSSIBLE in response.get_data(as_text=True)
     assert _count(WorkshopParticipant) == 0
 
 
-def test_joining_switched_off_says_so(anonymous_client, workshop):
+def test_joining_switched_off_says_so_as_any_code_that_cannot_be_joined(
+    anonymous_client, workshop
+):
     ops.set_joining(workshop, False)
     db.session.commit()
     response = _join(anonymous_client, workshop)
-    assert response.status_code == 403
-    assert "gespreksleider heeft het meedoen gesloten" in response.get_data(as_text=True)
+    assert response.status_code == 404
+    assert NOT_POSSIBLE in response.get_data(as_text=True)
 
 
 def test_a_full_room_admits_nobody_more(app, workshop):

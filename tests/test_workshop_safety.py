@@ -145,7 +145,7 @@ def test_the_facilitator_removes_a_participant_in_one_step_and_can_undo_it(app, 
     assert again.status_code == 403 and "heeft u uit deze workshop gehaald" in text_of(again)
     refused = _write(bob, workshop, "Nog een keer reclame", "b3")
     assert refused.status_code == 403 and "Nog een keer reclame" in text_of(refused)
-    assert bob.get(f"/w/{workshop.join_code}/inhoud").status_code == 404
+    assert bob.get(f"/w/{workshop.join_code}/inhoud").status_code == 403  # the script reloads
     assert db.session.scalar(sa.select(sa.func.count()).select_from(WorkshopParticipant)) == 3
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Contribution)) == 3
 
@@ -290,3 +290,129 @@ def test_a_removed_participant_keeps_the_seats_count_right_under_the_cap(app, wo
     ops.readmit_participant(workshop, first.id)
     db.session.commit()
     assert _fresh(workshop).participant_count == 3
+
+
+# --- probing codes -------------------------------------------------------------------------------
+
+
+def _same(response, code) -> tuple[int, str]:
+    """A refusal as someone probing codes sees it: the status and the page, without the code
+    they typed themselves and without the form's tokens."""
+    html = response.get_data(as_text=True).replace(code, "CODE").replace(code.lower(), "CODE")
+    html = re.sub(r'name="csrf_token" value="[^"]*"', "", html)
+    return response.status_code, html
+
+
+@pytest.fixture
+def codes(app, make_conversation, tester):
+    """Four codes nobody can join now, for four reasons, and one that admits people."""
+    from datetime import timedelta
+
+    from app.core.models import utcnow
+
+    conversation = make_conversation()
+    select_questions(conversation, [QUESTION])
+    closed, expired, off, open_ = (
+        ops.open_workshop(conversation, tester, ops.WorkshopSettings()) for _ in range(4)
+    )
+    ops.close_workshop(closed)
+    expired.expires_dt = utcnow() - timedelta(minutes=1)
+    ops.set_joining(off, False)
+    db.session.commit()
+    return {
+        "unknown": "AAAAAA",
+        "closed": closed.join_code,
+        "expired": expired.join_code,
+        "joining off": off.join_code,
+        "open": open_.join_code,
+    }
+
+
+def test_a_code_that_cannot_be_joined_answers_the_same_whatever_the_reason(app, codes):
+    """The audit told a made-up code (404), a closed one (410), one with joining off (403)
+    and an open one (200) apart, on the poll without having joined: {"contributions": 551,
+    "open": true} for a real code."""
+    refusing = {reason: code for reason, code in codes.items() if reason != "open"}
+    for ask in (
+        lambda c, code: c.get(f"/w/{code}"),
+        lambda c, code: c.get("/w", query_string={"code": code}),
+        lambda c, code: c.post("/w", data={"code": code}),
+        lambda c, code: c.post(
+            f"/w/{code}/bijdragen",
+            data={"question_id": QUESTION, "kind": "idee", "text": "Mijn tekst"},
+        ),
+    ):
+        answers = {
+            reason: _same(ask(app.test_client(), code), code) for reason, code in refusing.items()
+        }
+        assert len(set(answers.values())) == 1, {r: a[0] for r, a in answers.items()}
+        status, page = answers["unknown"]
+        assert status == 404
+        assert (
+            "Met deze code kunt u nu niet meedoen: de workshop bestaat niet, is afgelopen" in page
+        )
+    kept = app.test_client().post(
+        f"/w/{codes['closed']}/bijdragen", data={"question_id": QUESTION, "text": "Mijn tekst"}
+    )
+    assert "Mijn tekst" in text_of(kept)  # nothing typed is lost
+    # The poll: the same 404 for every code, the open one too, for anyone who has not joined.
+    polls = {
+        reason: (r.status_code, r.get_data(as_text=True), r.headers.get("ETag"))
+        for reason, code in codes.items()
+        for r in [app.test_client().get(f"/w/{code}/stand")]
+    }
+    assert len(set(polls.values())) == 1 and polls["open"][0] == 404
+    assert "contributions" not in polls["open"][1] and polls["open"][2] is None
+
+
+def test_the_poll_answers_a_participant_only(app, workshop, codes):
+    phone, _ = _phone(app, workshop)
+    own = phone.get(f"/w/{workshop.join_code}/stand")
+    assert own.status_code == 200 and own.get_json()["open"] is True
+    # The cookie of this workshop sent under another code's name is no participant there.
+    cookie = phone.get_cookie(cookie_name(workshop.join_code), path="/w")
+    phone.set_cookie(cookie_name(codes["open"]), cookie.value, path="/w")
+    assert phone.get(f"/w/{codes['open']}/stand").status_code == 404
+    phone.set_cookie(cookie_name(codes["open"]), "rommel", path="/w")
+    assert phone.get(f"/w/{codes['open']}/stand").status_code == 404
+
+
+def test_a_participant_whose_workshop_ended_is_told_so(app, workshop):
+    phone, _ = _phone(app, workshop)
+    ops.close_workshop(_fresh(workshop))
+    db.session.commit()
+    code = workshop.join_code
+    page = phone.get(f"/w/{code}")
+    assert page.status_code == 200 and "De workshop is afgelopen" in text_of(page)
+    for response in (
+        phone.get("/w", query_string={"code": code.lower()}),
+        phone.post("/w", data={"code": code}),
+    ):
+        assert response.status_code == 303 and response.location == f"/w/{code}"
+    assert phone.get(f"/w/{code}/stand").get_json()["open"] is False
+    # Someone who never joined gets the refusal that says nothing.
+    assert app.test_client().get(f"/w/{code}").status_code == 404
+
+
+def test_the_cookie_outlives_the_workshop_by_a_day(app, workshop):
+    response = app.test_client().post("/w", data={"code": workshop.join_code})
+    cookie = next(h for h in response.headers.getlist("Set-Cookie") if "handvat_deelname_" in h)
+    max_age = int(re.search(r"Max-Age=(\d+)", cookie).group(1))
+    assert 12 * 3600 + 23 * 3600 < max_age <= 12 * 3600 + 24 * 3600
+
+
+def test_looking_codes_up_is_limited_per_client_but_not_for_participants(limited_app):
+    limited_app.config["WORKSHOP_LOOKUP_LIMIT_PER_CLIENT"] = "5 per minute"
+    workshop = _limited_workshop()
+    phone = limited_app.test_client()
+    assert phone.post("/w", data={"code": workshop.join_code}).status_code == 303
+    prober = limited_app.test_client()
+    statuses = [prober.get(f"/w/{code}/stand").status_code for code in ("AAAAAA", "CCCCCC") * 3]
+    assert statuses == [404] * 5 + [429]
+    for path in (f"/w/{workshop.join_code}", f"/w?code={workshop.join_code}", "/w/DDDDDD"):
+        assert prober.get(path).status_code == 429, path
+    assert prober.get("/w").status_code == 200  # the empty form looks nothing up
+    # The phone that joined, at the same address, polls on.
+    for _ in range(10):
+        assert phone.get(f"/w/{workshop.join_code}/stand").status_code == 200
+    assert phone.get(f"/w/{workshop.join_code}").status_code == 200

@@ -39,11 +39,13 @@ from .operations import WorkshopError, WorkshopFull, find_workshop_by_code, norm
 from .participant_forms import AssessmentForm, ContributionForm, DotForm, JoinForm
 from .participation import (
     Notice,
+    cookie_name,
     cookie_participant,
     current_participant,
     join_per_client,
     join_per_client_and_code,
     join_per_code,
+    lookup_per_client,
     note_seat_taken,
     notify,
     participant_id_from_cookie,
@@ -57,15 +59,16 @@ from .queries import PHONE_LIST_SIZE, phone_view
 
 bp = Blueprint("workshop_participants", __name__, url_prefix="/w")
 
-#: The same for a wrong, a closed and an expired code: a guess learns nothing.
+#: The same for a wrong, a closed and an expired code and for joining switched off, with one
+#: status: someone who has not joined learns nothing from a guess. (A code that admits people
+#: shows its join form: that is what the code is for.)
 NOT_POSSIBLE = (
-    "Met deze code kunt u niet meedoen. Controleer de code op het scherm, of vraag de "
-    "gespreksleider om hulp."
+    "Met deze code kunt u nu niet meedoen: de workshop bestaat niet, is afgelopen of staat "
+    "dicht. Controleer de code op het scherm, of vraag de gespreksleider."
 )
-JOINING_CLOSED = (
-    "Meedoen kan nu even niet: de gespreksleider heeft het meedoen gesloten. Vraag de "
-    "gespreksleider om hulp."
-)
+NOT_POSSIBLE_STATUS = 404
+#: What ``/w/<code>/stand`` answers anyone but a participant of that workshop, whatever the code.
+NO_STATE = "Alleen wie meedoet met deze workshop, kan de stand zien."
 NOT_JOINED = (
     "U doet niet (meer) mee met deze workshop, daarom is dit niet opgeslagen. Vul de code in "
     "om mee te doen."
@@ -90,13 +93,10 @@ CODE = "<string(maxlength=40):code>"
 
 
 def _refusal(workshop: Workshop | None) -> tuple[str, int] | None:
-    """Why nobody can join this workshop now (message, status), or None."""
-    if workshop is None:
-        return NOT_POSSIBLE, 404
-    if not workshop.is_open():
-        return NOT_POSSIBLE, 410
-    if not workshop.joining_open:
-        return JOINING_CLOSED, 403
+    """Why nobody can join this workshop now (message, status), or None: the same answer for
+    a code that does not exist, is closed or expired, or has joining switched off."""
+    if workshop is None or not workshop.admits():
+        return NOT_POSSIBLE, NOT_POSSIBLE_STATUS
     return None
 
 
@@ -123,11 +123,17 @@ def _join_here(workshop: Workshop | None, typed: str, message: str | None = None
 
 @bp.get("")
 @public
+@lookup_per_client
 def join_form():
     typed = request.args.get("code", "")[:40]
     if not typed.strip():
         return _render_join(JoinForm(formdata=None))
-    return _join_here(find_workshop_by_code(typed), typed)
+    workshop = find_workshop_by_code(typed)
+    known = cookie_participant(workshop) if workshop is not None else None
+    if known is not None:
+        # A phone that joined (the workshop may have ended since): its own page says how it is.
+        return redirect(phone_path(workshop), 303)
+    return _join_here(workshop, typed)
 
 
 @bp.post("")
@@ -161,7 +167,7 @@ def join():
         db.session.rollback()
         if isinstance(error, WorkshopFull):
             return _render_join(form, refusal=str(error)), 409
-        return _render_join(form, refusal=NOT_POSSIBLE), 410
+        return _render_join(form, refusal=NOT_POSSIBLE), NOT_POSSIBLE_STATUS
     db.session.commit()
     note_seat_taken()
     flash("U doet mee. Hieronder staat wat er nu open is.", "success")
@@ -235,6 +241,7 @@ def _render_phone(workshop, participant, notice=None, kept=None, status=200):
 
 @bp.get(f"/{CODE}")
 @public
+@lookup_per_client
 def phone(code: str):
     """The phone page of a participant of this workshop; else the join form with the code."""
     canonical = normalise_code(code)
@@ -251,21 +258,36 @@ def phone(code: str):
 
 @bp.get(f"/{CODE}/inhoud")
 @public
+@lookup_per_client
 def live(code: str):
-    """The phone page's live part, for the script to swap in."""
+    """The phone page's live part, for the script to swap in: 404 for anyone but a
+    participant (as a wrong code), 403 for a participant the facilitator removed (the script
+    then loads the page, which says so)."""
     workshop = _workshop_or_404(code)
-    participant = current_participant(workshop)
+    participant = cookie_participant(workshop)
     if participant is None:
-        abort(404)  # this phone has no live part here (as a wrong code)
+        abort(404)
+    if participant.is_removed:
+        abort(403)
     return render_template(
         "workshops/_phone_live.html", **_live_context(workshop, participant, None, None)
     )
 
 
+def _no_state():
+    """The answer to anyone but a participant: the same for every code, real or not."""
+    return jsonify(error=NO_STATE), 404, {"Cache-Control": "no-cache"}
+
+
 @bp.get(f"/{CODE}/stand")
 @public
+@lookup_per_client
 def state(code: str):
-    """What the phones poll: the room's revision, with an ETag (304 while unchanged)."""
+    """What the phones poll: the room's revision, with an ETag (304 while unchanged). Only a
+    phone with this workshop's signed cookie gets it (no query for the token: the poll stays
+    cheap); to anyone else every code, real, closed or made up, answers the same 404."""
+    if not request.cookies.get(cookie_name(normalise_code(code))):
+        return _no_state()
     row = db.session.execute(
         select(
             Workshop.id,
@@ -276,10 +298,10 @@ def state(code: str):
             Workshop.expires_dt,
         ).where(Workshop.join_code == normalise_code(code))
     ).first()
-    if row is None:
-        return jsonify(error="Deze workshop bestaat niet."), 404
-    participant_id = participant_id_from_cookie(row)
-    if participant_id is not None and operations.note_presence(participant_id):
+    participant_id = participant_id_from_cookie(row) if row is not None else None
+    if participant_id is None:
+        return _no_state()
+    if operations.note_presence(participant_id):
         db.session.commit()
     tag = f"r{row.room_revision}-c{row.contribution_revision}"
     headers = {"ETag": f'"{tag}"', "Cache-Control": "no-cache"}
@@ -296,15 +318,16 @@ def state(code: str):
 # --- what a phone sends -----------------------------------------------------------------------
 
 
-def _not_joined(workshop: Workshop):
+def _not_joined(workshop: Workshop | None, typed: str):
     """A post from a phone that is not (or no longer) in this workshop: nothing stored, the
-    typed text given back beside the join form (409: the phone's state, not its rights)."""
+    typed text given back beside the join form (409: the phone's state, not its rights), or
+    beside the refusal that a code that cannot be joined gets (whether it exists or not)."""
     kept = clean_text(request.form.get("text", "")).strip() or None
-    known = cookie_participant(workshop)
+    known = cookie_participant(workshop) if workshop is not None else None
     if known is not None and known.is_removed:
         form = JoinForm(formdata=None, code=workshop.join_code)
         return _render_join(form, refusal=REMOVED, kept=kept), 403
-    return _join_here(workshop, workshop.join_code, NOT_JOINED, kept)
+    return _join_here(workshop, workshop.join_code if workshop else typed, NOT_JOINED, kept)
 
 
 #: Sent by the phone's script with a form: it wants the answer it can show at once, not a
@@ -349,10 +372,10 @@ def _refused(workshop, participant, question_id: str, error: WorkshopError, kept
 @post_per_participant
 @post_per_code
 def assess(code: str):
-    workshop = _workshop_or_404(code)
-    participant = current_participant(workshop)
+    workshop = find_workshop_by_code(code)
+    participant = current_participant(workshop) if workshop is not None else None
     if participant is None:
-        return _not_joined(workshop)
+        return _not_joined(workshop, code)
     form = AssessmentForm()
     question_id = form.question_id.data or ""
     if not form.validate():
@@ -390,10 +413,10 @@ def _kept(form: ContributionForm) -> dict:
 @post_per_participant
 @post_per_code
 def contribute(code: str):
-    workshop = _workshop_or_404(code)
-    participant = current_participant(workshop)
+    workshop = find_workshop_by_code(code)
+    participant = current_participant(workshop) if workshop is not None else None
     if participant is None:
-        return _not_joined(workshop)
+        return _not_joined(workshop, code)
     form = ContributionForm()
     question_id = form.question_id.data or ""
     if not form.validate():
@@ -424,10 +447,10 @@ def contribute(code: str):
 @post_per_participant
 @post_per_code
 def dot(code: str):
-    workshop = _workshop_or_404(code)
-    participant = current_participant(workshop)
+    workshop = find_workshop_by_code(code)
+    participant = current_participant(workshop) if workshop is not None else None
     if participant is None:
-        return _not_joined(workshop)
+        return _not_joined(workshop, code)
     parsed = DotForm().parsed
     if parsed is None:
         abort(400)

@@ -30,6 +30,8 @@ COOKIE_PREFIX = "handvat_deelname_"
 COOKIE_SALT = "workshop-participant"
 #: A signed cookie of ours is about 130 characters; anything far longer is not one.
 MAX_COOKIE_LENGTH = 512
+#: The cookie outlives the workshop by a day (seconds).
+COOKIE_DAY_AFTER = 24 * 60 * 60
 #: The one-shot message the phone page shows after a change (a flash tied to a question).
 NOTICE_KEY = "workshop_notice"
 
@@ -51,9 +53,10 @@ def phone_path(workshop: Workshop) -> str:
 def remember_participant(
     response: Response, workshop: Workshop, participant: WorkshopParticipant, token: str
 ) -> Response:
-    """Give the phone its signed cookie, valid until the workshop expires."""
+    """Give the phone its signed cookie, valid until a day after the workshop expires: until
+    then the phone is told the workshop has ended, instead of being asked for a code."""
     value = _serializer().dumps({"w": workshop.id, "p": participant.id, "t": token})
-    seconds_left = int((workshop.expires_dt - utcnow()).total_seconds())
+    seconds_left = int((workshop.expires_dt - utcnow()).total_seconds()) + COOKIE_DAY_AFTER
     response.set_cookie(
         cookie_name(workshop.join_code),
         value,
@@ -194,6 +197,41 @@ join_per_client_and_code = limiter.shared_limit(
     key_func=client_and_code_key,
     methods=["POST"],
     deduct_when=_seat_taken,
+)
+#: Looking a code up without having joined (the join form with a code, the phone page, its
+#: live part, the poll), per client address. Enough for a room of a few hundred behind one
+#: address opening the link of the QR code; a guesser gets 1,200 codes an hour of the 244
+#: million there are. A phone that joined (with a signed cookie for the code) is not counted.
+LOOKUP_LIMIT_PER_CLIENT = "120 per minute;1200 per hour"
+
+
+def _typed_code() -> str:
+    return normalise_code(
+        str((request.view_args or {}).get("code") or request.args.get("code", ""))
+    )
+
+
+def _not_a_lookup() -> bool:
+    """No code to look up (the empty join form), or a phone that joined this workshop: its
+    cookie is signed by us (checked without a query)."""
+    code = _typed_code()
+    if not code:
+        return True
+    raw = request.cookies.get(cookie_name(code))
+    if not raw or len(raw) > MAX_COOKIE_LENGTH:
+        return False
+    try:
+        payload = _serializer().loads(raw)
+    except BadSignature:
+        return False
+    return isinstance(payload, dict) and type(payload.get("w")) is int
+
+
+lookup_per_client = limiter.shared_limit(
+    lambda: current_app.config.get("WORKSHOP_LOOKUP_LIMIT_PER_CLIENT", LOOKUP_LIMIT_PER_CLIENT),
+    scope="workshop-lookup-client",
+    methods=["GET", "HEAD"],
+    exempt_when=_not_a_lookup,
 )
 join_per_client = limiter.shared_limit(
     _configured("WORKSHOP_JOIN_LIMIT_PER_CLIENT"), scope="workshop-join-client", methods=["POST"]

@@ -149,18 +149,18 @@ def contributions(
             kind,
             text,
             author,
-            hidden or removed is not None,
+            hidden or gone is not None,
             merged_into,
             action,
-            author_id,
+            writer,
             number,
-            removed is not None,
+            gone is not None,
             dots.get(id_, 0),
             mine.get(id_, 0),
             [],
         )  # fmt: skip
-        for id_, qid, kind, text, author, hidden, merged_into, action, author_id, number, removed in rows
-        if include_hidden or not (hidden or removed is not None)
+        for id_, qid, kind, text, author, hidden, merged_into, action, writer, number, gone in rows
+        if include_hidden or not (hidden or gone is not None)
     }
     for view in list(views.values()):
         target = views.get(view.merged_into_id) if view.merged_into_id else None

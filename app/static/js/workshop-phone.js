@@ -94,6 +94,29 @@
     news.appendChild(button);
   }
 
+  function hasTypedText() {
+    var current = live();
+    return !!current && Array.prototype.some.call(current.querySelectorAll("textarea"),
+      function (area) { return area.value.trim() !== ""; });
+  }
+
+  // This phone is no longer in the workshop: load the page that says why, or, when there is
+  // typed text on the page, say so and let the participant copy it first.
+  function showGone() {
+    if (!hasTypedText()) { window.location.reload(); return; }
+    if (!news) { return; }
+    news.textContent = "";
+    var text = document.createElement("p");
+    text.textContent = "U doet niet meer mee met deze workshop. Kopieer eerst uw tekst als u die wilt bewaren.";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button button--primary";
+    button.textContent = "Pagina vernieuwen";
+    button.addEventListener("click", function () { window.location.reload(); });
+    news.appendChild(text);
+    news.appendChild(button);
+  }
+
   function hideNews() {
     if (news) { news.textContent = ""; }
   }
@@ -439,10 +462,18 @@
     var started = generation;
     fetch(liveUrl, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "text/html" } })
       .then(function (response) {
+        if (response.status === 403 || response.status === 404) {
+          // No longer in (removed by the facilitator, or the cookie is gone): the page says
+          // why; but never reload over text the participant typed.
+          stopped = true;
+          showGone();
+          return null;
+        }
         if (!response.ok) { throw new Error("status " + response.status); }
         return response.text();
       })
       .then(function (html) {
+        if (html === null) { return; }
         var fresh = parseLive(html);
         if (!fresh) { throw new Error("no live part"); }
         if (generation !== started) {
