@@ -362,6 +362,9 @@ SETTINGS: dict[str, Kind] = {
     "WORKSHOP_JOIN_LIMIT_PER_CODE": Rate(),
     "WORKSHOP_POST_LIMIT_PER_PARTICIPANT": Rate(),
     "WORKSHOP_POST_LIMIT_PER_CODE": Rate(),
+    # defaults in app/workshops/participation.py
+    "WORKSHOP_JOIN_LIMIT_PER_CLIENT_AND_CODE": Rate(),
+    "WORKSHOP_LOOKUP_LIMIT_PER_CLIENT": Rate(),
     # the API
     "API_RATE_LIMIT": Rate(),
     "API_LIST_CACHE_BYTES": Whole(0, 16 * 1024**3),

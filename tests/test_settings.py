@@ -10,7 +10,7 @@ import logging
 import os
 
 import pytest
-from flask import Config
+from flask import Config, Flask
 
 from app import create_app
 from app.config import (
@@ -182,6 +182,30 @@ def test_an_unknown_variable_is_a_warning_with_the_setting_it_probably_means(sta
         for warning in warnings
     ), warnings
     assert any(w.startswith("HANDVAT_SOMETHING_ELSE is not a setting") for w in warnings)
+
+
+def test_every_setting_the_app_reads_is_in_the_table():
+    """A setting read somewhere in ``app/`` but missing from the table could no longer be set
+    from the environment (it would be warned about and ignored)."""
+    import re
+    from pathlib import Path
+
+    from app.config import EXTENSION_PREFIXES, PROJECT_ROOT, SETTINGS
+
+    known = Flask(__name__).config  # Flask's own settings ...
+    known.from_object(DefaultConfig)  # ... and Handvat's defaults
+    read = set()
+    for path in (PROJECT_ROOT / "app").rglob("*.py"):
+        text = Path(path).read_text()
+        read |= set(re.findall(r'config(?:\.get\(|\[)\s*"([A-Z][A-Z0-9_]+)"', text))
+        read |= set(re.findall(r'_configured\("([A-Z][A-Z0-9_]+)"', text))
+    derived = {"IS_EMBEDDED_DB"}  # set by configure() itself, never by an installation
+    missing = {
+        name
+        for name in read - derived
+        if name not in SETTINGS and name not in known and not name.startswith(EXTENSION_PREFIXES)
+    }
+    assert not missing, f"add to SETTINGS in app/config.py: {sorted(missing)}"
 
 
 def test_settings_of_gunicorn_flask_and_the_limiter_are_known(start, caplog):
