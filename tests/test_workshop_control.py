@@ -404,6 +404,12 @@ def test_a_draft_action_point_goes_to_the_room_once(client, workshop):
     assert [(d.kind, d.text, d.participant_id) for d in drafts] == [
         (ContributionKind.DRAFT_ACTION, "Regiegroep instellen", None)
     ]
+    other = client.post(
+        _url(workshop, "actievoorstel"), data={**form, "voorstel-text": "Regiegroep met school"}
+    )
+    assert "als een tweede voorstel" in text_of(client.get(other.location))
+    drafts = db.session.scalars(sa.select(Contribution.text).order_by(Contribution.id)).all()
+    assert drafts == ["Regiegroep instellen", "Regiegroep met school"]
     empty = client.post(_url(workshop, "actievoorstel"), data={**form, "voorstel-text": " "})
     assert empty.status_code == 422
     assert "Schrijf eerst het voorstel op" in text_of(empty)

@@ -157,9 +157,7 @@ def test_an_expired_code_admits_nobody(anonymous_client, workshop):
     assert _count(WorkshopParticipant) == 0
 
 
-def test_joining_switched_off_says_so_as_any_code_that_cannot_be_joined(
-    anonymous_client, workshop
-):
+def test_joining_switched_off_says_so_as_any_code_that_cannot_be_joined(anonymous_client, workshop):
     ops.set_joining(workshop, False)
     db.session.commit()
     response = _join(anonymous_client, workshop)
@@ -266,6 +264,44 @@ def test_a_contribution_sent_twice_is_stored_once(phone, workshop):
     # A new form, a new token: the same text again is a new contribution.
     token = re.search(r'name="creation_token" value="([^"]+)"', page).group(1)
     assert token != "token-1"
+
+
+def test_the_same_form_sent_again_with_other_text_is_a_second_contribution(phone, workshop):
+    """The audit's phone went back and sent the form with another text: the answer was "Dank u.
+    Uw bijdrage is verstuurd" and the new text was gone. Now it is a second item, said so."""
+    assert _contribute(phone, workshop, text="Eerste idee").status_code == 303
+    second = _contribute(phone, workshop, text="Tweede, ander idee", kind="obstakel")
+    assert second.status_code == 303
+    stored = db.session.scalars(sa.select(Contribution).order_by(Contribution.id)).all()
+    assert [(c.text, c.kind.value) for c in stored] == [
+        ("Eerste idee", "idee"),
+        ("Tweede, ander idee", "obstakel"),
+    ]
+    page = " ".join(_page(phone, workshop).split())
+    assert "Uw nieuwe tekst is verstuurd als een tweede bijdrage" in page
+    assert "Eerste idee" in page and "Tweede, ander idee" in page
+    # That second text sent again with the same form: still two. Only the kind changed: three.
+    assert (
+        _contribute(phone, workshop, text="Tweede, ander idee", kind="obstakel").status_code == 303
+    )
+    assert "U stuurde hem twee keer" in _page(phone, workshop)
+    _contribute(phone, workshop, text="Eerste idee", kind="voorstel")
+    assert _count(Contribution) == 3
+    # The phone's script gets the same message in the live part it swaps in.
+    live = phone.post(
+        f"/w/{workshop.join_code}/bijdragen",
+        data={
+            "question_id": QUESTION,
+            "kind": "idee",
+            "text": "Vierde tekst",
+            "creation_token": "token-1",
+        },
+        headers=LIVE,
+    )
+    html = " ".join(live.get_data(as_text=True).split())
+    assert live.status_code == 200 and 'id="live"' in html
+    assert "Uw nieuwe tekst is verstuurd als een tweede bijdrage" in html
+    assert _count(Contribution) == 4
 
 
 def test_an_empty_or_oversized_contribution_is_refused_with_the_text_kept(phone, workshop):

@@ -450,6 +450,19 @@ def choose_assessment(
     _bump(workshop, room=False)
 
 
+#: What became of a contribution that was sent (``Contributed.outcome``).
+NEW, SENT_TWICE, OTHER_TEXT = "new", "sent twice", "other text"
+
+
+@dataclass(frozen=True)
+class Contributed:
+    contribution: Contribution
+    #: ``NEW``; ``SENT_TWICE``: the same form with the same text and kind again, stored once;
+    #: ``OTHER_TEXT``: the same form again with another text or kind, stored as a second item
+    #: (nothing typed is swallowed as "already sent").
+    outcome: str
+
+
 def contribute(
     workshop: Workshop,
     participant: WorkshopParticipant | None,
@@ -458,9 +471,26 @@ def contribute(
     text: str,
     creation_token: str | None = None,
 ) -> Contribution:
+    """``send_contribution``, for callers that only need the contribution."""
+    return send_contribution(
+        workshop, participant, question_id, kind, text, creation_token
+    ).contribution
+
+
+def send_contribution(
+    workshop: Workshop,
+    participant: WorkshopParticipant | None,
+    question_id: str,
+    kind: ContributionKind,
+    text: str,
+    creation_token: str | None = None,
+) -> Contributed:
     """Add a contribution; ``participant`` None for the facilitator's draft action point.
 
-    The same form sent twice (same ``creation_token``) adds it once.
+    The same form sent twice (same ``creation_token``, text and kind) adds it once. The same
+    form sent again with another text or kind (a phone that went back, or that did not hear
+    whether the first send arrived and changed the text) is a second item: it is stored under
+    a token made of the form's token and what it holds, so sending that again adds it once too.
     """
     if participant is None:
         _require_open(workshop)
@@ -474,10 +504,17 @@ def contribute(
             f"Uw bijdrage is te lang: houd het bij {CONTRIBUTION_MAX_CHARACTERS} tekens. "
             "Er is niets opgeslagen."
         )
+    outcome = NEW
     if creation_token:
         earlier = _contribution_with_token(workshop, creation_token)
         if earlier is not None:
-            return earlier
+            if _same_contribution(earlier, participant, question_id, kind, text):
+                return Contributed(earlier, SENT_TWICE)
+            creation_token = _token_for_other_text(creation_token, participant, kind, text)
+            outcome = OTHER_TEXT
+            again = _contribution_with_token(workshop, creation_token)
+            if again is not None:
+                return Contributed(again, SENT_TWICE)
     contribution = Contribution(
         workshop_id=workshop.id,
         question_id=question_id,
@@ -496,10 +533,37 @@ def contribute(
         earlier = _contribution_with_token(workshop, creation_token or "")
         if earlier is None:
             raise
-        return earlier
+        if outcome == NEW and not _same_contribution(earlier, participant, question_id, kind, text):
+            # Another text with the same form at the same moment: store this one as well.
+            return send_contribution(workshop, participant, question_id, kind, text, creation_token)
+        return Contributed(earlier, SENT_TWICE)
     # The facilitator's draft is news for every phone at once; the room's own writing is not.
     _bump(workshop, room=participant is None, contributions=participant is not None)
-    return contribution
+    return Contributed(contribution, outcome)
+
+
+def _same_contribution(
+    earlier: Contribution,
+    participant: WorkshopParticipant | None,
+    question_id: str,
+    kind: ContributionKind,
+    text: str,
+) -> bool:
+    return (
+        earlier.text == text
+        and earlier.kind == kind
+        and earlier.question_id == question_id
+        and earlier.participant_id == (participant.id if participant else None)
+    )
+
+
+def _token_for_other_text(
+    token: str, participant: WorkshopParticipant | None, kind: ContributionKind, text: str
+) -> str:
+    """The token of a second item sent with the same form: the same form with the same text
+    again finds it."""
+    who = participant.id if participant else 0
+    return hashlib.sha256(f"{token}\n{who}\n{kind.value}\n{text}".encode()).hexdigest()
 
 
 def _contribution_with_token(workshop: Workshop, creation_token: str) -> Contribution | None:

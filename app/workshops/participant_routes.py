@@ -86,6 +86,16 @@ DOT_MESSAGES = {
     ("eraf", True): "Uw stip is weggehaald.",
     ("eraf", False): "Deze stip was al weggehaald.",
 }
+CONTRIBUTED = {
+    operations.NEW: "Dank u. Uw bijdrage is verstuurd: u vindt hem onderaan de lijst.",
+    operations.SENT_TWICE: (
+        "Dank u. Uw bijdrage is verstuurd. U stuurde hem twee keer; hij staat er één keer."
+    ),
+    operations.OTHER_TEXT: (
+        "Dank u. Uw nieuwe tekst is verstuurd als een tweede bijdrage. Uw eerdere tekst met "
+        "hetzelfde formulier staat er ook nog. U vindt ze allebei onderaan de lijst."
+    ),
+}
 CODE = "<string(maxlength=40):code>"
 
 
@@ -424,7 +434,7 @@ def contribute(code: str):
         notice = Notice(question_id, kept["errors"][0], "warning")
         return _render_phone(workshop, participant, notice, kept, 422)
     try:
-        operations.contribute(
+        sent = operations.send_contribution(
             workshop,
             participant,
             question_id,
@@ -438,7 +448,7 @@ def contribute(code: str):
         db.session.rollback()
         abort(400)
     db.session.commit()
-    notify(question_id, "Dank u. Uw bijdrage is verstuurd: u vindt hem onderaan de lijst.")
+    notify(question_id, CONTRIBUTED[sent.outcome])
     return _back_to(workshop, participant, question_id)
 
 

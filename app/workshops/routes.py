@@ -830,12 +830,27 @@ def draft_action(workshop_id: int):
     if not form.validate():
         return _control_page(workshop, question_id, draft_form=form, status=422)
     text, token = form.text.data, form.creation_token.token
+
+    def said(sent: operations.Contributed) -> str:
+        if sent.outcome == operations.OTHER_TEXT:
+            return (
+                "Het voorstel staat bij de bijdragen, als een tweede voorstel: u had dit "
+                "formulier al eens verstuurd met een andere tekst, en die staat er ook nog. "
+                "De zaal kan op allebei stippen zetten."
+            )
+        if sent.outcome == operations.SENT_TWICE:
+            return (
+                "Het voorstel staat bij de bijdragen. U stuurde het twee keer; het staat er "
+                "één keer. De zaal kan er stippen op zetten."
+            )
+        return "Het voorstel staat bij de bijdragen. De zaal kan er stippen op zetten."
+
     return _run(
         workshop,
-        lambda: operations.contribute(
+        lambda: operations.send_contribution(
             workshop, None, question_id, ContributionKind.DRAFT_ACTION, text, token
         ),
-        "Het voorstel staat bij de bijdragen. De zaal kan er stippen op zetten.",
+        said,
         question_id,
     )
 
