@@ -190,6 +190,50 @@ def test_a_named_workshop_asks_for_an_optional_first_name(anonymous_client, work
     assert "Fatima" in _page(anonymous_client, workshop)
 
 
+def test_the_setting_as_it_is_now_decides_whether_names_show(
+    app, anonymous_client, client, workshop
+):
+    """The audit switched to 'Anoniem' halfway: earlier contributions kept their first names on
+    the phones, the control page and the projector."""
+    ops.change_settings(workshop, ops.WorkshopSettings(anonymous=False))
+    db.session.commit()
+    assert _join(anonymous_client, workshop, first_name="Fatima").status_code == 303
+    _contribute(anonymous_client, workshop, text="Eén loket")
+    contribution = db.session.scalars(sa.select(Contribution)).one()
+    ops.set_results_visible(workshop, True)
+    db.session.commit()
+    views = {
+        "phone": lambda: anonymous_client.get(f"/w/{workshop.join_code}"),
+        "control": lambda: client.get(f"/workshops/{workshop.id}/inhoud?vraag={QUESTION}"),
+        "projector": lambda: client.get(f"/workshops/{workshop.id}/projectie/inhoud"),
+        "contribution": lambda: client.get(f"/workshops/{workshop.id}/bijdragen/{contribution.id}"),
+    }
+    assert {name: "Fatima" in view().get_data(as_text=True) for name, view in views.items()} == (
+        dict.fromkeys(views, True)
+    )
+    client.post(
+        f"/workshops/{workshop.id}/instellingen",
+        data={
+            "anonymous": "ja",
+            "dots_per_participant": "3",
+            "dots_per_item": "1",
+            "participant_cap": "300",
+        },
+    )
+    assert {name: "Fatima" in view().get_data(as_text=True) for name, view in views.items()} == (
+        dict.fromkeys(views, False)
+    )
+    # The results and the raw input never name anyone, whatever the setting.
+    ops.change_settings(
+        db.session.get(type(workshop), workshop.id), ops.WorkshopSettings(anonymous=False)
+    )
+    db.session.commit()
+    assert "Fatima" in views["projector"]().get_data(as_text=True)
+    for path in ("resultaten", "invoer.csv"):
+        response = client.get(f"/workshops/{workshop.id}/{path}")
+        assert response.status_code == 200 and "Fatima" not in response.get_data(as_text=True)
+
+
 def test_an_anonymous_workshop_stores_no_name(anonymous_client, workshop):
     assert _join(anonymous_client, workshop, first_name="Fatima").status_code == 303
     assert db.session.scalars(sa.select(WorkshopParticipant)).one().first_name == ""

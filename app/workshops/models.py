@@ -172,7 +172,9 @@ class Contribution(db.Model):
     )
     kind: Mapped[ContributionKind] = mapped_column(enum_column(ContributionKind))
     text: Mapped[str] = mapped_column(String(CONTRIBUTION_MAX_CHARACTERS))
-    #: The participant's first name when the workshop is not anonymous, else "".
+    #: The participant's first name when the workshop was not anonymous at the time of
+    #: writing, else "". Kept as written; what views show follows the workshop's setting now
+    #: (``queries.contributions``).
     author_name: Mapped[str] = mapped_column(String(FIRST_NAME_MAX_CHARACTERS), default="")
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Set when the facilitator merged this duplicate into another contribution.

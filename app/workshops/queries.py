@@ -74,6 +74,7 @@ class ContributionView:
     question_id: str
     kind: ContributionKind
     text: str
+    #: The writer's first name while the workshop shows names (its setting now), else "".
     author_name: str
     hidden: bool
     merged_into_id: int | None
@@ -108,7 +109,7 @@ def contributions(
             Contribution.question_id,
             Contribution.kind,
             Contribution.text,
-            Contribution.author_name,
+            WorkshopParticipant.first_name,
             Contribution.hidden,
             Contribution.merged_into_id,
             Contribution.action_id,
@@ -141,6 +142,11 @@ def contributions(
                 .group_by(Dot.contribution_id)
             ).all()
         )
+    # The setting as it is now decides whether names show, on every contribution: switching
+    # to anonymous halfway hides the names of what was written before too (and switching back
+    # shows them again). A name is there only when the participant gave one, which the join
+    # form asks only while names are on.
+    named = not workshop.anonymous
     # Positional, in the order of the select: a room's worth of rows, read on every phone.
     views = {
         id_: ContributionView(
@@ -148,7 +154,7 @@ def contributions(
             qid,
             kind,
             text,
-            author,
+            (author or "") if named else "",
             hidden or gone is not None,
             merged_into,
             action,

@@ -4,9 +4,11 @@
 results page and its PDF render the same document, so they cannot drift apart, and the PDF can
 be cached on its content. Per question it holds the room's spread over the scale, the
 contributions ranked by dots (hidden ones left out; merged duplicates under the one they were
-merged into) and the action points made of them. No names: even when the workshop showed first
-names beside the contributions, the results do not, so that a contribution in the results and
-a participant's number in the raw input never point to a person.
+merged into) and the action points made of them. No names, whatever the workshop's setting was
+during the session or is at its end: even when the workshop showed first names beside the
+contributions (the live views follow the setting as it is now), the results do not, so that a
+contribution in the results and a participant's number in the raw input never point to a
+person.
 
 ``input_rows`` is everything the room sent, one row per choice, contribution or dot, with the
 participant's number and never a name; ``render_input_csv`` writes it for Dutch Excel.
