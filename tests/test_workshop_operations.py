@@ -194,7 +194,7 @@ def test_hiding_gives_the_dots_back_and_keeps_it_off_the_room(workshop):
     control = queries.room_view(workshop, include_hidden=True).contributions
     assert {c.text for c in control} == {"Een loket", "Iets lelijks"}
     assert queries.phone_view(workshop, bob).questions[0].dots_left == 3
-    with pytest.raises(ops.WorkshopError, match="samengevoegd of verborgen"):
+    with pytest.raises(ops.WorkshopError, match="heeft haar verborgen. Uw stip is niet gebruikt"):
         ops.add_dot(workshop, bob, rude.id, had=0)
     assert fine.hidden is False
 

@@ -408,6 +408,48 @@ def test_more_dots_than_allowed_are_refused_with_a_message(phone, workshop):
     assert "nog 0 stippen" in _page(phone, workshop)
 
 
+def test_dots_on_a_merged_duplicate_count_for_the_one_it_was_merged_into(phone, workshop):
+    """The audit's t_merge.py: one dot per contribution, the phone dotted D, the facilitator
+    merged D into T. The phone showed "Uw stippen hier: 1" on T but offered "Stip erbij" and no
+    "Stip eraf", took a second dot on T, and could not take back the one on D (409, "Uw stip
+    is niet gebruikt"), which kept counting against its dots."""
+    target = _room_contribution(workshop, "Meer data delen tussen gemeente en school")
+    duplicate = _room_contribution(workshop, "Data delen tussen school en gemeente")
+    assert _dot(phone, workshop, duplicate.id).status_code == 303
+    ops.merge(workshop, duplicate.id, target.id)
+    db.session.commit()
+    page = _page(phone, workshop)
+    item = page[page.index(f'id="bijdrage-{target.id}"') :]
+    item = item[: item.index("</li>")]
+    assert "Uw stippen hier: 1" in item
+    assert f'id="stip-{target.id}-eraf"' in item and f'id="stip-{target.id}-erbij"' not in item
+    assert 'name="had" value="1"' in item
+    # A second dot on T, as the phone used to offer it: it is the one already there.
+    assert _dot(phone, workshop, target.id, had=0).status_code == 303
+    assert _dot(phone, workshop, target.id, had=1).status_code == 409
+    assert _count(Dot) == 1
+    # Taken back from T (the dot on D goes), and a tap on the old D afterwards takes nothing.
+    live = _live_dot(phone, workshop, target.id, had=1, change="eraf")
+    assert live.status_code == 200
+    assert live.get_json()["notice"] == "Uw stip is weggehaald."
+    assert live.get_json()["dotsLeft"] == 3 and live.get_json()["dots"] == {}
+    assert _count(Dot) == 0
+    again = _dot(phone, workshop, duplicate.id, had=1, change="eraf")
+    assert again.status_code == 303
+    assert "Deze stip was al weggehaald" in _page(phone, workshop)
+    # A phone that still lists D puts its dot where D counts now, and sees it there.
+    answer = _live_dot(phone, workshop, duplicate.id).get_json()
+    assert answer["dots"] == {str(target.id): 1} and answer["dotsLeft"] == 2
+    assert db.session.scalars(sa.select(Dot.contribution_id)).all() == [target.id]
+    # Hidden: a removal says the dots came back, an addition that it was not used.
+    ops.set_hidden(workshop, target.id, True)
+    db.session.commit()
+    removal = _dot(phone, workshop, target.id, had=1, change="eraf")
+    assert removal.status_code == 409
+    assert "Uw stippen erop kreeg u al terug" in removal.get_data(as_text=True)
+    assert "Uw stip is niet gebruikt" in _dot(phone, workshop, target.id).get_data(as_text=True)
+
+
 def test_a_tampered_dot_form_is_refused_without_an_error(phone, workshop):
     url = f"/w/{workshop.join_code}/stippen"
     for data in (

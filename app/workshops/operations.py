@@ -575,54 +575,87 @@ def _contribution_with_token(workshop: Workshop, creation_token: str) -> Contrib
     )
 
 
-def _votable(workshop: Workshop, contribution_id: int) -> Contribution:
+#: A dot asked for on a contribution the room can no longer see.
+DOT_NOT_USED = (
+    "Deze bijdrage is er niet meer: de gespreksleider heeft haar verborgen. Uw stip is niet "
+    "gebruikt."
+)
+#: A dot taken back from such a contribution: its dots went back when it was hidden.
+DOT_ALREADY_BACK = (
+    "Deze bijdrage is er niet meer: de gespreksleider heeft haar verborgen. Uw stippen erop "
+    "kreeg u al terug; u kunt ze ergens anders zetten."
+)
+
+
+def _votable(workshop: Workshop, contribution_id: int, gone_message: str) -> Contribution:
+    """The contribution a dot is for, as the room sees it: a duplicate merged into another is
+    that other one (its dots count there, so a phone that still shows the duplicate puts or
+    takes the dot there). Hidden ones, and those of a removed participant, are refused."""
     contribution = db.session.get(Contribution, contribution_id)
+    if contribution is None or contribution.workshop_id != workshop.id:
+        raise WorkshopError(gone_message)
+    seen = {contribution.id}
+    while contribution.merged_into_id is not None:
+        target = db.session.get(Contribution, contribution.merged_into_id)
+        if target is None or target.workshop_id != workshop.id or target.id in seen:
+            break
+        seen.add(target.id)
+        contribution = target
     author = (
         db.session.get(WorkshopParticipant, contribution.participant_id)
-        if contribution is not None and contribution.participant_id is not None
+        if contribution.participant_id is not None
         else None
     )
-    if (
-        contribution is None
-        or contribution.workshop_id != workshop.id
-        or contribution.hidden
-        or contribution.merged_into_id is not None
-        or (author is not None and author.removed_dt is not None)
-    ):
-        raise WorkshopError(
-            "Deze bijdrage is er niet meer: de gespreksleider heeft haar samengevoegd of "
-            "verborgen. Uw stip is niet gebruikt."
-        )
+    if contribution.hidden or (author is not None and author.removed_dt is not None):
+        raise WorkshopError(gone_message)
     return contribution
+
+
+def _dots_on(participant: WorkshopParticipant, contribution: Contribution) -> list:
+    """The participant's dots that count for ``contribution``: on it and on the duplicates
+    merged into it, as (id, contribution id, item slot)."""
+    merged = select(Contribution.id).where(Contribution.merged_into_id == contribution.id)
+    return db.session.execute(
+        select(Dot.id, Dot.contribution_id, Dot.item_slot).where(
+            Dot.participant_id == participant.id,
+            (Dot.contribution_id == contribution.id) | Dot.contribution_id.in_(merged),
+        )
+    ).all()
 
 
 def add_dot(
     workshop: Workshop, participant: WorkshopParticipant, contribution_id: int, had: int
 ) -> bool:
-    """Spend a dot: the participant's ``had + 1``-th dot on this contribution.
+    """Spend a dot: the participant's ``had + 1``-th dot on this contribution (dots on the
+    duplicates merged into it included: they count for it).
 
     ``had`` is how many dots the phone showed on it, so the same tap sent twice asks for the
     same dot and counts once. Returns False when that dot was already there.
     """
-    contribution = _votable(workshop, contribution_id)
+    contribution = _votable(workshop, contribution_id, DOT_NOT_USED)
     _open_question(workshop, contribution.question_id)
     if not 0 <= had < workshop.dots_per_item:
         if had >= workshop.dots_per_item:
             raise NoDotsLeft(_max_per_item_message(workshop.dots_per_item))
         raise InvalidChoice("negative dot count")
-    spent = db.session.execute(
-        select(Dot.slot, Dot.contribution_id, Dot.item_slot).where(
+    counting = _dots_on(participant, contribution)
+    if len(counting) > had:
+        return False
+    if len(counting) >= workshop.dots_per_item:
+        raise NoDotsLeft(_max_per_item_message(workshop.dots_per_item))
+    spent = db.session.scalars(
+        select(Dot.slot).where(
             Dot.participant_id == participant.id, Dot.question_id == contribution.question_id
         )
     ).all()
-    if any(c == contribution_id and s == had + 1 for _, c, s in spent):
-        return False
-    free = sorted(set(range(1, workshop.dots_per_participant + 1)) - {slot for slot, _, _ in spent})
+    free = sorted(set(range(1, workshop.dots_per_participant + 1)) - set(spent))
     if not free:
         raise NoDotsLeft(
             f"U heeft al uw {workshop.dots_per_participant} stippen voor deze vraag gebruikt. "
             "Haal eerst een stip weg als u hem ergens anders wilt zetten."
         )
+    # Two taps that saw the same dots ask for the same item slot: the database keeps one.
+    item_slot = max([len(counting), *(s for _, c, s in counting if c == contribution.id)]) + 1
     try:
         with db.session.begin_nested():
             db.session.add(
@@ -630,22 +663,15 @@ def add_dot(
                     workshop_id=workshop.id,
                     question_id=contribution.question_id,
                     participant_id=participant.id,
-                    contribution_id=contribution_id,
+                    contribution_id=contribution.id,
                     slot=free[0],
-                    item_slot=had + 1,
+                    item_slot=item_slot,
                 )
             )
             db.session.flush()
     except IntegrityError:
         # Another tap of this participant took the slot or the same dot at the same moment.
-        mine = db.session.scalar(
-            select(func.count()).where(
-                Dot.participant_id == participant.id,
-                Dot.contribution_id == contribution_id,
-                Dot.item_slot == had + 1,
-            )
-        )
-        if mine:
+        if len(_dots_on(participant, contribution)) > had:
             return False
         raise NoDotsLeft(
             "Uw stippen voor deze vraag zijn op. Haal eerst een stip weg als u hem ergens "
@@ -664,16 +690,17 @@ def _max_per_item_message(dots_per_item: int) -> str:
 def remove_dot(
     workshop: Workshop, participant: WorkshopParticipant, contribution_id: int, had: int
 ) -> bool:
-    """Take back the ``had``-th dot on this contribution (the same tap twice takes one)."""
-    contribution = _votable(workshop, contribution_id)
+    """Take back the ``had``-th dot on this contribution, counting the dots on the duplicates
+    merged into it (the same tap twice takes one): a dot on it before one on a duplicate, the
+    last placed first."""
+    contribution = _votable(workshop, contribution_id, DOT_ALREADY_BACK)
     _open_question(workshop, contribution.question_id)
-    removed = db.session.execute(
-        delete(Dot).where(
-            Dot.participant_id == participant.id,
-            Dot.contribution_id == contribution_id,
-            Dot.item_slot == had,
-        )
-    ).rowcount
+    counting = _dots_on(participant, contribution)
+    if had <= 0 or len(counting) < had:
+        return False
+    # The same choice for two taps at once: one of them deletes it, the other finds nothing.
+    dot_id = max(counting, key=lambda d: (d.contribution_id == contribution.id, d.item_slot, d.id))
+    removed = db.session.execute(delete(Dot).where(Dot.id == dot_id.id)).rowcount
     if removed:
         _bump(workshop, room=False)
     return bool(removed)

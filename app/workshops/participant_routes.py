@@ -491,14 +491,17 @@ def dot(code: str):
 
 def _dots_state(workshop: Workshop, participant, question_id: str) -> dict:
     """The participant's dots on this question as stored now (so a double tap shows one): how
-    many are left, the most per contribution, and how many on each contribution (by id)."""
-    mine = dict(
-        db.session.execute(
-            select(Dot.contribution_id, func.count())
-            .where(Dot.participant_id == participant.id, Dot.question_id == question_id)
-            .group_by(Dot.contribution_id)
-        ).all()
-    )
+    many are left, the most per contribution, and how many count for each contribution the
+    phone lists (by id; a dot on a duplicate counts for the one it was merged into)."""
+    mine: dict[int, int] = {}
+    for contribution_id, merged_into_id, count in db.session.execute(
+        select(Dot.contribution_id, Contribution.merged_into_id, func.count())
+        .join(Contribution, Contribution.id == Dot.contribution_id)
+        .where(Dot.participant_id == participant.id, Dot.question_id == question_id)
+        .group_by(Dot.contribution_id, Contribution.merged_into_id)
+    ):
+        shown = merged_into_id or contribution_id
+        mine[shown] = mine.get(shown, 0) + count
     return {
         "dotsLeft": max(0, workshop.dots_per_participant - sum(mine.values())),
         "perItem": workshop.dots_per_item,

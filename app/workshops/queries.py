@@ -87,7 +87,8 @@ class ContributionView:
     removed: bool = False
     #: Dots on it and on the duplicates merged into it.
     dots: int = 0
-    #: Dots the viewing participant spent on it (phones only).
+    #: Dots the viewing participant spent on it and on the duplicates merged into it (phones
+    #: only): the dots that count for it, and the ones "Stip eraf" takes back.
     my_dots: int = 0
     merged: list[ContributionView] = field(default_factory=list)
 
@@ -173,6 +174,7 @@ def contributions(
         if target is not None:
             target.merged.append(view)
             target.dots += view.dots
+            target.my_dots += view.my_dots
     ranked: dict[str, list[ContributionView]] = defaultdict(list)
     for view in views.values():
         if view.merged_into_id is None or view.merged_into_id not in views:

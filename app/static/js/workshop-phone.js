@@ -332,11 +332,6 @@
     return text.trim();
   }
 
-  function shownDots(item) {
-    var had = item.querySelector('.phone-item__buttons input[name="had"]');
-    return had ? parseInt(had.value, 10) || 0 : 0;
-  }
-
   function dotForm(template, id, had, change, label) {
     var form = document.createElement("form");
     form.method = "post";
@@ -370,12 +365,12 @@
     }
     each(section.querySelectorAll("li.phone-item[id^='bijdrage-']"), function (item) {
       var id = item.id.slice("bijdrage-".length);
-      var before = shownDots(item);
+      // What counts for the item, the participant's dots on contributions merged into it
+      // included (the server counts them there).
       var now = data.dots[id] || 0;
       var mine = item.querySelector(".phone-item__mine");
       var marks = mine ? mine.querySelector(".phone-dot-marks") : null;
-      // The total on an item includes the participant's dots on contributions merged into it.
-      var total = Math.max(0, (marks ? marks.textContent.length : 0) + now - before);
+      var total = now;
       if (mine && marks) {
         marks.textContent = new Array(total + 1).join("\u25CF");
         mine.lastChild.textContent = " Uw stippen hier: " + total;
