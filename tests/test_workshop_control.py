@@ -233,6 +233,27 @@ def test_results_on_the_projector_only_when_shown(client, workshop):
     assert not _fresh(workshop).results_visible
 
 
+def test_the_results_leave_the_screen_when_another_question_comes_on(client, workshop):
+    """The audit showed the results of one question, then opened the next: the room saw its
+    votes while it voted."""
+    client.post(_url(workshop, "resultaten-zichtbaar"), data={"state": "ja"})
+    assert _fresh(workshop).results_visible
+    client.post(_url(workshop, "vragen-openen"), data={"question_id": OTHER_QUESTION})
+    workshop = _fresh(workshop)
+    assert workshop.current_question_id == OTHER_QUESTION and not workshop.results_visible
+    assert "De resultaten komen zo" in text_of(client.get(_url(workshop, "projectie/inhoud")))
+    client.post(_url(workshop, "resultaten-zichtbaar"), data={"state": "ja"})
+    client.post(_url(workshop, "op-het-scherm"), data={"question_id": QUESTION})
+    assert not _fresh(workshop).results_visible
+    client.post(_url(workshop, "vragen-openen"), data={"phase_id": "verbeelden"})
+    assert not _fresh(workshop).results_visible
+    # The same question again (opened twice, put on the screen again) keeps them.
+    client.post(_url(workshop, "resultaten-zichtbaar"), data={"state": "ja"})
+    client.post(_url(workshop, "op-het-scherm"), data={"question_id": LATER_QUESTION})
+    client.post(_url(workshop, "vragen-openen"), data={"question_id": LATER_QUESTION})
+    assert _fresh(workshop).results_visible
+
+
 def test_the_projector_page_is_a_page_of_its_own(client, workshop):
     html = client.get(_url(workshop, "projectie")).get_data(as_text=True)
     assert '<html lang="nl">' in html

@@ -725,7 +725,7 @@ def open_questions(workshop: Workshop, question_ids: list[str]) -> None:
         if not question.is_open:
             question.is_open, question.opened_dt, question.closed_dt = True, now, None
     if question_ids:
-        workshop.current_question_id = question_ids[0]
+        _put_on_screen(workshop, question_ids[0])
     db.session.flush()
     _bump(workshop, room=True)
 
@@ -748,10 +748,18 @@ def show_question(workshop: Workshop, question_id: str) -> None:
     _require_open(workshop)
     _question(workshop, question_id)
     if workshop.current_question_id != question_id:
-        workshop.current_question_id = question_id
         workshop.timer_ends_dt = None
+    _put_on_screen(workshop, question_id)
     db.session.flush()
     _bump(workshop, room=True)
+
+
+def _put_on_screen(workshop: Workshop, question_id: str) -> None:
+    """Make ``question_id`` the question on the projector. Another question starts with its
+    results off the screen: the room must not see the votes while it votes."""
+    if workshop.current_question_id != question_id:
+        workshop.current_question_id = question_id
+        workshop.results_visible = False
 
 
 def set_results_visible(workshop: Workshop, visible: bool) -> None:
