@@ -416,3 +416,51 @@ def test_looking_codes_up_is_limited_per_client_but_not_for_participants(limited
     for _ in range(10):
         assert phone.get(f"/w/{workshop.join_code}/stand").status_code == 200
     assert phone.get(f"/w/{workshop.join_code}").status_code == 200
+
+
+# --- too many requests ---------------------------------------------------------------------------
+
+
+def test_a_phone_that_sends_too_much_gets_its_own_page_with_the_text_kept(limited_app):
+    """The audit's phone without JavaScript got the app's 429 page with 'Naar inloggen', and
+    the typed text was gone."""
+    limited_app.config["WORKSHOP_POST_LIMIT_PER_PARTICIPANT"] = "2 per minute"
+    limited_app.config["WORKSHOP_JOIN_LIMIT_PER_CLIENT"] = "1 per minute"
+    workshop = _limited_workshop()
+    ops.open_questions(workshop, [QUESTION])
+    db.session.commit()
+    phone = limited_app.test_client()
+    assert phone.post("/w", data={"code": workshop.join_code}).status_code == 303
+    for n in range(2):
+        assert _write(phone, workshop, f"Idee {n}", f"t{n}").status_code == 303
+    refused = _write(phone, workshop, "Mijn lange, zorgvuldig getypte tekst", "t9")
+    assert refused.status_code == 429 and refused.headers["Retry-After"]
+    html = refused.get_data(as_text=True)
+    assert "U heeft veel tegelijk gestuurd" in html and "Uw tekst staat nog in het vak" in html
+    assert re.search(r"<textarea[^>]*>Mijn lange, zorgvuldig getypte tekst</textarea>", html)
+    assert "Naar inloggen" not in html and 'id="live"' in html
+    # The phone's script gets the live part, to swap in with the text in its field.
+    live = phone.post(
+        f"/w/{workshop.join_code}/bijdragen",
+        data={
+            "question_id": QUESTION,
+            "kind": "idee",
+            "text": "Via het script",
+            "creation_token": "t8",
+        },
+        headers={"X-Handvat-Live": "1"},
+    )
+    assert live.status_code == 429 and "Via het script</textarea>" in live.get_data(as_text=True)
+    dot = phone.post(
+        f"/w/{workshop.join_code}/stippen",
+        data={"contribution_id": str(_contribution("Idee 0").id), "had": "0", "change": "erbij"},
+    )
+    assert dot.status_code == 429 and "U heeft veel tegelijk gestuurd" in text_of(dot)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Contribution)) == 2
+    # Joining too often from one address: the join form again, with the code in it.
+    other = limited_app.test_client()
+    joining = other.post("/w", data={"code": workshop.join_code.lower()})
+    assert joining.status_code == 429
+    page = joining.get_data(as_text=True)
+    assert "Wacht even en probeer het dan opnieuw" in page and "Naar inloggen" not in page
+    assert f'value="{workshop.join_code.lower()}"' in page

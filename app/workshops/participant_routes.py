@@ -23,6 +23,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import func, select
 
@@ -507,6 +508,65 @@ def _dots_state(workshop: Workshop, participant, question_id: str) -> dict:
         "perItem": workshop.dots_per_item,
         "dots": {str(contribution_id): count for contribution_id, count in mine.items()},
     }
+
+
+# --- too many requests from one phone or address ---------------------------------------------
+
+TOO_MANY_POSTS = (
+    "U heeft veel tegelijk gestuurd. Wacht een minuut en probeer het dan opnieuw. Er is niets "
+    "opgeslagen."
+)
+TOO_MANY_JOINS = (
+    "Er doen vanaf dit netwerk net heel veel mensen mee. Wacht even en probeer het dan "
+    "opnieuw. Lukt het dan nog niet? Vraag de gespreksleider."
+)
+TOO_MANY_LOOKUPS = (
+    "Vanaf dit netwerk zijn heel veel codes kort na elkaar geprobeerd. Wacht een paar minuten "
+    "en probeer het dan opnieuw."
+)
+_POSTS = {
+    "workshop_participants.assess",
+    "workshop_participants.contribute",
+    "workshop_participants.dot",
+}
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many(_error: RateLimitExceeded):
+    """A limit of ``participation.py`` was reached: not the app's page (which offers to sign
+    in and drops the text), but the phone's own page with a Dutch message and, for a
+    contribution, the typed text still in its field."""
+    db.session.rollback()
+    wait = {"Retry-After": "60"}
+    endpoint = request.endpoint
+    code = str((request.view_args or {}).get("code") or "")
+    if endpoint == "workshop_participants.join":
+        return _render_join(JoinForm(), refusal=TOO_MANY_JOINS), 429, wait
+    if endpoint == "workshop_participants.state":
+        return jsonify(error=TOO_MANY_LOOKUPS), 429, wait
+    if endpoint not in _POSTS:
+        form = JoinForm(formdata=None, code=code or request.args.get("code", "")[:40])
+        return _render_join(form, refusal=TOO_MANY_LOOKUPS), 429, wait
+    workshop = find_workshop_by_code(code)
+    participant = current_participant(workshop) if workshop is not None else None
+    kept = None
+    if endpoint == "workshop_participants.contribute":
+        kept = _kept(ContributionForm()) | {"errors": []}
+    if participant is None:
+        text = kept["text"] if kept else None
+        form = JoinForm(formdata=None, code=normalise_code(code))
+        return _render_join(form, refusal=TOO_MANY_POSTS, kept=text), 429, wait
+    question_id = request.form.get("question_id", "")
+    if endpoint == "workshop_participants.dot":
+        parsed = DotForm().parsed
+        contribution = db.session.get(Contribution, parsed[0]) if parsed else None
+        if contribution is not None and contribution.workshop_id == workshop.id:
+            question_id = contribution.question_id
+    message = TOO_MANY_POSTS + (" Uw tekst staat nog in het vak." if kept and kept["text"] else "")
+    body, status = _render_phone(
+        workshop, participant, Notice(question_id, message, "warning"), kept, 429
+    )
+    return body, status, wait
 
 
 # --- a form that came back without a valid CSRF token -----------------------------------------
