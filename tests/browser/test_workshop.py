@@ -216,3 +216,30 @@ def test_keyboard_focus_never_lands_under_the_news_bar(
         if bar_top <= 1 and top < bar_bottom:  # the bar sticks to the top, over the control
             under_the_bar.append(focused)
     assert not under_the_bar
+
+
+def test_the_character_counter_counts_as_the_server_does(
+    facilitator, phones, live_server, seed_conversation
+):
+    """The counter counted UTF-16 units: 200 emoji showed "400 van 280 tekens" while the server
+    took them. It counts characters now, after the cleaning the server does."""
+    conversation_id = seed_conversation("Browsertest: teller", [QUESTION])
+    control = facilitator.new_page()
+    control.goto(live_server(f"/gesprekken/{conversation_id}/workshop/nieuw"))
+    control.get_by_role("button", name="Workshop openen").click()
+    code = control.locator(".join-code").inner_text().strip()
+    control.get_by_role("button", name="Vraag openen").first.click()
+    phone = phones[0]
+    _join(phone, live_server("/w"), code)
+    area = phone.locator("textarea[name=text]").first
+    counter = phone.locator(".char-count").first
+    area.fill("\U0001f600" * 200)
+    expect(counter).to_have_text("200 van 280 tekens")
+    expect(counter).not_to_have_class(re.compile("char-count--over"))
+    area.fill("  Twee   woorden \n\n ")
+    expect(counter).to_have_text("12 van 280 tekens")
+    area.fill("\U0001f600" * 281)
+    expect(counter).to_have_class(re.compile("char-count--over"))
+    area.fill("\U0001f600" * 280)
+    phone.get_by_role("button", name="Versturen").first.click()
+    expect(phone.locator("[data-phone-notice]")).to_contain_text("Uw bijdrage is verstuurd")

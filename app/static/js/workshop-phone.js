@@ -136,9 +136,28 @@
 
   // --- character counter ----------------------------------------------------------------------
 
+  // What the server removes before it counts (app/core/text.py): control characters other
+  // than tab and line feed, and the bidirectional overrides and isolates.
+  var REMOVED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+  // What Python's str.split() splits on (JavaScript's \s also splits on U+FEFF; Python keeps it).
+  var SPACES = /[\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/;
+
+  // The length as the server counts it: the text cleaned, runs of white space as one space,
+  // in characters (code points), so an emoji counts once, not as the two UTF-16 units that
+  // String.length counts.
   function storedLength(text) {
-    var trimmed = text.trim();
-    return trimmed ? trimmed.split(/\s+/).join(" ").length : 0;
+    var words = text.replace(/\r\n?/g, "\n").replace(REMOVED, "").split(SPACES);
+    var joined = words.filter(function (word) { return word !== ""; }).join(" ");
+    var length = 0;
+    for (var i = 0; i < joined.length; i++) {
+      var unit = joined.charCodeAt(i);
+      // A low surrogate after a high one is the second half of one character.
+      if (!(unit >= 0xDC00 && unit <= 0xDFFF && i > 0 &&
+            joined.charCodeAt(i - 1) >= 0xD800 && joined.charCodeAt(i - 1) <= 0xDBFF)) {
+        length += 1;
+      }
+    }
+    return length;
   }
 
   function updateCounter(area) {
