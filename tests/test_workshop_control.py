@@ -633,6 +633,31 @@ def test_the_fragments_hold_only_the_live_part(client, workshop):
     assert "Maak er een actiepunt van" in control
 
 
+def test_the_list_of_questions_follows_the_room_with_the_live_part(client, workshop):
+    """Only the selected question's area followed the room; the list at the top ("N op de
+    schaal", Open/Dicht) stayed as it was loaded."""
+    page = client.get(_url(workshop)).get_data(as_text=True)
+    assert '<div id="vragenlijst">' in page and "data-live-extra" not in page
+    anna = _join(workshop)
+    ops.choose_assessment(workshop, anna, QUESTION, "first_steps")
+    ops.open_questions(workshop, [OTHER_QUESTION])
+    db.session.commit()
+    fragment = client.get(_url(workshop, "inhoud") + f"?vraag={QUESTION}").get_data(as_text=True)
+    extra = re.search(
+        r'<template data-live-extra="vragenlijst">(.*?)</template>', fragment, re.S
+    ).group(1)
+    items = {
+        re.search(r"vraag=([a-z-]+)", item).group(1): " ".join(item.split())
+        for item in extra.split('<li class="workshop-question')[1:]
+    }
+    assert "Open" in items[OTHER_QUESTION] and "Op het scherm</span>" in items[OTHER_QUESTION]
+    assert "1 op de schaal" in items[QUESTION] and "0 op de schaal" in items[OTHER_QUESTION]
+    assert 'id="lijst-sluiten-verkennen-populatie"' in extra
+    assert 'aria-current="true">Wie voert de regie?' in extra  # the question looked at
+    # The copy costs little: a few kilobytes for the workshop's questions.
+    assert len(extra) < 1_500 * len(items) + 1_000
+
+
 # --- the conversation page -----------------------------------------------------------------------
 
 

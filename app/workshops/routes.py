@@ -379,6 +379,7 @@ def _live_context(workshop: Workshop, question_id: str | None) -> dict:
         "is_open": workshop.is_open(),
         "list_url": list_url,
         "control_list_size": CONTROL_LIST_SIZE,
+        "phases": _phase_groups(workshop, states),
     }
 
 
@@ -418,7 +419,6 @@ def _control_page(
     return render_template(
         "workshops/control.html",
         **context,
-        phases=_phase_groups(workshop, context["states"]),
         join_url=join_url(workshop),
         join_qr=_join_qr(workshop),
         answer_form=answer_form,
@@ -437,10 +437,13 @@ def control(workshop_id: int):
 
 @bp.get("/workshops/<id:workshop_id>/inhoud")
 def control_live(workshop_id: int):
-    """The control page's live part (counts, spread, contributions) as a fragment."""
+    """The control page's live part (counts, spread, contributions) as a fragment, with a
+    copy of the list of questions for the script to put in place."""
     workshop = _workshop(workshop_id)
     return render_template(
-        "workshops/_control_live.html", **_live_context(workshop, request.args.get("vraag"))
+        "workshops/_control_live.html",
+        **_live_context(workshop, request.args.get("vraag")),
+        as_fragment=True,
     )
 
 

@@ -243,3 +243,36 @@ def test_the_character_counter_counts_as_the_server_does(
     area.fill("\U0001f600" * 280)
     phone.get_by_role("button", name="Versturen").first.click()
     expect(phone.locator("[data-phone-notice]")).to_contain_text("Uw bijdrage is verstuurd")
+
+
+def test_the_list_of_questions_follows_the_room_without_a_reload(
+    facilitator, phones, live_server, seed_conversation
+):
+    conversation_id = seed_conversation("Browsertest: vragenlijst", [QUESTION, "verkennen-regie"])
+    control = facilitator.new_page()
+    control.goto(live_server(f"/gesprekken/{conversation_id}/workshop/nieuw"))
+    control.get_by_role("button", name="Workshop openen").click()
+    code = control.locator(".join-code").inner_text().strip()
+    control.get_by_role("button", name="Vraag openen").first.click()
+    expect(control.locator(f"#lijst-sluiten-{QUESTION}")).to_be_visible()
+    control.evaluate("window.handvatNoReload = true")
+    phone = phones[0]
+    _join(phone, live_server("/w"), code)
+    phone.get_by_label("Eerste stappen gezet").first.check()
+    phone.get_by_role("button", name=re.compile("Keuze opslaan")).first.click()
+    selected = control.locator("#vragenlijst .workshop-question--selected")
+    expect(selected).to_contain_text("1 op de schaal")
+    # Another tab of the facilitator opens the next question: this list shows it open.
+    other = facilitator.new_page()
+    other.goto(control.url)
+    other.locator("#lijst-openen-verkennen-regie").click()
+    expect(control.locator("#lijst-sluiten-verkennen-regie")).to_be_visible()
+    assert control.evaluate("window.handvatNoReload") is True, "the control page reloaded"
+    # Focus on a button of the list stays there when the list is replaced.
+    control.locator("#lijst-scherm-" + QUESTION).focus()
+    second = phones[1]
+    _join(second, live_server("/w"), code)
+    second.locator(f"#vraag-{QUESTION}").get_by_label("Goed geregeld").check()
+    second.locator(f"#vraag-{QUESTION}").get_by_role("button", name="Keuze opslaan").click()
+    expect(selected).to_contain_text("2 op de schaal")
+    expect(control.locator("#lijst-scherm-" + QUESTION)).to_be_focused()

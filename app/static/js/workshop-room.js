@@ -5,7 +5,9 @@
 // Every second it asks /workshops/<id>/stand for the workshop's revision (If-None-Match: a
 // 304 costs next to nothing). When the revision changed, it fetches the live part
 // (data-live-fragment) and puts it in place only when it differs, so nothing flickers. It never
-// replaces the part while the facilitator is choosing in one of its forms.
+// replaces the part while the facilitator is choosing in one of its forms. A fragment may carry
+// copies of other parts of the page (<template data-live-extra>): the control page's list of
+// questions follows the room that way, with the same polling.
 (function () {
   "use strict";
 
@@ -109,9 +111,28 @@
     if (target && target.focus) { target.focus({ preventScroll: true }); }
   }
 
+  // Parts of the page outside the live part that the fragment carries a copy of
+  // (<template data-live-extra="id">, as the control page's list of questions): put in place
+  // of the element with that id when they changed, focus kept on the button that had it.
+  function swapExtras(holder) {
+    Array.prototype.forEach.call(holder.querySelectorAll("template[data-live-extra]"), function (template) {
+      template.parentNode.removeChild(template);
+      var target = document.getElementById(template.getAttribute("data-live-extra"));
+      if (!target || target.innerHTML === template.innerHTML) { return; }
+      var active = document.activeElement;
+      var focusedId = active && target.contains(active) ? active.id : "";
+      target.innerHTML = template.innerHTML;
+      var again = focusedId ? document.getElementById(focusedId) : null;
+      if (again && again.focus) { again.focus({ preventScroll: true }); }
+    });
+  }
+
   function swap(html) {
     var key = focusKey(document.activeElement);
-    live.innerHTML = html;
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    swapExtras(holder);
+    live.innerHTML = holder.innerHTML;
     refocus(key);
     startTimers();
   }
