@@ -199,6 +199,9 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "workshops.hide": P.RUN_CONVERSATION,
     "workshops.merge": P.RUN_CONVERSATION,
     "workshops.unmerge": P.RUN_CONVERSATION,
+    "workshops.contribution": P.RUN_CONVERSATION,
+    "workshops.remove_participant": P.RUN_CONVERSATION,
+    "workshops.readmit_participant": P.RUN_CONVERSATION,
     "workshops.to_action": P.RUN_CONVERSATION,
     "workshops.draft_action": P.RUN_CONVERSATION,
     "workshops.write_answer": P.RUN_CONVERSATION,
@@ -587,6 +590,11 @@ def url_values(rule, world: World, target: str, actor: str = "coordinator") -> d
             values[argument] = world.workshop[target]
         elif argument == "code":
             values[argument] = world.workshop_code[target]
+        elif argument == "contribution_id":
+            # The contribution of the workshop in the same URL.
+            values[argument] = db.session.scalar(
+                select(Contribution.id).where(Contribution.workshop_id == world.workshop[target])
+            )
         else:
             pytest.fail(
                 f"The matrix cannot fill <{argument}> of {rule.rule} ({rule.endpoint}). Teach "
