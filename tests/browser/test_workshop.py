@@ -276,3 +276,44 @@ def test_the_list_of_questions_follows_the_room_without_a_reload(
     second.locator(f"#vraag-{QUESTION}").get_by_role("button", name="Keuze opslaan").click()
     expect(selected).to_contain_text("2 op de schaal")
     expect(control.locator("#lijst-scherm-" + QUESTION)).to_be_focused()
+
+
+def test_merging_and_removing_a_participant_from_a_contributions_page(
+    facilitator, phones, live_server, seed_conversation
+):
+    axe = Axe()
+    conversation_id = seed_conversation("Browsertest: bijdrage", [QUESTION])
+    control = facilitator.new_page()
+    control.goto(live_server(f"/gesprekken/{conversation_id}/workshop/nieuw"))
+    control.get_by_role("button", name="Workshop openen").click()
+    code = control.locator(".join-code").inner_text().strip()
+    control.get_by_role("button", name="Vraag openen").first.click()
+    for phone, text in zip(phones[:2], (TOP, SECOND), strict=True):
+        _join(phone, live_server("/w"), code)
+        _contribute(phone, text)
+    _contribute(phones[1], "Koop goedkope horloges")
+    control.reload()
+    item = control.locator("li.contribution", has_text=SECOND)
+    item.get_by_role("link", name=re.compile("Samenvoegen")).click()
+    expect(control.get_by_role("heading", level=1)).to_contain_text("Bijdrage bij vraag")
+    _assert_no_violations(axe, control)
+    assert_reflows(control)
+    control.get_by_label("Zoek in de andere bijdragen").fill("loket")
+    control.get_by_role("button", name="Zoeken").click()
+    control.get_by_label(re.compile(TOP)).check()
+    control.get_by_role("button", name="Samenvoegen").click()
+    expect(control.locator("li.contribution", has_text=TOP)).to_contain_text("Samengevoegd")
+
+    spam = control.locator("li.contribution", has_text="horloges")
+    spam.get_by_role("link", name=re.compile("verwijderen")).click()
+    expect(control.locator("#deelnemer")).to_be_visible()
+    control.get_by_label(re.compile("Ja, ik wil deelnemer")).check()
+    control.get_by_role("button", name=re.compile("Deelnemer \\d+ verwijderen")).click()
+    expect(
+        control.get_by_text(re.compile("is verwijderd en kan met deze telefoon"))
+    ).to_be_visible()
+    _assert_no_violations(axe, control)
+    # The phone of the removed participant finds out without a reload: its page says why.
+    expect(phones[1].get_by_text("heeft u uit deze workshop gehaald")).to_be_visible(timeout=15_000)
+    control.get_by_role("button", name=re.compile("weer toelaten")).click()
+    expect(control.get_by_text(re.compile("doet weer mee"))).to_be_visible()
