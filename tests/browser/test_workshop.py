@@ -317,3 +317,41 @@ def test_merging_and_removing_a_participant_from_a_contributions_page(
     expect(phones[1].get_by_text("heeft u uit deze workshop gehaald")).to_be_visible(timeout=15_000)
     control.get_by_role("button", name=re.compile("weer toelaten")).click()
     expect(control.get_by_text(re.compile("doet weer mee"))).to_be_visible()
+
+
+def test_a_send_whose_answer_got_lost_and_another_text_are_two_contributions(
+    facilitator, phones, live_server, seed_conversation
+):
+    """The audit's pw_net.py: the first send reached the server but the phone never heard
+    back; the participant changed the text and sent it again with the same form. The second
+    text was dropped with "Uw bijdrage is verstuurd"."""
+    conversation_id = seed_conversation("Browsertest: verbinding", [QUESTION])
+    control = facilitator.new_page()
+    control.goto(live_server(f"/gesprekken/{conversation_id}/workshop/nieuw"))
+    control.get_by_role("button", name="Workshop openen").click()
+    code = control.locator(".join-code").inner_text().strip()
+    control.get_by_role("button", name="Vraag openen").first.click()
+    phone = phones[0]
+    _join(phone, live_server("/w"), code)
+    sent = {"count": 0}
+
+    def lose_the_first_answer(route):
+        sent["count"] += 1
+        if sent["count"] == 1:
+            route.fetch()  # it reaches the server
+            route.abort("connectionreset")  # but the phone never hears back
+        else:
+            route.continue_()
+
+    phone.route("**/bijdragen", lose_the_first_answer)
+    area = phone.locator("textarea[name=text]").first
+    area.fill("Eerste versie met tikfout")
+    phone.get_by_role("button", name="Versturen").first.click()
+    expect(phone.locator("[data-phone-problem]")).to_contain_text("Het versturen lukte niet")
+    area.fill("Tweede versie, verbeterd")
+    phone.get_by_role("button", name="Versturen").first.click()
+    expect(phone.locator("[data-phone-notice]")).to_contain_text(
+        "Uw nieuwe tekst is verstuurd als een tweede bijdrage"
+    )
+    expect(phone.locator(".phone-list")).to_contain_text("Tweede versie, verbeterd")
+    expect(phone.locator(".phone-list")).to_contain_text("Eerste versie met tikfout")
