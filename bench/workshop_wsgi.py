@@ -19,6 +19,8 @@ app = create_app(
     {
         **database_config(os.environ[DB_URL_ENV]),
         "WORKSHOP_JOIN_LIMIT_PER_CLIENT": "100000 per minute",
+        "WORKSHOP_JOIN_LIMIT_PER_CLIENT_AND_CODE": "100000 per minute",
+        "WORKSHOP_LOOKUP_LIMIT_PER_CLIENT": "100000 per minute",
     }
 )
 # What create_app built lives as long as the worker: keep the collector from scanning it.
