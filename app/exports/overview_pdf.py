@@ -15,7 +15,7 @@ from reportlab.platypus import Flowable, Spacer, Table
 from ..actions.deadlines import DUE_SOON_DAYS
 from ..core.formatting import date_long, date_short, number
 from .document import ActionOverviewDocument, OverviewRow
-from .pdf import ACTION_WIDTHS, progress_paragraph
+from .pdf import ACTION_WIDTHS, due_cell, progress_paragraph
 from .pdf_layout import (
     CONTENT_WIDTH,
     FallbackParagraph,
@@ -110,7 +110,7 @@ def _overview_table(rows: Sequence[OverviewRow], *, several_regions: bool) -> Ta
                 _action_cell(row),
                 _where_cell(row, w[2], several_regions),
                 _lines_cell((row.owner_name, row.owner_organisation), w[3]),
-                _due_cell(row),
+                due_cell(row),
                 table_cell(row.status, w[5]),
             ]
         )
@@ -148,13 +148,3 @@ def _lines_cell(lines: Sequence[str], width: float) -> str | Flowable:
     if all(encodable(line) and fits_on_line(line, width) for line in lines):
         return "\n".join(lines)
     return text_para("\n".join(lines), S.cell)
-
-
-def _due_cell(row: OverviewRow) -> str | list[Flowable]:
-    """The date, with "Te laat" or "Binnenkort" below it as on the web page."""
-    day = date_short(row.due_date) or "—"
-    if row.is_overdue:
-        return [Para(day, S.cell), Para("Te laat", S.cell_bold)]
-    if row.is_due_soon:
-        return [Para(day, S.cell), Para("Binnenkort", S.cell_bold)]
-    return day

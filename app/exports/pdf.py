@@ -31,6 +31,7 @@ from .document import (
     ActionRow,
     BlankPlateDocument,
     FigureRow,
+    OverviewRow,
     ParticipantRow,
     ProgressNote,
 )
@@ -313,19 +314,19 @@ def _action_table(actions: Sequence[ActionRow]) -> Table:
                 ),
                 where,
                 owner,
-                _due_cell(action),
+                due_cell(action),
                 table_cell(action.status, w[5]),
             ]
         )
     return data_table(rows, w)
 
 
-def _due_cell(action: ActionRow) -> str | list[Flowable]:
+def due_cell(row: ActionRow | OverviewRow) -> str | list[Flowable]:
     """The date, with "Te laat" or "Binnenkort" below it as on the web page."""
-    day = date_short(action.due_date) or "—"
-    if action.is_overdue:
+    day = date_short(row.due_date) or "—"
+    if row.is_overdue:
         return [Para(day, S.cell), Para("Te laat", S.cell_bold)]
-    if action.is_due_soon:
+    if row.is_due_soon:
         return [Para(day, S.cell), Para("Binnenkort", S.cell_bold)]
     return day
 
