@@ -2167,13 +2167,14 @@ class _Planner:
 def _decimals(values: np.ndarray, most: int = 6) -> np.ndarray:
     """Per value: how many decimals it has (0 for whole numbers and NaN, at most ``most``)."""
     out = np.full(len(values), most, dtype=np.int64)
-    todo = np.isfinite(values)
-    out[~todo] = 0
+    unsettled = np.isfinite(values)  # values whose number of decimals is not known yet
+    out[~unsettled] = 0
     for k in range(most):
         scaled = values * 10.0**k
-        exact = todo & (np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1, np.abs(scaled)))
+        close = np.abs(scaled - np.round(scaled)) <= 1e-6 * np.maximum(1, np.abs(scaled))
+        exact = unsettled & close
         out[exact] = k
-        todo &= ~exact
+        unsettled &= ~exact
     return out
 
 

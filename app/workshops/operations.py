@@ -339,14 +339,7 @@ def remove_participant(workshop: Workshop, participant_id: int) -> Removal:
     returned = db.session.execute(
         delete(Dot).where(Dot.contribution_id.in_(written), Dot.participant_id != participant.id)
     ).rowcount
-    _change_seats(workshop, -1)
-    db.session.flush()
-    _bump(workshop, room=True, contributions=True)
-    _audit(
-        workshop,
-        AuditAction.CHANGED,
-        [change(f"Deelnemer {participant.number}", "doet mee", "verwijderd")],
-    )
+    _seat_changed(workshop, participant, -1, "doet mee", "verwijderd")
     return Removal(participant.number, count, returned)
 
 
@@ -358,15 +351,20 @@ def readmit_participant(workshop: Workshop, participant_id: int) -> bool:
     if participant.removed_dt is None:
         return False
     participant.removed_dt = None
-    _change_seats(workshop, +1)
+    _seat_changed(workshop, participant, +1, "verwijderd", "doet weer mee")
+    return True
+
+
+def _seat_changed(workshop: Workshop, participant, seats: int, before: str, after: str) -> None:
+    """A participant removed or let back in: the seats taken, the room's pages, the audit."""
+    _change_seats(workshop, seats)
     db.session.flush()
     _bump(workshop, room=True, contributions=True)
     _audit(
         workshop,
         AuditAction.CHANGED,
-        [change(f"Deelnemer {participant.number}", "verwijderd", "doet weer mee")],
+        [change(f"Deelnemer {participant.number}", before, after)],
     )
-    return True
 
 
 def _change_seats(workshop: Workshop, by: int) -> None:
