@@ -36,7 +36,7 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app
-from app.accounts.models import Membership, User
+from app.accounts.models import Membership, RegionInvitation, User
 from app.accounts.roles import Permission, Role
 from app.actions.models import ActionPoint
 from app.conversations.models import Conversation, SelectedQuestion
@@ -78,6 +78,9 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "accounts.change_password": SIGNED_IN,
     "accounts.end_other_sessions": SIGNED_IN,
     "accounts.delete_account": SIGNED_IN,
+    # Answering a role offered: only the offer's own account finds it (any other: "gone").
+    "accounts.accept_offer": SIGNED_IN,
+    "accounts.decline_offer": SIGNED_IN,
     "two_factor.set_up": SIGNED_IN,
     "two_factor.new_recovery_codes": SIGNED_IN,
     "two_factor.switch_off": SIGNED_IN,
@@ -124,6 +127,7 @@ REQUIRED: dict[str, Permission | str | dict[str, Permission | str]] = {
     "regions.change_member_role": P.MANAGE_MEMBERS,
     "regions.remove_member": P.MANAGE_MEMBERS,
     "regions.new_member_link": P.MANAGE_MEMBERS,
+    "regions.withdraw_offer": P.MANAGE_MEMBERS,
     # the region's figures (indicators) and its municipalities
     "indicators.index": P.VIEW,
     "indicators.show": P.VIEW,
@@ -323,6 +327,8 @@ class World:
     #: An open workshop on each region's conversation, and its join code.
     workshop: dict[str, int] = field(default_factory=dict)
     workshop_code: dict[str, str] = field(default_factory=dict)
+    #: A role each region offered to an account that has none of its roles yet.
+    offer: dict[str, int] = field(default_factory=dict)
     actors: dict[str, User] = field(default_factory=dict)
     snapshot: tuple = ()
 
@@ -433,6 +439,21 @@ def build_world() -> World:
     world.upload[OTHER] = dict.fromkeys(ACTORS, _upload(region_b, coordinator_b))
     for target in (OWN, OTHER):
         world.workshop[target], world.workshop_code[target] = _workshop(world.conversation[target])
+    guest = make_user("gast@elders.test", "Gijs Gast")
+    for target, region, inviter in (
+        (OWN, region_a, world.actors["coordinator"]),
+        (OTHER, region_b, coordinator_b),
+    ):
+        offer = RegionInvitation(
+            user=guest,
+            region=region,
+            role=Role.MEMBER,
+            invited_by_id=inviter.id,
+            invited_by_name=inviter.name,
+        )
+        db.session.add(offer)
+        db.session.flush()
+        world.offer[target] = offer.id
     db.session.commit()
     world.snapshot = world_snapshot()
     return world
@@ -523,6 +544,13 @@ def world_snapshot() -> tuple:
                 select(Contribution.id, Contribution.hidden, Contribution.merged_into_id)
             ).all()
         ),
+        tuple(
+            db.session.execute(
+                select(
+                    RegionInvitation.id, RegionInvitation.region_id, RegionInvitation.role
+                ).order_by(RegionInvitation.id)
+            ).all()
+        ),
     )
 
 
@@ -584,6 +612,8 @@ def url_values(rule, world: World, target: str, actor: str = "coordinator") -> d
             values[argument] = world.action_link[target]
         elif argument == "membership_id":
             values[argument] = world.membership[target]
+        elif argument == "invitation_id":
+            values[argument] = world.offer[target]
         elif argument == "user_id":
             values[argument] = world.target_user[target]
         elif argument == "workshop_id":

@@ -129,6 +129,21 @@ class World:
         return self.path_values
 
 
+def _offer_to(user):
+    """A role another region offers ``user`` (the accept and decline routes find it; the
+    withdraw route, under the tester's own region, finds it gone)."""
+    from app.accounts.models import RegionInvitation
+    from app.regions.operations import ensure_region
+
+    elders = ensure_region("Elders", ["Westerveld"])
+    offer = RegionInvitation(
+        user=user, region=elders, role=Role.MEMBER, invited_by_name="Iemand van Elders"
+    )
+    db.session.add(offer)
+    db.session.flush()
+    return offer
+
+
 def _indicator_world(region, conversation, action, user_id) -> tuple[int, int, str]:
     """The region's figures: an indicator with categories, linked to ``QUESTION`` and (its
     total) to the action point; and an import of the user waiting for confirmation."""
@@ -167,6 +182,7 @@ def world(app, tester, make_conversation, make_action) -> World:
     other, _ = ensure_user("lid@handvat.test", "Lisa Lid")
     membership = set_role(other, conversation.region, Role.MEMBER)
     token = issue_link(other, LinkPurpose.INVITATION)
+    offer = _offer_to(tester)
     db.session.commit()
     indicator_id, link_id, upload_token = _indicator_world(
         conversation.region, conversation, first, tester.id
@@ -185,6 +201,7 @@ def world(app, tester, make_conversation, make_action) -> World:
             "slug": conversation.region.slug,
             "user_id": str(other.id),
             "membership_id": str(membership.id),
+            "invitation_id": str(offer.id),
             "token": token,
             "key": "afsluitredenen",
             "link_id": str(link_id),
@@ -539,6 +556,8 @@ ROUTES: dict[str, RouteSpec] = {
         form=lambda w: {"password": "fout wachtwoord"}, choice_fields=("confirm",)
     ),
     "accounts.roles_help": RouteSpec(),
+    "accounts.accept_offer": RouteSpec(form=lambda w: {"role": "member"}, choice_fields=("role",)),
+    "accounts.decline_offer": RouteSpec(),
     "two_factor.set_up": RouteSpec(form=lambda w: {"code": "000000"}, choice_fields=("code",)),
     "two_factor.new_recovery_codes": RouteSpec(),
     "two_factor.switch_off": RouteSpec(),
@@ -557,6 +576,7 @@ ROUTES: dict[str, RouteSpec] = {
     ),
     "regions.new_member_link": RouteSpec(),
     "regions.remove_member": RouteSpec(),
+    "regions.withdraw_offer": RouteSpec(),
     "audit.conversation_history": RouteSpec(),
     "audit.region_history": RouteSpec(),
     "privacy.statement": RouteSpec(),

@@ -23,12 +23,34 @@ def csrf_token(page: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
 
 
+def _open_offers(client, tester, region) -> None:
+    """A role the tester's region offered to someone else's account, and one offered to the
+    tester: the members page and the account page then show their open invitations."""
+    from app.accounts.models import RegionInvitation
+    from app.regions.operations import ensure_region
+
+    from .accounts import make_user
+
+    elders = ensure_region("Elders", ["Westerveld"])
+    make_user("eva@elders.test", "Eva Elders", region=elders)
+    db.session.add(
+        RegionInvitation(user=tester, region=elders, role=Role.MEMBER, invited_by_name="Eva")
+    )
+    db.session.commit()
+    response = client.post(
+        f"/regio/{region.slug}/leden",
+        data={"email": "eva@elders.test", "name": "Eva", "role": "member"},
+    )
+    assert response.status_code == 302
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_path):
     require_vnu()  # skipped early without it
     conversation = load_demo()
     set_role(tester, conversation.region, Role.COORDINATOR)
     db.session.commit()
+    _open_offers(client, tester, conversation.region)
     first_question = conversation.selected_questions[0].question_id
     pages = {
         "home": "/",
@@ -45,6 +67,7 @@ def test_pages_pass_the_nu_html_checker(client, anonymous_client, tester, tmp_pa
         "comparison": f"/gesprekken/{conversation.id}/vergelijking",
         "about": "/over",
         "account": "/account",
+        "members": f"/regio/{conversation.region.slug}/leden",
     }
     html: dict[str, str] = {}
     for name, url in pages.items():

@@ -84,6 +84,10 @@ NOT_EXPORTED = {
     "indicator_upload": "transient: a file between its preview and its confirmation",
     "api_token": "secret: a person's API tokens (hashes), not the region's data",
     "calendar_feed": "secret: a person's calendar links (hashes), not the region's data",
+    "region_invitation": (
+        "transient: a role offered to someone's account that they have not answered; the "
+        "region's history (geschiedenis) keeps that it was offered and how it ended"
+    ),
 }
 FIGURES = Path(__file__).parent / "fixtures" / "indicators"
 #: Twente's figures: 16 values of "Afgesloten behandelingen naar reden" in 2020 and 2021.

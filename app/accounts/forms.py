@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from ..core.forms import HandvatForm
@@ -59,6 +59,13 @@ class CodeForm(HandvatForm):
         "De code van 6 cijfers uit de app",
         validators=[DataRequired("Vul de code in."), Length(max=20)],
     )
+
+
+class OfferAnswerForm(HandvatForm):
+    """Accepting a role offered in a region: the role the page showed, so a role changed by the
+    coordinator meanwhile is never taken unseen."""
+
+    role = HiddenField(validators=[Length(max=20)])
 
 
 class PlainForm(HandvatForm):

@@ -12,6 +12,11 @@ For any other account it only goes by mail, to the account's own address; withou
 server it is not made at all (the account's current link keeps working) and an administrator
 must hand one out.
 
+An address that already has an account belongs to someone: a coordinator who invites it to
+their region does not add it, but offers the role (``RegionInvitation``), which its owner accepts
+or declines on their account page (``needs_consent``). Until then the coordinator sees only the
+address they typed, not the account's name or anything else about it.
+
 Operations flush; the request commits. The mail is sent after the flush, so a link in a mail
 always exists in the transaction that is about to be committed.
 """
@@ -24,17 +29,20 @@ from datetime import timedelta
 from flask import current_app, render_template, url_for
 from sqlalchemy import func, select
 
+from ..audit.models import AuditAction
+from ..audit.operations import change, record
 from ..core.database import serialize_writes
 from ..core.mail import mail_configured, send_mail
 from ..core.models import utcnow
 from ..extensions import db
 from ..regions.models import Region
-from .models import AccountLink, LinkPurpose, Membership, User
+from .models import AccountLink, LinkPurpose, Membership, RegionInvitation, User
 from .operations import (
     AccountError,
     checked_email,
     checked_name,
     ensure_user,
+    find_user,
     issue_link,
     set_role,
 )
@@ -87,6 +95,8 @@ class Invitation:
     membership: Membership | None
     #: None when the person already has a password: they only got the role, no link.
     delivery: LinkDelivery | None
+    #: The role waits for the account's owner to accept it (``needs_consent``).
+    offer: RoleOffer | None = None
 
     @property
     def link(self) -> str | None:
@@ -95,6 +105,29 @@ class Invitation:
     @property
     def mailed(self) -> bool:
         return bool(self.delivery and self.delivery.mailed)
+
+
+#: The audit trail's field for how an offer ended (``audit_what`` turns it into the verb).
+OFFER_STATUS = "Status"
+
+
+@dataclass(frozen=True)
+class RoleOffer:
+    """A role offered to an existing account, and whether its owner was told by mail."""
+
+    invitation: RegionInvitation
+    mailed: bool
+    mail_failed: bool = False
+    #: The same offer was made moments ago (a double click): nothing new was sent.
+    repeated: bool = False
+
+
+class OfferGone(AccountError):
+    """The invitation was accepted, declined or withdrawn meanwhile."""
+
+
+class AlreadyMember(AccountError):
+    """The person got a role in the region another way; the offer lapsed (commit that)."""
 
 
 def link_url(token: str) -> str:
@@ -160,6 +193,14 @@ def invite(
     if region is not None:
         lock_region_members(region.id)
     serialize_writes(f"account:{email}")
+    existing = find_user(email)
+    if (
+        existing is not None
+        and region is not None
+        and role is not None
+        and needs_consent(inviter, existing, region)
+    ):
+        return Invitation(existing, False, None, None, offer_role(existing, region, role, inviter))
     user, created = ensure_user(email, name, is_admin=is_admin)
     membership = None
     if region is not None and role is not None:
@@ -174,6 +215,190 @@ def invite(
     else:
         delivery = _deliver(user, LinkPurpose.INVITATION, inviter=inviter, region=region)
     return Invitation(user, created, membership, delivery)
+
+
+# --- roles offered to existing accounts ------------------------------------------------------
+
+
+def managed_region_ids(user: User) -> set[int]:
+    return {
+        m.region_id
+        for m in user.memberships
+        if Permission.MANAGE_MEMBERS in ROLE_PERMISSIONS[m.role]
+    }
+
+
+def needs_consent(inviter: User, user: User, region: Region) -> bool:
+    """Whether a role in ``region`` for the existing account ``user`` waits for its owner.
+
+    It does not for an administrator's invitation (they manage every account), for someone who
+    already has a role in the region (it just changes), for someone who has a role in another
+    region the inviter manages (the inviter sees them there already), or for an account that
+    was never used: no password, no role, no administrator, as an invitation leaves it.
+    """
+    if inviter.is_admin:
+        return False
+    regions = {m.region_id for m in user.memberships}
+    if region.id in regions:
+        return False
+    if not regions and not user.has_password and not user.is_admin:
+        return False
+    return not (regions & managed_region_ids(inviter))
+
+
+def offer_label(invitation: RegionInvitation) -> str:
+    """For the audit trail: the address the inviter typed and the role, never the name."""
+    return f"{invitation.user.email}: {invitation.role.label}"
+
+
+def offer_role(user: User, region: Region, role: Role, inviter: User) -> RoleOffer:
+    """Offer ``role`` in ``region`` to ``user``, or change the role of an open offer."""
+    invitation = db.session.scalar(
+        select(RegionInvitation).where(
+            RegionInvitation.user_id == user.id, RegionInvitation.region_id == region.id
+        )
+    )
+    if invitation is None:
+        invitation = RegionInvitation(
+            user=user,
+            region=region,
+            role=role,
+            invited_by_id=inviter.id,
+            invited_by_name=inviter.name,
+        )
+        db.session.add(invitation)
+        db.session.flush()
+        record(
+            AuditAction.CREATED,
+            "region_invitation",
+            object_id=invitation.id,
+            object_label=offer_label(invitation),
+            region_id=region.id,
+            changes=[change("Rol", None, role)],
+        )
+    elif invitation.role is role and invitation.updated_dt > utcnow() - RECENTLY_MAILED:
+        # A double click on "Uitnodigen": one invitation, one mail.
+        return RoleOffer(invitation, mailed=False, repeated=True)
+    else:
+        before = invitation.role
+        invitation.role = role
+        invitation.invited_by_id = inviter.id
+        invitation.invited_by_name = inviter.name
+        invitation.updated_dt = utcnow()
+        db.session.flush()
+        record(
+            AuditAction.CHANGED,
+            "region_invitation",
+            object_id=invitation.id,
+            object_label=offer_label(invitation),
+            region_id=region.id,
+            changes=[change("Rol", before, role)],
+        )
+    if not mail_configured():
+        return RoleOffer(invitation, mailed=False)
+    body = render_template(
+        "accounts/mail_region_invitation.txt",
+        user=user,
+        inviter=inviter.name,
+        region=region.name,
+        role=role.label.lower(),
+        link=url_for("accounts.account", _external=True, _anchor="uitnodigingen"),
+    )
+    if send_mail(user.email, f"Uitnodiging voor regio {region.name} in Handvat", body):
+        return RoleOffer(invitation, mailed=True)
+    return RoleOffer(invitation, mailed=False, mail_failed=True)
+
+
+def open_offers_for(user: User) -> list[RegionInvitation]:
+    """The roles offered to ``user``, oldest first."""
+    return list(
+        db.session.scalars(
+            select(RegionInvitation)
+            .where(RegionInvitation.user_id == user.id)
+            .order_by(RegionInvitation.created_dt, RegionInvitation.id)
+        )
+    )
+
+
+def open_offers_of_region(region_id: int) -> list[RegionInvitation]:
+    """The roles the region offered that wait for an answer, newest first."""
+    return list(
+        db.session.scalars(
+            select(RegionInvitation)
+            .where(RegionInvitation.region_id == region_id)
+            .order_by(RegionInvitation.created_dt.desc(), RegionInvitation.id.desc())
+        )
+    )
+
+
+def _locked_offer(invitation_id: int, **where) -> RegionInvitation:
+    """The offer, read again after taking its region's lock; ``OfferGone`` if it is gone."""
+    query = select(RegionInvitation).where(RegionInvitation.id == invitation_id)
+    for column, value in where.items():
+        query = query.where(getattr(RegionInvitation, column) == value)
+    invitation = db.session.scalar(query)
+    if invitation is not None:
+        lock_region_members(invitation.region_id)
+        invitation = db.session.scalar(query.execution_options(populate_existing=True))
+    if invitation is None:
+        raise OfferGone(
+            "Deze uitnodiging staat niet meer open: ze is al aangenomen, afgeslagen of ingetrokken."
+        )
+    return invitation
+
+
+def _close_offer(invitation: RegionInvitation, outcome: str) -> None:
+    """The offer is answered: ``outcome`` is "aangenomen", "afgeslagen", "ingetrokken" or
+    "vervallen"; the audit trail keeps it as the offer's last status."""
+    record(
+        AuditAction.CHANGED,
+        "region_invitation",
+        object_id=invitation.id,
+        object_label=offer_label(invitation),
+        region_id=invitation.region_id,
+        changes=[change(OFFER_STATUS, "open", outcome)],
+    )
+    db.session.delete(invitation)
+    db.session.flush()
+
+
+def accept_offer(user: User, invitation_id: int, role_seen: str) -> Membership:
+    """``user`` takes the role offered. ``role_seen`` is the role on the page they answered:
+    if the coordinator changed it meanwhile, they are asked to look again."""
+    invitation = _locked_offer(invitation_id, user_id=user.id)
+    current = db.session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == user.id, Membership.region_id == invitation.region_id
+        )
+    )
+    if current is not None:
+        name = invitation.region.name
+        _close_offer(invitation, "vervallen")
+        raise AlreadyMember(
+            f"U bent al {current.label.lower()} in regio {name}. De uitnodiging is vervallen."
+        )
+    if invitation.role.value != role_seen:
+        raise AccountError(
+            f"De uitnodiging voor regio {invitation.region.name} is net gewijzigd: de rol is "
+            f"nu {invitation.role.label.lower()}. Bekijk de uitnodiging en kies opnieuw."
+        )
+    region, role = invitation.region, invitation.role
+    _close_offer(invitation, "aangenomen")
+    return set_role(user, region, role)
+
+
+def decline_offer(user: User, invitation_id: int) -> Region:
+    invitation = _locked_offer(invitation_id, user_id=user.id)
+    region = invitation.region
+    _close_offer(invitation, "afgeslagen")
+    return region
+
+
+def withdraw_offer(region: Region, invitation_id: int) -> RegionInvitation:
+    """A coordinator withdraws their region's offer; returns it (deleted, for its address)."""
+    invitation = _locked_offer(invitation_id, region_id=region.id)
+    _close_offer(invitation, "ingetrokken")
+    return invitation
 
 
 def new_invitation_link(user: User, *, inviter: User, region: Region | None = None) -> LinkDelivery:
@@ -201,11 +426,7 @@ def may_see_link(inviter: User, user: User) -> bool:
         return True
     if user.is_admin:
         return False
-    managed = {
-        m.region_id
-        for m in inviter.memberships
-        if Permission.MANAGE_MEMBERS in ROLE_PERMISSIONS[m.role]
-    }
+    managed = managed_region_ids(inviter)
     return all(m.region_id in managed for m in user.memberships)
 
 

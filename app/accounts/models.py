@@ -80,6 +80,35 @@ class Membership(TimestampMixin, db.Model):
     region: Mapped[Region] = relationship()
 
 
+class RegionInvitation(TimestampMixin, db.Model):
+    """A role in a region offered to someone who already has an account, until they accept it.
+
+    The account is theirs: a coordinator of another region may not add it, and see its name,
+    without its owner agreeing. Until then the coordinator sees only the e-mail address they
+    typed. A separate table, so no access query has to skip memberships that are not yet real.
+    """
+
+    __tablename__ = "region_invitation"
+    #: ``sqlite_autoincrement``: a withdrawn invitation's id is never given to the next one, so
+    #: a form left open on a withdrawn invitation cannot act on another.
+    __table_args__ = (UniqueConstraint("user_id", "region_id"), {"sqlite_autoincrement": True})
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    region_id: Mapped[int] = mapped_column(ForeignKey("region.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    #: Who asked; None once that account is deleted (the invitation stays the region's).
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    invited_by_name: Mapped[str] = mapped_column(String(120))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    region: Mapped[Region] = relationship()
+
+
 class UserSession(db.Model):
     """A signed-in browser. The cookie holds a random key; only its SHA-256 is stored here, so
     deleting the row ends the session at once, on every worker and server."""

@@ -21,7 +21,7 @@ from ..core.text import clean_line
 from ..extensions import db
 from ..regions.models import Region
 from .access import forget_current_access, session_key_hash
-from .models import AccountLink, LinkPurpose, Membership, User, UserSession
+from .models import AccountLink, LinkPurpose, Membership, RegionInvitation, User, UserSession
 from .passwords import hash_password, needs_rehash, password_problem, verify_password
 from .roles import Role
 
@@ -84,6 +84,12 @@ def set_role(user: User, region: Region, role: Role) -> Membership:
         select(Membership).where(Membership.user_id == user.id, Membership.region_id == region.id)
     )
     if membership is None:
+        # A role offered earlier is answered by this one (an administrator added the person).
+        db.session.execute(
+            delete(RegionInvitation).where(
+                RegionInvitation.user_id == user.id, RegionInvitation.region_id == region.id
+            )
+        )
         membership = Membership(user=user, region_id=region.id, role=role)
         db.session.add(membership)
         db.session.flush()

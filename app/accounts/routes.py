@@ -19,7 +19,7 @@ from sqlalchemy import select
 from ..core.mail import mail_configured, send_mail
 from ..core.models import utcnow
 from ..extensions import db
-from . import operations
+from . import invitations, operations
 from .access import (
     allowed_without_second_factor,
     current_access,
@@ -32,6 +32,7 @@ from .forms import (
     ConfirmWithPasswordForm,
     ForgottenPasswordForm,
     NewPasswordForm,
+    OfferAnswerForm,
     PlainForm,
     SecondFactorForm,
     SignInForm,
@@ -85,10 +86,24 @@ def sign_in():
         else:
             operations.start_session(user)
             db.session.commit()
+            _tell_about_offers(user)
             return redirect(_next_target())
     return render_template(
         "accounts/sign_in.html", form=form, expired=request.args.get("verlopen") is not None
     ), (422 if form.errors else 200)
+
+
+def _tell_about_offers(user: User) -> None:
+    """At sign-in: a role offered in a region waits on the account page."""
+    offers = invitations.open_offers_for(user)
+    if not offers:
+        return
+    regions = ", ".join(offer.region.name for offer in offers)
+    what = "een uitnodiging" if len(offers) == 1 else f"{len(offers)} uitnodigingen"
+    flash(
+        f"U heeft {what} voor regio {regions}. Bekijk ze op de pagina ‘Mijn account’.",
+        "info",
+    )
 
 
 def _pending_user() -> User | None:
@@ -118,6 +133,7 @@ def second_factor():
             target = session.get("pending_next") or url_for("core.home")
             operations.start_session(user)
             db.session.commit()
+            _tell_about_offers(user)
             if by_recovery_code:
                 flash(
                     f"U bent ingelogd met een herstelcode. Die werkt nu niet meer. U heeft er "
@@ -220,8 +236,51 @@ def account():
         user=user,
         sessions=_sessions_of(user),
         plain_form=PlainForm(),
+        offers=invitations.open_offers_for(user),
         recovery_codes_left=recovery_codes_left(user) if user.has_two_factor else 0,
     )
+
+
+@bp.post("/account/uitnodigingen/<id:invitation_id>/aannemen")
+@allowed_without_second_factor
+def accept_offer(invitation_id: int):
+    """Take a role a region offered; the account page lists the offers."""
+    form = OfferAnswerForm()
+    if not form.validate():
+        return redirect(url_for(".account", _anchor="uitnodigingen"))
+    try:
+        membership = invitations.accept_offer(
+            current_access().user, invitation_id, form.role.data or ""
+        )
+    except invitations.AlreadyMember as error:
+        db.session.commit()  # the lapsed offer is gone
+        flash(str(error), "info")
+        return redirect(url_for(".account", _anchor="uitnodigingen"))
+    except operations.AccountError as error:
+        db.session.rollback()
+        flash(str(error), "warning")
+        return redirect(url_for(".account", _anchor="uitnodigingen"))
+    region, role = membership.region, membership.role
+    db.session.commit()
+    flash(f"U bent nu {role.label.lower()} in regio {region.name}.", "success")
+    return redirect(url_for("regions.show", slug=region.slug))
+
+
+@bp.post("/account/uitnodigingen/<id:invitation_id>/afslaan")
+@allowed_without_second_factor
+def decline_offer(invitation_id: int):
+    form = PlainForm()
+    if form.validate():
+        try:
+            region = invitations.decline_offer(current_access().user, invitation_id)
+        except operations.AccountError as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+        else:
+            name = region.name
+            db.session.commit()
+            flash(f"U heeft de uitnodiging voor regio {name} afgeslagen.", "success")
+    return redirect(url_for(".account", _anchor="uitnodigingen"))
 
 
 @bp.route("/account/wachtwoord", methods=["GET", "POST"])

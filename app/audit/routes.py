@@ -55,6 +55,12 @@ def audit_what(event: AuditEvent) -> tuple[str, str]:
             subject = f"Lid van de regio: {label}"
             if event.action is AuditAction.CREATED:
                 verb = "toegevoegd"
+        case "region_invitation":
+            subject = f"Uitnodiging voor de regio: {label}"
+            if event.action is AuditAction.CREATED:
+                verb = "verstuurd"
+            elif event.changes and event.changes[0]["field"] == "Status":
+                verb = event.changes[0]["after"]  # aangenomen, afgeslagen, ingetrokken
         case _:
             subject = label
     return verb, subject

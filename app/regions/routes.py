@@ -112,8 +112,27 @@ def _members_page(region: Region, form: MemberInviteForm, status: int = 200):
         region=region,
         form=form,
         rows=member_queries.region_members(region.id),
+        offers=invitations.open_offers_of_region(region.id),
         role_descriptions=ROLE_DESCRIPTIONS,
     ), status
+
+
+def _offer_message(offer: invitations.RoleOffer, region: Region) -> tuple[str, str]:
+    """What the coordinator is told about a role offered to an existing account: never its name."""
+    email, role = offer.invitation.user.email, offer.invitation.role.label.lower()
+    waiting = (
+        f"{email} heeft al een account in Handvat. Daarom vragen we eerst of deze persoon "
+        f"{role} wil worden in regio {region.name}. Pas als hij of zij de uitnodiging aanneemt, "
+        "staat de naam in de ledenlijst."
+    )
+    tell = "Laat de persoon weten dat de uitnodiging klaarstaat op de pagina ‘Mijn account’."
+    if offer.repeated:
+        return f"De uitnodiging voor {email} stond al klaar. {tell}", "info"
+    if offer.mailed:
+        return f"{waiting} We hebben de vraag per e-mail verstuurd.", "success"
+    if offer.mail_failed:
+        return f"{waiting} De e-mail kon niet worden verstuurd. {tell}", "warning"
+    return f"{waiting} {tell}", "success"
 
 
 @bp.route("/<slug>/leden", methods=["GET", "POST"])
@@ -137,6 +156,9 @@ def members(slug: str):
             form.role.errors.append(str(error))
         else:
             db.session.commit()
+            if invitation.offer is not None:
+                flash(*_offer_message(invitation.offer, region))
+                return redirect(url_for(".members", slug=region.slug, _anchor="uitnodigingen"))
             user = invitation.user
             message = f"{user.name} is nu {role.label.lower()} in regio {region.name}."
             if invitation.delivery is None:
@@ -155,6 +177,25 @@ def members(slug: str):
                 )
             return redirect(url_for(".members", slug=region.slug))
     return _members_page(region, form, 422 if form.errors else 200)
+
+
+@bp.post("/<slug>/uitnodigingen/<id:invitation_id>/intrekken")
+def withdraw_offer(slug: str, invitation_id: int):
+    """Withdraw a role offered to an existing account that its owner has not answered yet."""
+    region = get_region_or_404(slug, Permission.MANAGE_MEMBERS)
+    form = ConfirmForm()
+    if not form.validate():
+        abort(400)
+    try:
+        invitation = invitations.withdraw_offer(region, invitation_id)
+    except invitations.OfferGone as error:
+        db.session.rollback()
+        flash(str(error), "info")
+    else:
+        email = invitation.user.email
+        db.session.commit()
+        flash(f"De uitnodiging voor {email} is ingetrokken.", "success")
+    return redirect(url_for(".members", slug=region.slug, _anchor="uitnodigingen"))
 
 
 def _member_page(region: Region, membership, form=None, status: int = 200):

@@ -325,3 +325,67 @@ def test_account_pages_have_no_axe_violations(
     assert response is not None and response.status == 200
     expect(page).to_have_url(live_server(path))
     _assert_no_violations(axe, page)
+
+
+def test_an_existing_account_accepts_a_role_offered_by_another_region(
+    anonymous_context: BrowserContext, chromium_browser, live_server, axe, artifacts
+):
+    """Coco coordinates Twente and invites Olga, whose account is Salland's: Coco sees only the
+    address until Olga, signed in through the form, accepts on her account page."""
+    from app.accounts.roles import Role
+    from app.regions.operations import ensure_region
+    from tests.accounts import make_user
+
+    with live_server.app.app_context():
+        twente = ensure_region("Twente", [])
+        salland = ensure_region("Salland", ["Deventer"])
+        make_user("coco@twente.test", "Coco Coördinator", region=twente, role=Role.COORDINATOR)
+        make_user("olga@salland.test", "Olga Salland", region=salland)
+        slug = twente.slug
+        from app.extensions import db
+
+        db.session.remove()
+
+    anonymous_context.add_cookies([live_server.session_cookie("coco@twente.test")])
+    coordinator = anonymous_context.new_page()
+    coordinator.goto(live_server(f"/regio/{slug}/leden"))
+    coordinator.get_by_label("E-mailadres").fill("Olga@Salland.test")
+    coordinator.get_by_label("Naam").fill("Olga")
+    coordinator.get_by_label("Projectleider").check()
+    coordinator.get_by_role("button", name="Uitnodigen").click()
+    expect(coordinator.locator(".flash-messages")).to_contain_text(
+        "olga@salland.test heeft al een account in Handvat"
+    )
+    offers = coordinator.get_by_role("table", name="Open uitnodigingen van regio Twente")
+    expect(offers).to_contain_text("olga@salland.test")
+    expect(offers).to_contain_text("Projectleider")
+    assert "Olga Salland" not in coordinator.content()
+    _assert_no_violations(axe, coordinator)
+    coordinator.screenshot(path=artifacts / "offer-members.png", full_page=True)
+
+    own_context = chromium_browser.new_context(
+        locale="nl-NL", viewport={"width": 390, "height": 844}
+    )
+    person = own_context.new_page()
+    person.goto(live_server("/inloggen"))
+    _sign_in_with_form(person, "olga@salland.test")
+    expect(person.locator("main")).to_contain_text("U heeft een uitnodiging voor regio Twente")
+    person.goto(live_server("/account"))
+    expect(person.locator("#uitnodigingen")).to_have_text("Uitnodigingen")
+    expect(person.locator("main")).to_contain_text("Uitgenodigd door Coco Coördinator")
+    _assert_no_violations(axe, person)
+    person.screenshot(path=artifacts / "offer-account-phone.png", full_page=True)
+    accept = person.get_by_role(
+        "button", name=re.compile(r"^Aannemen\W+Projectleider in regio Twente")
+    )
+    accept.click()
+    expect(person).to_have_url(live_server(f"/regio/{slug}"))
+    expect(person.locator("main")).to_contain_text("U bent nu projectleider in regio Twente.")
+    own_context.close()
+
+    coordinator.reload()
+    members = coordinator.get_by_role("table", name="Leden van regio Twente")
+    expect(members).to_contain_text("Olga Salland")
+    expect(
+        coordinator.get_by_role("table", name="Open uitnodigingen van regio Twente")
+    ).to_have_count(0)
