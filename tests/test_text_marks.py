@@ -145,3 +145,36 @@ def test_a_contribution_of_a_letter_with_270_accents_is_stored_with_the_cap(
         sa.select(Contribution.text).where(Contribution.workshop_id == workshop.id)
     ).all()
     assert stored == ["Z" + ACUTE * MAX_COMBINING_MARKS]
+
+
+def test_a_password_keeps_its_marks_so_one_chosen_before_the_cap_still_matches(
+    app, anonymous_client
+):
+    """Passwords are never shown; capping them would lock out whoever chose one with more
+    marks in a row before the cap existed. Control characters go, as they always did."""
+    from app.accounts.forms import SignInForm
+
+    password = "wachtwoord " + "e" + ACUTE * (MAX_COMBINING_MARKS + 4) + "\x00"
+    with app.test_request_context(
+        "/inloggen",
+        method="POST",
+        data={"email": "Zoë" + ACUTE * 20 + "@x.nl", "password": password},
+    ):
+        form = SignInForm()
+        assert form.password.data == password[:-1]
+        assert form.email.data == "Zoë" + ACUTE * MAX_COMBINING_MARKS + "@x.nl"
+
+
+def test_signing_in_with_such_a_password_works(app, anonymous_client):
+    from app.accounts.operations import set_password
+
+    from .accounts import make_user
+
+    password = "een lang wachtwoord met " + "a" + ACUTE * (MAX_COMBINING_MARKS + 4)
+    user = make_user("marks@handvat.test", "Mark Tekens")
+    set_password(user, password)
+    db.session.commit()
+    response = anonymous_client.post(
+        "/inloggen", data={"email": "marks@handvat.test", "password": password}
+    )
+    assert response.status_code == 302 and "/inloggen" not in response.headers["Location"]

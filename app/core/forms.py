@@ -9,7 +9,7 @@ from datetime import date
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
-from wtforms import Field, Form, HiddenField, SelectMultipleField, TextAreaField
+from wtforms import Field, Form, HiddenField, PasswordField, SelectMultipleField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.i18n import get_translations
 from wtforms.validators import ValidationError
@@ -27,7 +27,8 @@ class _DutchMeta:
     """Built-in WTForms messages in Dutch, without Flask-Babel; every submitted value cleaned.
 
     Every value a form reads goes through ``clean_text`` (the form's text areas) or
-    ``clean_line`` (everything else: names, titles, hidden fields, choices, dates), so no form
+    ``clean_line`` (everything else: names, titles, hidden fields, choices, dates; passwords
+    keep their combining marks, see ``clean_line``), so no form
     can store a NUL byte or a line break in a name, no error message can repeat one, and a new
     form gets that without asking. A value of only invisible characters (zero-width spaces) is
     empty, so a required title cannot be one that shows nothing.
@@ -43,10 +44,14 @@ class _DutchMeta:
         if formdata is None:
             return None
         multiline = {f.name for f in form if isinstance(f, TextAreaField)}
+        secret = {f.name for f in form if isinstance(f, PasswordField)}
         cleaned = MultiDict()
         for key, value in formdata.items(multi=True):
             if isinstance(value, str):
-                value = clean_text(value) if key in multiline else clean_line(value)
+                if key in multiline:
+                    value = clean_text(value)
+                else:
+                    value = clean_line(value, cap_marks=key not in secret)
                 if value.strip() and not is_visible(value):
                     value = ""  # only zero-width characters: as empty as it looks
             cleaned.add(key, value)

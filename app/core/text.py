@@ -57,12 +57,14 @@ def clean_text(text: str | None) -> str | None:
     return cap_combining_marks(_CONTROL.sub("", text.replace("\u2029", "\n")))
 
 
-def clean_line(text: str | None) -> str | None:
+def clean_line(text: str | None, *, cap_marks: bool = True) -> str | None:
     """Single-line text: line breaks and tabs become a space, control characters and the
-    bidirectional overrides go."""
+    bidirectional overrides go. ``cap_marks=False`` for a password: it is never shown, and one
+    chosen before the cap must still match."""
     if not isinstance(text, str):
         return text
-    return cap_combining_marks(_CONTROL.sub("", _LINE_BREAKS.sub(" ", text)))
+    line = _CONTROL.sub("", _LINE_BREAKS.sub(" ", text))
+    return cap_combining_marks(line) if cap_marks else line
 
 
 def _cap_run(match: re.Match) -> str:
