@@ -392,3 +392,21 @@ def test_gunicorn_does_not_advertise_versions(tmp_path):
         banners = _server_headers(port)
 
     assert banners == ["gunicorn"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/over", {"GET", "HEAD", "OPTIONS"}),
+        ("PUT", "/inloggen", {"GET", "HEAD", "OPTIONS", "POST"}),
+        ("GET", "/uitloggen", {"OPTIONS", "POST"}),
+    ],
+)
+def test_a_page_answers_a_wrong_method_with_405_and_the_methods_it_allows(
+    anonymous_client, method, path, allowed
+):
+    response = anonymous_client.open(path, method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) == allowed
+    assert response.mimetype == "text/html"
+    assert "Dit kan hier niet" in response.text

@@ -114,7 +114,10 @@ def register_errorhandlers(app: Flask) -> None:
                 "alleen het werkblad of de kolommen op die u nodig heeft, of verdeel de cijfers "
                 "over meer bestanden.",
             )
-        return render_error(error.code or 500)
+        body, status = render_error(error.code or 500)
+        # What the status needs beside the page: a 405's Allow (RFC 9110), a 401's challenge.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
