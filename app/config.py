@@ -19,7 +19,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -437,7 +437,22 @@ def load_settings(
             + " not valid.\n"
             + "\n".join(f"- {problem}" for problem in problems)
         )
+    if stale := security_txt_stale(config):
+        warnings.append(stale)
     return warnings
+
+
+def security_txt_stale(config: Mapping) -> str | None:
+    """A warning when ``SECURITY_TXT_EXPIRES`` has passed: researchers then treat the contact
+    in ``/.well-known/security.txt`` as out of date (RFC 9116, 2.5.5)."""
+    expires = config.get("SECURITY_TXT_EXPIRES")
+    if not isinstance(expires, str) or datetime.fromisoformat(expires) > datetime.now(UTC):
+        return None
+    return (
+        f"{ENV_PREFIX}SECURITY_TXT_EXPIRES ({expires}) has passed: /.well-known/security.txt "
+        "tells security researchers that its contact is out of date. Set a date less than a "
+        "year ahead, or leave it empty for one a year from each request."
+    )
 
 
 #: Where ``configure`` keeps the warnings until the log is set up (``log_setting_warnings``).

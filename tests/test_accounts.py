@@ -638,6 +638,21 @@ def test_security_txt(app, anonymous_client, monkeypatch):
     assert "Expires: 2027-06-30T00:00:00+02:00" in lines
 
 
+def test_security_txt_past_its_expiry_is_served_as_it_is_and_logged(
+    app, anonymous_client, monkeypatch, caplog
+):
+    """A date set a year ago runs out while the server runs: the file keeps saying so (a
+    researcher must see it is stale), and every request for it leaves a warning in the log."""
+    monkeypatch.setitem(app.config, "SECURITY_CONTACT", "mailto:security@gemeente.test")
+    monkeypatch.setitem(app.config, "SECURITY_TXT_EXPIRES", "2025-06-30T00:00:00+02:00")
+    response = anonymous_client.get("/.well-known/security.txt")
+    assert "Expires: 2025-06-30T00:00:00+02:00" in response.text.splitlines()
+    assert any(
+        r.levelname == "WARNING" and "SECURITY_TXT_EXPIRES" in r.getMessage()
+        for r in caplog.records
+    )
+
+
 def test_security_txt_expires_by_default_within_a_year(app, anonymous_client, monkeypatch):
     from datetime import datetime
 

@@ -249,3 +249,12 @@ def test_a_short_secret_key_is_fine_for_the_embedded_demo(start, monkeypatch, tm
         }
     )
     assert app.config["SECRET_KEY"] == "kort"
+
+
+def test_a_security_txt_expiry_that_has_passed_is_warned_about_at_start():
+    config = Config(".")
+    config.from_object(DefaultConfig)
+    warnings = load_settings(config, {"HANDVAT_SECURITY_TXT_EXPIRES": "2025-06-30"})
+    assert len(warnings) == 1
+    assert "HANDVAT_SECURITY_TXT_EXPIRES (2025-06-30T00:00:00+02:00) has passed" in warnings[0]
+    assert load_settings(config, {"HANDVAT_SECURITY_TXT_EXPIRES": "2099-06-30"}) == []

@@ -13,6 +13,7 @@ from flask import (
 )
 
 from ..accounts.access import current_access, public
+from ..config import security_txt_stale
 from ..conversations.queries import latest_conversations_by_region
 from ..questionnaires.registry import current_questionnaire
 from .database import reads_only
@@ -77,6 +78,8 @@ def security_txt():
     contact = config.get("SECURITY_CONTACT")
     if not contact:
         abort(404)
+    if stale := security_txt_stale(config):
+        current_app.logger.warning(stale)
     expires = config.get("SECURITY_TXT_EXPIRES") or (
         (local_now() + timedelta(days=365)).replace(microsecond=0).isoformat()
     )
