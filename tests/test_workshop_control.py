@@ -308,6 +308,23 @@ def test_a_hidden_contribution_never_reaches_the_projector(client, workshop):
     assert "lelijks" in text_of(client.get(_url(workshop, "projectie/inhoud")))
 
 
+def test_hiding_says_which_duplicates_went_with_it(client, workshop):
+    anna, bob = _join(workshop), _join(workshop)
+    main = _contribution(workshop, anna, "Iets heel lelijks")
+    copy = _contribution(workshop, bob, "Iets heel lelijks!!")
+    ops.merge(workshop, copy.id, main.id)
+    db.session.commit()
+    data = {"contribution_id": str(main.id), "state": "ja"}
+    response = client.post(_url(workshop, "verbergen"), data=data)
+    said = text_of(client.get(response.location))
+    assert "De bijdrage is verborgen met de bijdrage die erin is samengevoegd" in said
+    assert "lelijks" not in text_of(client.get(_url(workshop, "projectie/inhoud")))
+    response = client.post(_url(workshop, "verbergen"), data={**data, "state": "nee"})
+    assert "De bijdrage is weer te zien met de bijdrage die erin is samengevoegd" in text_of(
+        client.get(response.location)
+    )
+
+
 def test_duplicates_merge_into_a_contribution_of_the_same_question(client, workshop):
     anna, bob = _join(workshop), _join(workshop)
     first = _contribution(workshop, anna, "Eén loket")

@@ -216,6 +216,35 @@ def test_merged_duplicates_add_their_dots_up(workshop):
         ops.merge(workshop, first.id, first.id)
 
 
+def test_hiding_a_contribution_hides_the_duplicates_merged_into_it(workshop):
+    """The room sees a contribution and its duplicates as one: hiding it must not leave the
+    duplicates on the projector on their own, with dots that count for nothing."""
+    anna, bob, carl = _join(workshop), _join(workshop), _join(workshop)
+    main = ops.contribute(workshop, anna, QUESTION, ContributionKind.IDEA, "Iets lelijks")
+    copy = ops.contribute(workshop, bob, QUESTION, ContributionKind.IDEA, "Iets lelijks!")
+    fine = ops.contribute(workshop, carl, QUESTION, ContributionKind.IDEA, "Een loket")
+    ops.add_dot(workshop, carl, copy.id, had=0)
+    ops.merge(workshop, copy.id, main.id)
+    assert ops.set_hidden(workshop, main.id, True) == 1
+    db.session.commit()
+    assert [c.text for c in queries.room_view(workshop).contributions] == ["Een loket"]
+    assert queries.phone_view(workshop, carl).questions[0].dots_left == 3
+    (hidden,) = [
+        c for c in queries.contributions(workshop, include_hidden=True)[QUESTION] if c.hidden
+    ]
+    assert [m.text for m in hidden.merged] == ["Iets lelijks!"]
+    with pytest.raises(ops.WorkshopError, match="verborgen"):
+        ops.add_dot(workshop, carl, copy.id, had=0)
+    with pytest.raises(ops.WorkshopError, match="verborgen bijdrage kunt u niet samenvoegen"):
+        ops.merge(workshop, fine.id, main.id)
+    # Shown again, as one: the duplicate is back under it, not on its own.
+    assert ops.set_hidden(workshop, main.id, False) == 1
+    db.session.commit()
+    ranked = queries.room_view(workshop).contributions
+    assert sorted(c.text for c in ranked) == ["Een loket", "Iets lelijks"]
+    assert [m.text for m in next(c for c in ranked if c.id == main.id).merged] == ["Iets lelijks!"]
+
+
 def test_a_contribution_becomes_one_action_point(workshop):
     anna = _join(workshop)
     idea = ops.contribute(workshop, anna, QUESTION, ContributionKind.PROPOSAL, "Eén loket")

@@ -789,27 +789,38 @@ def _own_contribution(workshop: Workshop, contribution_id: int) -> Contribution:
     return contribution
 
 
-def set_hidden(workshop: Workshop, contribution_id: int, hidden: bool) -> None:
-    """Hide (or show again) a contribution. Dots on a hidden one go back to who spent them."""
+def set_hidden(workshop: Workshop, contribution_id: int, hidden: bool) -> int:
+    """Hide (or show again) a contribution, with the duplicates merged into it: the room sees
+    them as one, so they go (and come back) as one. Dots on them go back to who spent them.
+    Returns how many duplicates went with it.
+
+    (A participant's removal hides only their own contributions: duplicates that others wrote
+    then show on their own, see ``queries.contributions``.)
+    """
     contribution = _own_contribution(workshop, contribution_id)
     if contribution.hidden == hidden:
-        return
-    contribution.hidden = hidden
+        return 0
+    duplicates = list(
+        db.session.scalars(
+            select(Contribution)
+            .where(Contribution.merged_into_id == contribution.id)
+            .order_by(Contribution.id)
+        )
+    )
+    group = [contribution, *duplicates]
+    for member in group:
+        member.hidden = hidden
     if hidden:
-        db.session.execute(delete(Dot).where(Dot.contribution_id == contribution.id))
+        db.session.execute(delete(Dot).where(Dot.contribution_id.in_([m.id for m in group])))
     db.session.flush()
     _bump(workshop, room=True)
+    before, after = ("zichtbaar", "verborgen") if hidden else ("verborgen", "zichtbaar")
     _audit(
         workshop,
         AuditAction.CHANGED,
-        [
-            change(
-                f"Bijdrage {contribution.id}",
-                "zichtbaar" if hidden else "verborgen",
-                "verborgen" if hidden else "zichtbaar",
-            )
-        ],
+        [change(f"Bijdrage {member.id}", before, after) for member in group],
     )
+    return len(duplicates)
 
 
 def merge(workshop: Workshop, duplicate_id: int, into_id: int) -> None:
@@ -820,6 +831,11 @@ def merge(workshop: Workshop, duplicate_id: int, into_id: int) -> None:
         target = _own_contribution(workshop, target.merged_into_id)
     if target.id == duplicate.id or target.question_id != duplicate.question_id:
         raise WorkshopError("Voeg alleen twee verschillende bijdragen bij dezelfde vraag samen.")
+    if target.hidden or duplicate.hidden:
+        raise WorkshopError(
+            "Een verborgen bijdrage kunt u niet samenvoegen. Toon haar eerst weer, of kies een "
+            "andere."
+        )
     if duplicate.merged_into_id == target.id:
         return
     duplicate.merged_into_id = target.id

@@ -618,12 +618,25 @@ def hide(workshop_id: int):
     return _run(
         workshop,
         lambda: operations.set_hidden(workshop, contribution.id, hidden),
-        "De bijdrage is verborgen: niemand ziet haar nog, ook niet op het scherm. "
-        "Stippen erop gaan terug naar wie ze gaf."
-        if hidden
-        else "De bijdrage is weer te zien.",
+        lambda duplicates: _hidden_message(hidden, duplicates),
         contribution.question_id,
         f"bijdrage-{contribution.id}",
+    )
+
+
+def _hidden_message(hidden: bool, duplicates: int) -> str:
+    with_them = (
+        ""
+        if not duplicates
+        else " met de bijdrage die erin is samengevoegd"
+        if duplicates == 1
+        else f" met de {duplicates} bijdragen die erin zijn samengevoegd"
+    )
+    if not hidden:
+        return f"De bijdrage is weer te zien{with_them}."
+    return (
+        f"De bijdrage is verborgen{with_them}: niemand ziet haar nog, ook niet op het scherm. "
+        "Stippen erop gaan terug naar wie ze gaf."
     )
 
 
