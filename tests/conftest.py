@@ -204,3 +204,32 @@ def make_action(app):
         return action
 
     return make
+
+
+@pytest.fixture
+def mailbox(app, monkeypatch):
+    """A mail server is configured, and every message "sent" is kept in this list."""
+    from .accounts import FakeSMTP
+
+    FakeSMTP.sent = []
+    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.gemeente.test")
+    return FakeSMTP.sent
+
+
+@pytest.fixture
+def fresh_g_per_request(app):
+    """Each request gets an empty ``g``, as in production.
+
+    The ``app`` fixture keeps an application context open, and Flask reuses it for every test
+    request, so ``g`` (Flask-Login's user, ``current_access()``) would carry over from one
+    client's request to the next client's. Tests where several people take turns use it.
+    """
+    from flask import g, request_started
+
+    def clear(_sender, **_extra):
+        g.__dict__.clear()
+
+    request_started.connect(clear, app)
+    yield
+    request_started.disconnect(clear, app)

@@ -431,14 +431,6 @@ def test_setting_a_password_through_a_link_ends_every_session(app, anna):
 # --- forgotten password -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def mailbox(app, monkeypatch):
-    FakeSMTP.sent = []
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.gemeente.test")
-    return FakeSMTP.sent
-
-
 def request_reset(client, email):
     return client.post("/wachtwoord-vergeten", data={"email": email})
 

@@ -16,37 +16,13 @@ from app.accounts.roles import Role
 from app.audit.models import AuditEvent
 from app.extensions import db
 
-from .accounts import FakeSMTP, make_user, sign_in
+from .accounts import make_user, sign_in
+
+pytestmark = pytest.mark.usefixtures("fresh_g_per_request")
 
 NEW_PASSWORD = "een nieuw en lang wachtwoord"
 LINK_TEXT = "Geef deze link door; hij werkt één keer en 7 dagen lang"
 _LINK = re.compile(r'id="link" name="link" value="([^"]+)" readonly')
-
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Each request gets an empty ``g``, as in production.
-
-    The ``app`` fixture keeps an application context open, and Flask reuses it for every test
-    request, so ``g`` (Flask-Login's user, ``current_access()``) would carry over from one
-    client's request to the next client's.
-    """
-    from flask import g, request_started
-
-    def clear(_sender, **_extra):
-        g.__dict__.clear()
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
-
-
-@pytest.fixture
-def mailbox(app, monkeypatch):
-    FakeSMTP.sent = []
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.gemeente.test")
-    return FakeSMTP.sent
 
 
 def shown_link(response) -> str:

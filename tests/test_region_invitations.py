@@ -20,26 +20,7 @@ from app.extensions import db
 
 from .accounts import TEST_PASSWORD, FakeSMTP, make_user, sign_in
 
-
-@pytest.fixture(autouse=True)
-def fresh_g_per_request(app):
-    """Each request gets an empty ``g``, as in production (see tests/test_members.py)."""
-    from flask import g, request_started
-
-    def clear(_sender, **_extra):
-        g.__dict__.clear()
-
-    request_started.connect(clear, app)
-    yield
-    request_started.disconnect(clear, app)
-
-
-@pytest.fixture
-def mailbox(app, monkeypatch):
-    FakeSMTP.sent = []
-    monkeypatch.setattr("smtplib.SMTP", FakeSMTP)
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.gemeente.test")
-    return FakeSMTP.sent
+pytestmark = pytest.mark.usefixtures("fresh_g_per_request")
 
 
 @pytest.fixture

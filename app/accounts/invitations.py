@@ -246,9 +246,16 @@ def needs_consent(inviter: User, user: User, region: Region) -> bool:
     return not (regions & managed_region_ids(inviter))
 
 
-def offer_label(invitation: RegionInvitation) -> str:
-    """For the audit trail: the address the inviter typed and the role, never the name."""
-    return f"{invitation.user.email}: {invitation.role.label}"
+def _audit_offer(action: AuditAction, invitation: RegionInvitation, what: dict) -> None:
+    """In the region's history: the address the inviter typed and the role, never the name."""
+    record(
+        action,
+        "region_invitation",
+        object_id=invitation.id,
+        object_label=f"{invitation.user.email}: {invitation.role.label}",
+        region_id=invitation.region_id,
+        changes=[what],
+    )
 
 
 def offer_role(user: User, region: Region, role: Role, inviter: User) -> RoleOffer:
@@ -268,14 +275,7 @@ def offer_role(user: User, region: Region, role: Role, inviter: User) -> RoleOff
         )
         db.session.add(invitation)
         db.session.flush()
-        record(
-            AuditAction.CREATED,
-            "region_invitation",
-            object_id=invitation.id,
-            object_label=offer_label(invitation),
-            region_id=region.id,
-            changes=[change("Rol", None, role)],
-        )
+        _audit_offer(AuditAction.CREATED, invitation, change("Rol", None, role))
     elif invitation.role is role and invitation.updated_dt > utcnow() - RECENTLY_MAILED:
         # A double click on "Uitnodigen": one invitation, one mail.
         return RoleOffer(invitation, mailed=False, repeated=True)
@@ -286,14 +286,7 @@ def offer_role(user: User, region: Region, role: Role, inviter: User) -> RoleOff
         invitation.invited_by_name = inviter.name
         invitation.updated_dt = utcnow()
         db.session.flush()
-        record(
-            AuditAction.CHANGED,
-            "region_invitation",
-            object_id=invitation.id,
-            object_label=offer_label(invitation),
-            region_id=region.id,
-            changes=[change("Rol", before, role)],
-        )
+        _audit_offer(AuditAction.CHANGED, invitation, change("Rol", before, role))
     if not mail_configured():
         return RoleOffer(invitation, mailed=False)
     body = render_template(
@@ -350,14 +343,7 @@ def _locked_offer(invitation_id: int, **where) -> RegionInvitation:
 def _close_offer(invitation: RegionInvitation, outcome: str) -> None:
     """The offer is answered: ``outcome`` is "aangenomen", "afgeslagen", "ingetrokken" or
     "vervallen"; the audit trail keeps it as the offer's last status."""
-    record(
-        AuditAction.CHANGED,
-        "region_invitation",
-        object_id=invitation.id,
-        object_label=offer_label(invitation),
-        region_id=invitation.region_id,
-        changes=[change(OFFER_STATUS, "open", outcome)],
-    )
+    _audit_offer(AuditAction.CHANGED, invitation, change(OFFER_STATUS, "open", outcome))
     db.session.delete(invitation)
     db.session.flush()
 
