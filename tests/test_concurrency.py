@@ -128,10 +128,13 @@ class Server:
         self._log_offset = 0
         self._sessions = app.session_interface.get_signing_serializer(app)
 
-    def request(self, method: str, path: str, data: dict | None = None) -> Reply:
+    def request(
+        self, method: str, path: str, data: dict | None = None, cookie: str | None = None
+    ) -> Reply:
+        """As the region's coordinator, or as whoever ``cookie`` (``name=value``) signs in."""
         body = urlencode(data) if data is not None else None
         headers = {"Content-Type": "application/x-www-form-urlencoded"} if data else {}
-        headers["Cookie"] = self.cookie
+        headers["Cookie"] = cookie or self.cookie
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=REQUEST_TIMEOUT)
         try:
             conn.request(method, path, body=body, headers=headers)
@@ -156,8 +159,8 @@ class Server:
     def get(self, path: str) -> Reply:
         return self.request("GET", path)
 
-    def post(self, path: str, data: dict) -> Reply:
-        return self.request("POST", path, data)
+    def post(self, path: str, data: dict, cookie: str | None = None) -> Reply:
+        return self.request("POST", path, data, cookie)
 
     def _flashes(self, cookies: list[str]) -> list[tuple[str, str]]:
         for cookie in cookies:
@@ -952,3 +955,77 @@ def test_a_form_from_an_older_tab_never_changes_a_newer_action(server):
         delete.describe()
     )
     end_as_xfail_if_a_known_bug_was_met(server)
+
+
+# --- a role offered to an existing account, answered and withdrawn at once ----------------------
+
+OFFER_TRIALS = 4
+OFFER_GONE = "Deze uitnodiging staat niet meer open"
+
+
+def _offer_to_a_guest(server: Server, tag: str, trial: int) -> tuple[int, int, str]:
+    """A guest with an account in another region, offered "lid" in the server's region:
+    (offer id, user id, the guest's session cookie)."""
+    from app.accounts.models import RegionInvitation
+    from app.accounts.roles import Role
+    from app.regions.operations import ensure_region
+
+    from .accounts import make_user, session_cookie
+
+    with server.session() as session:
+        elders = ensure_region("Elders", ["Westerveld"])
+        guest = make_user(f"gast-{trial}-{tag}@elders.test", "Gijs Gast", region=elders)
+        offer = RegionInvitation(
+            user=guest,
+            region_id=server.region_id,
+            role=Role.MEMBER,
+            invited_by_name="Coördinator",
+        )
+        session.add(offer)
+        session.commit()
+        name, value = session_cookie(server.app, guest)
+        return offer.id, guest.id, f"{name}={value}"
+
+
+def test_an_offer_accepted_declined_and_withdrawn_at_once_ends_one_way(server):
+    """The guest clicks "Aannemen" three times and "Afslaan" once while the coordinator
+    withdraws the offer twice: exactly one of them wins, every other click is told the offer
+    is no longer open, and a role exists only when "Aannemen" won."""
+    from app.accounts.models import Membership, RegionInvitation
+
+    tag = uuid.uuid4().hex[:8]
+    outcomes = Counter()
+    for trial in range(OFFER_TRIALS):
+        offer_id, guest_id, guest = _offer_to_a_guest(server, tag, trial)
+        accept = partial(
+            server.post, f"/account/uitnodigingen/{offer_id}/aannemen", {"role": "member"}, guest
+        )
+        decline = partial(server.post, f"/account/uitnodigingen/{offer_id}/afslaan", {}, guest)
+        withdraw = partial(server.post, f"/regio/twente/uitnodigingen/{offer_id}/intrekken", {})
+        replies = run_at_once([accept, accept, accept, decline, withdraw, withdraw])
+        assert_no_server_errors(server, replies)
+        context = f"[{server.kind}, seed {SEED}] "
+        won = [
+            r
+            for r in replies
+            if r.flashed("U bent nu lid in regio Twente.", "success")
+            or r.flashed("afgeslagen", "success")
+            or r.flashed("is ingetrokken", "success")
+        ]
+        assert len(won) == 1, context + "\n".join(r.describe() for r in replies)
+        for reply in replies:
+            assert reply.status == 302, context + reply.describe()
+            assert reply in won or reply.flashed(OFFER_GONE), context + reply.describe()
+        with server.session() as session:
+            offers = session.scalar(
+                sa.select(sa.func.count()).where(RegionInvitation.id == offer_id)
+            )
+            roles = session.scalar(
+                sa.select(sa.func.count()).where(
+                    Membership.user_id == guest_id, Membership.region_id == server.region_id
+                )
+            )
+        accepted = won[0].flashed("U bent nu lid")
+        assert (offers, roles) == (0, 1 if accepted else 0), context + won[0].describe()
+        outcomes[won[0].path.rsplit("/", 1)[1]] += 1
+    print(f"[{server.kind}] offers ended by: {dict(outcomes)}")
