@@ -13,7 +13,6 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.regions.models import Region
 
-from . import test_members
 from .accounts import make_user, sign_in
 from .test_members import (
     LINK_TEXT,
@@ -24,9 +23,8 @@ from .test_members import (
     user_by_email,
 )
 
-#: The same fixtures as the member tests: an empty ``g`` per request, a fake mail server.
-fresh_g_per_request = test_members.fresh_g_per_request
-mailbox = test_members.mailbox
+#: As in the member tests: an empty ``g`` per request (``mailbox`` is in conftest too).
+pytestmark = pytest.mark.usefixtures("fresh_g_per_request")
 
 
 @pytest.fixture

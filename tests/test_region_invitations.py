@@ -215,6 +215,22 @@ def test_an_offer_answered_by_an_administrator_adding_the_person_lapses(
     assert role_of(bert, twente) is Role.COORDINATOR  # not lowered to the old offer's "lid"
 
 
+def test_an_administrator_sees_the_open_offer_and_a_role_given_there_answers_it(
+    app, client, twente, bert
+):
+    invite(client, twente.slug)
+    admin = make_user("beheer@handvat.test", "Bea Beheer", admin=True)
+    admin_client = app.test_client()
+    sign_in(admin_client, admin)
+    url = f"/beheer/gebruikers/{bert.id}"
+    page = " ".join(unescape(admin_client.get(url).text).split())
+    assert "nog niet heeft beantwoord: regio Twente als lid (van Tess Tester" in page
+    response = admin_client.post(f"{url}/rol", data={"region_id": twente.id, "role": "member"})
+    assert response.status_code == 302
+    assert role_of(bert, twente) is Role.MEMBER and offers() == []
+    assert "nog niet heeft beantwoord" not in admin_client.get(url).text
+
+
 # --- who may do what -------------------------------------------------------------------------
 
 

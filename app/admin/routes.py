@@ -152,6 +152,7 @@ def _user_page(user, role_form=None, status=200):
     return render_template(
         "admin/user.html",
         row=queries.user_row(user),
+        offers=invitations.open_offers_for(user),
         role_form=role_form,
         has_regions=bool(regions),
         is_last_admin=user.is_admin and queries.admin_count() <= 1,
