@@ -380,11 +380,12 @@ def decline_offer(user: User, invitation_id: int) -> Region:
     return region
 
 
-def withdraw_offer(region: Region, invitation_id: int) -> RegionInvitation:
-    """A coordinator withdraws their region's offer; returns it (deleted, for its address)."""
+def withdraw_offer(region: Region, invitation_id: int) -> str:
+    """A coordinator withdraws their region's offer; returns the address it was for."""
     invitation = _locked_offer(invitation_id, region_id=region.id)
+    email = invitation.user.email
     _close_offer(invitation, "ingetrokken")
-    return invitation
+    return email
 
 
 def new_invitation_link(user: User, *, inviter: User, region: Region | None = None) -> LinkDelivery:

@@ -187,12 +187,11 @@ def withdraw_offer(slug: str, invitation_id: int):
     if not form.validate():
         abort(400)
     try:
-        invitation = invitations.withdraw_offer(region, invitation_id)
+        email = invitations.withdraw_offer(region, invitation_id)
     except invitations.OfferGone as error:
         db.session.rollback()
         flash(str(error), "info")
     else:
-        email = invitation.user.email
         db.session.commit()
         flash(f"De uitnodiging voor {email} is ingetrokken.", "success")
     return redirect(url_for(".members", slug=region.slug, _anchor="uitnodigingen"))
