@@ -233,3 +233,22 @@ def fresh_g_per_request(app):
     request_started.connect(clear, app)
     yield
     request_started.disconnect(clear, app)
+
+
+@pytest.fixture
+def make_workshop(make_conversation, tester):
+    """``make_workshop(chosen, opened=None)``: a live workshop, led by the tester, on a new
+    conversation with the ``chosen`` questions, of which ``opened`` (default: the first) are
+    open on the phones."""
+    from app.conversations.operations import select_questions
+    from app.workshops import operations
+
+    def make(chosen: list[str], opened: list[str] | None = None):
+        conversation = make_conversation()
+        select_questions(conversation, chosen)
+        workshop = operations.open_workshop(conversation, tester, operations.WorkshopSettings())
+        operations.open_questions(workshop, opened or chosen[:1])
+        db.session.commit()
+        return workshop
+
+    return make

@@ -10,10 +10,8 @@ import sqlalchemy as sa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.conversations.operations import select_questions
 from app.core.text import MAX_COMBINING_MARKS, cap_combining_marks, clean_line, clean_text
 from app.extensions import db
-from app.workshops import operations as ops
 from app.workshops.models import Contribution
 
 ACUTE = "\u0301"
@@ -123,13 +121,8 @@ QUESTION = "verkennen-regie"
 
 
 @pytest.fixture
-def workshop(app, make_conversation, tester):
-    conversation = make_conversation()
-    select_questions(conversation, [QUESTION])
-    workshop = ops.open_workshop(conversation, tester, ops.WorkshopSettings())
-    ops.open_questions(workshop, [QUESTION])
-    db.session.commit()
-    return workshop
+def workshop(make_workshop):
+    return make_workshop([QUESTION])
 
 
 def test_a_contribution_of_a_letter_with_270_accents_is_stored_with_the_cap(

@@ -27,13 +27,8 @@ OTHER_QUESTION = "verkennen-populatie"
 
 
 @pytest.fixture
-def workshop(app, make_conversation, tester):
-    conversation = make_conversation()
-    select_questions(conversation, [QUESTION, OTHER_QUESTION])
-    workshop = ops.open_workshop(conversation, tester, ops.WorkshopSettings())
-    ops.open_questions(workshop, [QUESTION])
-    db.session.commit()
-    return workshop
+def workshop(make_workshop):
+    return make_workshop([QUESTION, OTHER_QUESTION])
 
 
 def _join(workshop, name=""):

@@ -26,13 +26,8 @@ NOT_POSSIBLE = "Met deze code kunt u nu niet meedoen: de workshop bestaat niet, 
 
 
 @pytest.fixture
-def workshop(app, make_conversation, tester):
-    conversation = make_conversation()
-    select_questions(conversation, [QUESTION, OTHER_QUESTION])
-    workshop = ops.open_workshop(conversation, tester, ops.WorkshopSettings())
-    ops.open_questions(workshop, [QUESTION])
-    db.session.commit()
-    return workshop
+def workshop(make_workshop):
+    return make_workshop([QUESTION, OTHER_QUESTION])
 
 
 def _join(client, workshop, **fields):

@@ -39,13 +39,8 @@ def words_of(response) -> str:
 
 
 @pytest.fixture
-def workshop(app, make_conversation, tester):
-    conversation = make_conversation()
-    select_questions(conversation, [QUESTION])
-    workshop = ops.open_workshop(conversation, tester, ops.WorkshopSettings())
-    ops.open_questions(workshop, [QUESTION])
-    db.session.commit()
-    return workshop
+def workshop(make_workshop):
+    return make_workshop([QUESTION])
 
 
 def _phone(app, workshop):
